@@ -1,0 +1,3 @@
+"""halo-agent: a policy-guarded natural-language agent for HaloITSM service desks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""The chat-model boundary: one async method. Messages and tools use the OpenAI chat format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+Message = dict[str, Any]  # {"role": "system"|"user"|"assistant"|"tool", ...} as in OpenAI chat completions
+ToolSchema = dict[str, Any]  # {"type": "function", "function": {"name", "description", "parameters"}}
+TextSink = Callable[[str], None]
+
+
+class ToolCallRequest(BaseModel):
+    """A call the model proposes. `arguments` is the raw JSON text the model wrote (may be malformed)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class ModelResponse(BaseModel):
+    text: str | None = None
+    tool_calls: list[ToolCallRequest] = []
+    usage: Usage = Usage()
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """Anything that can answer a conversation: an LLM endpoint, the offline model, a scripted fake."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def complete(
+        self, messages: list[Message], tools: list[ToolSchema], *, on_text: TextSink | None = None
+    ) -> ModelResponse:
+        """One round trip. `on_text` receives streamed text deltas when the model streams."""
+        ...

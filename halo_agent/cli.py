@@ -1,0 +1,55 @@
+"""The `halo-agent` command: one argparse parser; each part registers its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from halo_agent import __version__
+from halo_agent.errors import HaloAgentError
+
+# Each module has `register(subparsers)`; see docs/contracts.md.
+COMMAND_MODULES = (
+    "halo_agent.agent.cli",
+    "halo_agent.sandbox.cli",
+    "halo_agent.halo.cli",
+    "halo_agent.policies.cli",
+    "halo_agent.approvals_cli",
+    "halo_agent.audit_cli",
+    "halo_agent.evals.cli",
+    "halo_agent.server.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="halo-agent",
+        description="Drive a HaloITSM service desk in plain language, under policy, with an audit log.",
+    )
+    parser.add_argument("--version", action="version", version=f"halo-agent {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.func(args)
+    except HaloAgentError as exc:
+        print(f"halo-agent: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

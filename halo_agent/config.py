@@ -1,0 +1,208 @@
+"""Settings: defaults < TOML file < environment < command-line flags, validated once at start.
+
+A bad value fails here with the file (or variable), the field and the problem, never later mid-turn.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from halo_agent.errors import ConfigError
+
+OFFLINE_MODEL = "offline"
+DEFAULT_LLM = "gpt-4.1-mini"
+
+
+class HaloSettings(BaseModel):
+    """How to reach one Halo instance. Blank `tenant` means self-hosted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    halo_url: str
+    client_id: str
+    client_secret: SecretStr
+    tenant: str | None = None
+    auth_url: str | None = None
+    scope: str = "all"
+    note_outcome: str | None = None  # outcome name for notes; None = discover from /Outcome
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("halo_url", "auth_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("tenant", "auth_url", "note_outcome")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class ModelSettings(BaseModel):
+    """Which chat model. `name == "offline"` is the built-in deterministic model (no network)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = OFFLINE_MODEL
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    azure_endpoint: str | None = None  # set => Azure OpenAI; `name` is then the deployment
+    azure_api_version: str = "2024-10-21"
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    temperature: float | None = 0.0
+
+    @property
+    def is_offline(self) -> bool:
+        return self.name == OFFLINE_MODEL
+
+
+class AgentSettings(BaseModel):
+    """The agent's own limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_steps: int = Field(default=8, ge=1, le=50)
+    max_correction_attempts: int = Field(default=3, ge=0, le=10)
+    history_budget_chars: int = Field(default=24_000, ge=2_000)
+    pending_ttl_seconds: int = Field(default=3600, ge=30)
+
+
+class Settings(BaseModel):
+    """Everything the product needs. `halo is None` means: use the embedded sandbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    halo: HaloSettings | None = None
+    model: ModelSettings = ModelSettings()
+    agent: AgentSettings = AgentSettings()
+    home: Path = Path(platformdirs.user_data_dir("halo-agent", appauthor=False))
+    policy_file: Path | None = None  # None = the packaged default.yaml
+    audit_path: Path | None = None  # None = <home>/audit.jsonl
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.halo is None
+
+    @property
+    def audit_file(self) -> Path:
+        return self.audit_path or self.home / "audit.jsonl"
+
+    @property
+    def state_db(self) -> Path:
+        return self.home / "state.db"
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+_HALO_ENV = {
+    "HALO_URL": "halo_url",
+    "HALO_TENANT": "tenant",
+    "HALO_CLIENT_ID": "client_id",
+    "HALO_CLIENT_SECRET": "client_secret",
+    "HALO_AUTH_URL": "auth_url",
+    "HALO_SCOPE": "scope",
+    "HALO_OUTCOME": "note_outcome",
+}
+
+
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build Settings from an optional TOML file, the environment and flag overrides.
+
+    `overrides` uses the dotted names of Settings (`{"model.name": "offline", "home": "/tmp/x"}`).
+    """
+    env = os.environ if env is None else env
+    config_file = config_file or _config_file_from_env(env)
+    data = _read_toml(config_file) if config_file else {}
+    _apply_env(data, env)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, dotted, value)
+    return _validate(data, str(config_file) if config_file else "environment")
+
+
+def _config_file_from_env(env: Mapping[str, str]) -> Path | None:
+    if env.get("HALO_AGENT_CONFIG"):
+        return Path(env["HALO_AGENT_CONFIG"])
+    home = env.get("HALO_AGENT_HOME")
+    candidate = Path(home) / "config.toml" if home else None
+    return candidate if candidate and candidate.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    halo = {field: env[name] for name, field in _HALO_ENV.items() if env.get(name)}
+    if halo:
+        data.setdefault("halo", {}).update(halo)
+    _apply_model_env(data, env)
+    for name, dotted in (
+        ("HALO_AGENT_HOME", "home"),
+        ("HALO_AGENT_POLICY", "policy_file"),
+        ("HALO_AGENT_AUDIT_LOG", "audit_path"),
+    ):
+        if env.get(name):
+            _set_dotted(data, dotted, env[name])
+
+
+def _apply_model_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    model = data.setdefault("model", {})
+    key = env.get("AZURE_OPENAI_API_KEY") or env.get("OPENAI_API_KEY")
+    if key:
+        model["api_key"] = key
+    if env.get("OPENAI_BASE_URL"):
+        model["base_url"] = env["OPENAI_BASE_URL"]
+    if env.get("AZURE_OPENAI_ENDPOINT"):
+        model["azure_endpoint"] = env["AZURE_OPENAI_ENDPOINT"]
+    if env.get("OPENAI_API_VERSION"):
+        model["azure_api_version"] = env["OPENAI_API_VERSION"]
+    if env.get("HALO_AGENT_MODEL"):
+        model["name"] = env["HALO_AGENT_MODEL"]
+    elif "name" not in model and (key or model.get("base_url") or model.get("azure_endpoint")):
+        # An endpoint is configured but no model named: use a sensible LLM, not the offline model.
+        model["name"] = DEFAULT_LLM
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+def _validate(data: dict[str, Any], source: str) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        problem = first["msg"]
+        if first["type"] == "missing" and field.startswith("halo."):
+            problem = "required when HALO_URL / [halo] is set (for the sandbox, leave all HALO_* unset)"
+        raise ConfigError(source, field, problem) from None

@@ -1,0 +1,49 @@
+"""Suite-wide guards: no test reaches the network, and no test reaches a real chat model."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_real_connect = socket.socket.connect
+
+
+def _is_local(address: Any) -> bool:
+    if isinstance(address, str | bytes):  # AF_UNIX
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if not _is_local(address):
+        raise RuntimeError(f"tests must not touch the network (tried to connect to {address!r})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own data directory and no inherited Halo/LLM settings."""
+    monkeypatch.setenv("HALO_AGENT_HOME", str(tmp_path / "home"))
+    for name in (
+        "HALO_URL", "HALO_TENANT", "HALO_CLIENT_ID", "HALO_CLIENT_SECRET", "HALO_AUTH_URL", "HALO_SCOPE",
+        "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
+        "HALO_AGENT_MODEL", "HALO_AGENT_CONFIG", "HALO_AGENT_POLICY", "HALO_AGENT_AUDIT_LOG",
+    ):
+        monkeypatch.delenv(name, raising=False)
