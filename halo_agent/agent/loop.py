@@ -1,0 +1,292 @@
+"""The agent loop: model -> proposed calls -> executor -> results back to the model, until an answer.
+
+A turn ends in exactly one of: a final answer, a pause (the person must confirm or an approver must
+decide), or a stop with an error event (model failure, step limit, too many invalid calls). Every
+decision is the executor's; this module only moves messages and events.
+
+A pending confirmation is answered in code, from the person's next message (yes/no words), never by
+the model: the model cannot forge the human act that releases a paused write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from halo_agent.agent.confirm_words import classify_answer
+from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, TextDelta, TurnUsage
+from halo_agent.agent.history import fit_history
+from halo_agent.agent.model import ChatModel, Message, ModelResponse, ToolCallRequest
+from halo_agent.agent.session import Session
+from halo_agent.agent.tool_calls import HaloCallCounter, Resumed, execute_all, resume_one
+from halo_agent.config import AgentSettings
+from halo_agent.errors import ModelError
+from halo_agent.tools.executor import CallOutcome, Executor, TurnContext
+
+MAX_USER_TEXTS = 100  # the person's messages kept for "did they name this ticket themselves"
+EMPTY_ANSWER = "The model returned an empty answer; please try again or rephrase."
+_MOVED_ON = "not confirmed: the person sent another message instead"
+
+
+@dataclass
+class _Turn:
+    session: Session
+    model: ChatModel
+    executor: Executor
+    settings: AgentSettings
+    system_prompt: str | None
+    context: TurnContext
+    halo: HaloCallCounter
+    started: float = field(default_factory=time.monotonic)
+    usage: TurnUsage = field(default_factory=TurnUsage)
+    corrections: int = 0
+    paused: bool = False
+
+    def messages(self) -> list[Message]:
+        budget = self.settings.history_budget_chars - len(self.system_prompt or "")
+        self.session.history = fit_history(self.session.history, budget)
+        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        return system + self.session.history
+
+    def final(self, text: str) -> FinalAnswer:
+        self.usage.seconds = round(time.monotonic() - self.started, 3)
+        self.usage.halo_calls = self.halo.calls
+        if text:
+            self.session.history.append({"role": "assistant", "content": text})
+        return FinalAnswer(text=text, usage=self.usage.model_copy())
+
+
+async def run_turn(
+    session: Session,
+    message: str,
+    *,
+    model: ChatModel,
+    executor: Executor,
+    settings: AgentSettings,
+    system_prompt: str | None = None,
+) -> AsyncIterator[AgentEvent]:
+    """One turn for the person's `message`. The caller holds the session's lock and saves it afterwards."""
+    turn = _start(session, message, model, executor, settings, system_prompt)
+    answer = classify_answer(message) if session.pending_confirmations else None
+    session.history.append({"role": "user", "content": message})
+    if answer is not None:
+        ids, session.pending_confirmations = session.pending_confirmations, []
+        async for event in _answer_pending(turn, ids, approve=answer == "yes"):
+            yield event
+        return
+    async for event in _cancel_pending(turn):
+        yield event
+    async for event in _run_steps(turn):
+        yield event
+
+
+async def answer_confirmation(
+    session: Session,
+    pending_id: str,
+    *,
+    approve: bool,
+    model: ChatModel,
+    executor: Executor,
+    settings: AgentSettings,
+    system_prompt: str | None = None,
+) -> AsyncIterator[AgentEvent]:
+    """A yes/no given by button (HTTP, CLI) for one of the session's pending confirmations."""
+    word = "yes" if approve else "no"
+    turn = _start(session, word, model, executor, settings, system_prompt)
+    session.pending_confirmations.remove(pending_id)  # the caller checked it is there
+    session.history.append({"role": "user", "content": word})
+    async for event in _answer_pending(turn, [pending_id], approve=approve):
+        yield event
+
+
+def _start(
+    session: Session,
+    message: str,
+    model: ChatModel,
+    executor: Executor,
+    settings: AgentSettings,
+    system_prompt: str | None,
+) -> _Turn:
+    session.user_texts = [*session.user_texts, message][-MAX_USER_TEXTS:]
+    context = TurnContext(
+        principal=session.principal,
+        session_id=session.id,
+        request_id=uuid.uuid4().hex[:16],
+        user_texts=list(session.user_texts),
+    )
+    return _Turn(
+        session, model, executor, settings, system_prompt, context, HaloCallCounter(executor.client.stats)
+    )
+
+
+async def _run_steps(turn: _Turn) -> AsyncIterator[AgentEvent]:
+    """Model round trips until an answer, a pause or a limit."""
+    for _ in range(turn.settings.max_steps):
+        response: list[ModelResponse] = []
+        async for delta in _ask_model(turn, response):
+            yield delta
+        if not response:
+            return  # the model failed; _ask_model said so
+        if not response[0].tool_calls:
+            yield turn.final((response[0].text or "").strip() or EMPTY_ANSWER)
+            return
+        async for event in _run_calls(turn, response[0]):
+            yield event
+        if turn.paused:
+            return  # the Paused events ended the turn
+        if turn.corrections > turn.settings.max_correction_attempts:
+            message = f"The model made {turn.corrections} invalid tool calls in a row; stopping."
+            yield ErrorEvent(kind="corrections", message=message)
+            yield turn.final("I could not find a valid way to do this. Please rephrase it with exact names.")
+            return
+    yield ErrorEvent(kind="step_limit", message=f"Stopped after {turn.settings.max_steps} model steps.")
+    yield turn.final(
+        f"I stopped after {turn.settings.max_steps} steps without finishing. Nothing further was done; "
+        "the results above are what happened. Please rephrase or split the request."
+    )
+
+
+async def _ask_model(turn: _Turn, out: list[ModelResponse]) -> AsyncIterator[AgentEvent]:
+    """One round trip, streaming text deltas as they arrive. Appends the response to `out` on success."""
+    deltas: asyncio.Queue[str | None] = asyncio.Queue()
+    tools = turn.executor.tool_schemas(turn.session.principal)
+    task = asyncio.create_task(turn.model.complete(turn.messages(), tools, on_text=deltas.put_nowait))
+    task.add_done_callback(lambda _: deltas.put_nowait(None))
+    try:
+        while (delta := await deltas.get()) is not None:
+            yield TextDelta(text=delta)
+        response = await task
+    except ModelError as exc:
+        yield ErrorEvent(kind="model", message=f"The chat model failed: {exc}. Nothing more was done.")
+        return
+    finally:
+        task.cancel()  # a no-op when done; stops the request if the consumer went away
+    turn.usage.model_round_trips += 1
+    turn.usage.usage = turn.usage.usage + response.usage
+    out.append(response)
+
+
+async def _run_calls(turn: _Turn, response: ModelResponse) -> AsyncIterator[AgentEvent]:
+    """Run the proposed calls (in parallel), then record them in history in call order."""
+    outcomes: list[CallOutcome] = []
+    held: list[AgentEvent] = []  # pauses go last: they end the turn
+    calls = _unique_ids(response.tool_calls)
+    async for outcome in execute_all(turn.executor, calls, turn.context, turn.halo):
+        outcomes.append(outcome)
+        for event in outcome.events:
+            if isinstance(event, Paused):
+                held.append(event)
+            else:
+                yield event
+    turn.usage.tool_calls += len(outcomes)
+    by_id = {o.call_id: o for o in outcomes}
+    _record_calls(turn.session, response.text, calls, [by_id[c.id] for c in calls])
+    _count_corrections(turn, outcomes)
+    if held:
+        turn.paused = True
+        turn.session.history.append({"role": "assistant", "content": _pause_note(turn.session, outcomes)})
+        for event in held:
+            yield event
+
+
+def _unique_ids(calls: Sequence[ToolCallRequest]) -> list[ToolCallRequest]:
+    """Some local models repeat or omit call ids; the history needs one distinct id per call."""
+    seen: set[str] = set()
+    unique = []
+    for index, call in enumerate(calls):
+        if not call.id or call.id in seen:
+            call = call.model_copy(update={"id": f"{call.id or 'call'}_{index}"})
+        seen.add(call.id)
+        unique.append(call)
+    return unique
+
+
+def _count_corrections(turn: _Turn, outcomes: list[CallOutcome]) -> None:
+    if outcomes and all(o.status == "error" for o in outcomes):
+        turn.corrections += 1
+    else:
+        turn.corrections = 0
+
+
+def _record_calls(
+    session: Session, text: str | None, calls: Sequence[ToolCallRequest], outcomes: Sequence[CallOutcome]
+) -> None:
+    """An assistant message with its tool calls, then one tool message per call, in call order."""
+    session.history.append(
+        {
+            "role": "assistant",
+            "content": text or None,
+            "tool_calls": [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in calls
+            ],
+        }
+    )
+    for call, outcome in zip(calls, outcomes, strict=True):
+        session.history.append({"role": "tool", "tool_call_id": call.id, "content": outcome.tool_message})
+
+
+def _pause_note(session: Session, outcomes: Sequence[CallOutcome]) -> str:
+    """Record who must act on each paused call, and remember the ids for the next turns."""
+    notes = []
+    for outcome in outcomes:
+        record = outcome.pending
+        if outcome.status != "paused" or record is None:
+            continue
+        if record.kind == "confirmation":
+            session.pending_confirmations.append(record.id)
+            notes.append(f"Waiting for the person to confirm ({record.id}): {record.preview}")
+        else:
+            session.awaiting_approvals.append(record.id)
+            notes.append(
+                f"Sent for approval by {', '.join(record.approver_roles)} ({record.id}): {record.preview}"
+            )
+    return "\n".join(notes)
+
+
+async def _answer_pending(turn: _Turn, pending_ids: list[str], *, approve: bool) -> AsyncIterator[AgentEvent]:
+    """Run (yes) or decline (no) the person's pending confirmations, then answer."""
+    resumed: list[Resumed] = []
+    for pending_id in pending_ids:
+        reason = None if approve else "declined by the person"
+        async for event in resume_one(
+            turn.executor, pending_id, turn.context, turn.halo, approve, resumed, reason
+        ):
+            yield event
+    if approve and resumed:
+        turn.usage.tool_calls += len(resumed)
+        _record_resumed(turn.session, resumed)
+        async for event in _run_steps(turn):
+            yield event
+        return
+    previews = "".join(f"\n- {r.record.preview}" for r in resumed)
+    yield turn.final(f"OK, cancelled; nothing was changed.{previews}" if resumed else "Nothing was changed.")
+
+
+def _record_resumed(session: Session, resumed: Sequence[Resumed]) -> None:
+    """History as if the model had called the tool now: the person's yes released exactly this call."""
+    calls = [
+        ToolCallRequest(
+            id=f"confirmed_{r.record.id}", name=r.record.action, arguments=json.dumps(r.record.args)
+        )
+        for r in resumed
+    ]
+    _record_calls(session, None, calls, [r.outcome for r in resumed])
+
+
+async def _cancel_pending(turn: _Turn) -> AsyncIterator[AgentEvent]:
+    """The person moved on without answering: their pending confirmations are declined, not left open."""
+    ids, turn.session.pending_confirmations = turn.session.pending_confirmations, []
+    resumed: list[Resumed] = []
+    for pending_id in ids:
+        async for event in resume_one(
+            turn.executor, pending_id, turn.context, turn.halo, False, resumed, _MOVED_ON
+        ):
+            yield event
+    if resumed:
+        note = "(Not confirmed, so cancelled: " + "; ".join(r.record.preview for r in resumed) + ")"
+        turn.session.history.insert(len(turn.session.history) - 1, {"role": "assistant", "content": note})

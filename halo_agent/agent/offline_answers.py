@@ -1,0 +1,250 @@
+"""Final answers from tool results: one function per result kind, facts taken only from the results.
+
+Halo text (summaries, notes, KB bodies) is shown quoted, as data. A success is only claimed when the
+result says "ok"; refusals, pauses and errors are explained, never retried here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from halo_agent.agent.offline_results import Step, first, payload, rows_of, text_of, ticket_of
+
+_ACTIONS = {
+    "haloitsm_create_ticket": "open the ticket",
+    "haloitsm_get_ticket": "read the ticket",
+    "haloitsm_list_tickets": "list the tickets",
+    "haloitsm_update_ticket": "update the ticket",
+    "haloitsm_add_note": "add the note",
+    "haloitsm_resolve_ticket": "close the ticket",
+    "haloitsm_lookup": "look that up",
+    "haloitsm_ticket_options": "read the ticket options",
+    "haloitsm_search_kb": "search the knowledge base",
+}
+
+
+def compose(steps: list[Step]) -> str:
+    """One paragraph per step, in order."""
+    return "\n\n".join(answer_step(step) for step in steps)
+
+
+def answer_step(step: Step) -> str:
+    if step.status == "refused":
+        return answer_refused(step)
+    if step.status == "paused":
+        return answer_paused(step)
+    if step.status == "error":
+        return answer_error(step)
+    handler = _OK_ANSWERS.get(step.name, _answer_generic)
+    return handler(step)
+
+
+def answer_refused(step: Step) -> str:
+    reason = text_of(step.result.get("reason")) or "the policy does not allow it"
+    rule = step.result.get("rule")
+    suffix = f" (policy rule {rule})" if rule else ""
+    return f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {reason}{suffix}. Nothing was changed."
+
+
+def answer_paused(step: Step) -> str:
+    preview = text_of(step.result.get("preview"), 500) or _ACTIONS.get(step.name, step.name)
+    pending = step.result.get("pending_id")
+    ref = f" (request {pending})" if pending else ""
+    if step.result.get("kind") == "approval":
+        return (f"This needs approval before it happens{ref}: {preview}\n"
+                "Nothing has changed yet; it will run once an approver says yes, and not if they say no.")
+    return f"Please confirm{ref}: {preview}\nAnswer yes to go ahead or no to cancel. Nothing has changed yet."
+
+
+def answer_error(step: Step) -> str:
+    error = text_of(step.result.get("error")) or "Halo returned an error"
+    text = f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {error}"
+    choices = [text_of(c, 80) for c in step.result.get("choices") or []]
+    if choices:
+        options = ", ".join(choices)
+        return f"{text}\nDid you mean one of these: {options}? Tell me which one and I'll try again."
+    return f"{text}\nPlease check the details and tell me what to correct."
+
+
+def describe_ticket(row: dict[str, Any]) -> str:
+    """`#789 "Summary" — status, priority, type, team, agent`, only the fields present."""
+    facts = [
+        f"status {first(row, 'status')}" if first(row, "status") else "",
+        f"priority {first(row, 'priority')}" if first(row, "priority") else "",
+        str(first(row, "type", "ticket_type") or ""),
+        f"team {first(row, 'team')}" if first(row, "team") else "",
+        f"agent {first(row, 'agent')}" if first(row, "agent") else "unassigned" if "agent" in row else "",
+        f"user {first(row, 'user')}" if first(row, "user") else "",
+    ]
+    summary = text_of(first(row, "summary"), 120)
+    head = f"#{row.get('id')}" + (f' "{summary}"' if summary else "")
+    details = ", ".join(text_of(fact, 60) for fact in facts if fact)
+    return f"{head} — {details}" if details else head
+
+
+def _answer_created(step: Step) -> str:
+    data = payload(step.result)
+    ticket = first(data, "ticket_id", "id")
+    if ticket is None:
+        return ("Halo answered without a ticket number, so I can't confirm the ticket was created. "
+                "Please check your tickets before trying again.")
+    created = text_of(data.get("created"), 400)
+    return f"Opened ticket #{ticket}" + (f": {created}." if created else ".")
+
+
+def _answer_ticket(step: Step) -> str:
+    data = payload(step.result)
+    row = ticket_of(data)
+    if row is None:
+        return f"Halo returned no details for ticket #{step.args.get('ticket_id')}."
+    lines = [f"Ticket {describe_ticket(row)}."]
+    notes = rows_of(data, "notes", "recent_notes", "actions")
+    if notes:
+        latest = notes[-1]  # the tools list notes oldest first
+        who = text_of(first(latest, "who", "author"), 60)
+        when = text_of(first(latest, "when", "datetime", "date"), 30)
+        by = " ".join(part for part in (f"by {who}" if who else "", f"on {when}" if when else "") if part)
+        kind = "hidden note" if latest.get("hidden") else "update"
+        note = text_of(first(latest, "note", "text"))
+        lines.append(f'Latest {kind}{" " + by if by else ""}: "{note}"')
+    return "\n".join(lines)
+
+
+def _answer_list(step: Step) -> str:
+    data = payload(step.result)
+    rows = rows_of(data, "tickets")
+    total = data.get("total", len(rows))
+    scope = list_scope(step.args)
+    mine = bool(step.args.get("mine"))
+    if not rows:
+        return f"You have no {scope}." if mine else f"There are no {scope}."
+    more = bool(data.get("more")) or (isinstance(total, int) and total > len(rows))
+    shown = f" (showing the first {len(rows)})" if more else ""
+    owner = "You have " if mine else ""
+    return f"{owner}{total} {scope}{shown}:\n{ticket_table(rows)}"
+
+
+def list_scope(args: dict[str, Any]) -> str:
+    """ "open incidents assigned to agent 6" from the list call's arguments."""
+    status = str(args.get("status") or "")
+    kind = f"{args['ticket_type']}s" if args.get("ticket_type") else "tickets"
+    words = [status if status in ("open", "closed") else "", kind.lower() if kind == "tickets" else kind]
+    if status and status not in ("open", "closed"):
+        words.append(f"with status {status}")
+    filters = {
+        "agent_id": "assigned to agent {}", "team": "for team {}", "priority": "with priority {}",
+        "search": "matching '{}'",
+    }
+    words += [template.format(args[key]) for key, template in filters.items() if args.get(key)]
+    return " ".join(word for word in words if word)
+
+
+def ticket_table(rows: list[dict[str, Any]]) -> str:
+    columns = (("id", "#", 7), ("summary", "Summary", 40), ("status", "Status", 14),
+               ("priority", "Priority", 10), ("team", "Team", 18), ("agent", "Agent", 16))
+    def cell(value: Any, width: int) -> str:
+        return text_of(value, width).ljust(width)
+    header = " | ".join(cell(title, width) for _, title, width in columns).rstrip()
+    lines = [header, "-" * len(header)]
+    lines += [" | ".join(cell(row.get(key, ""), width) for key, _, width in columns).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _answer_updated(step: Step) -> str:
+    data = payload(step.result)
+    ticket = first(data, "ticket_id", "id") or step.args.get("ticket_id")
+    changed = [text_of(change, 200) for change in data.get("changed") or []]
+    if not changed:
+        return f"Halo accepted the update of ticket #{ticket} but reported no change."
+    return f"Updated ticket #{ticket}: {'; '.join(changed)}."
+
+
+def _answer_note(step: Step) -> str:
+    data = payload(step.result)
+    visibility = data.get("visibility")
+    hidden = visibility == "hidden" if visibility else bool(step.args.get("hidden_from_user"))
+    seen = "a hidden note (agents only, not visible to the user)" if hidden else "a note visible to the user"
+    ticket = first(data, "ticket_id") or step.args.get("ticket_id")
+    return f'Added {seen} to ticket #{ticket}: "{text_of(step.args.get("note"))}"'
+
+
+def _answer_resolved(step: Step) -> str:
+    data = payload(step.result)
+    ticket = first(data, "ticket_id", "id") or step.args.get("ticket_id")
+    changed = [text_of(change, 200) for change in data.get("changed") or []]
+    detail = f": {'; '.join(changed)}" if changed else ""
+    return f"Closed ticket #{ticket}{detail}."
+
+
+def _answer_kb(step: Step) -> str:
+    return answer_articles(kb_articles(step), str(step.args.get("query", "")))
+
+
+def kb_articles(step: Step) -> list[dict[str, Any]]:
+    return rows_of(payload(step.result), "articles", "results", "items")
+
+
+def answer_articles(articles: list[dict[str, Any]], query: str) -> str:
+    """The best article's title and steps (quoted, as data), then a few related titles."""
+    if not articles:
+        return (f"I found no knowledge-base article about '{query}'. If you need help with it, "
+                "ask me to open a ticket and describe the problem, e.g. \"open a ticket: …\".")
+    best = articles[0]
+    title = text_of(first(best, "title", "name"), 120)
+    body = text_of(first(best, "answer", "body", "resolution", "content", "summary", "description"), 1200)
+    ref = f" (article #{best['id']})" if best.get("id") is not None else ""
+    lines = [f'The knowledge base has "{title}"{ref}. It says:']
+    lines += [f"> {part.strip()}" for part in _steps(body)]
+    others = [f'"{text_of(first(a, "title", "name"), 80)}"' for a in articles[1:4]]
+    if others:
+        lines.append(f"Related articles: {', '.join(others)}.")
+    return "\n".join(lines)
+
+
+def _steps(body: str) -> list[str]:
+    """Split numbered steps ("1. … 2. …") onto their own lines; otherwise one line."""
+    parts = [p for p in re.split(r"\s+(?=\d+[.)]\s)", body) if p.strip()]
+    return parts or ["(the article has no text)"]
+
+
+def _answer_lookup(step: Step) -> str:
+    kind = str(step.args.get("kind", "results"))
+    rows = rows_of(payload(step.result), kind, "items", "results")
+    if not rows:
+        search = step.args.get("search")
+        return f"No {kind} found" + (f" matching '{search}'." if search else ".")
+    lines = [f"{len(rows)} {kind}:"]
+    for row in rows[:25]:
+        extra = text_of(first(row, "email", "client_name", "site_name", "inventory_number") or "", 60)
+        name = text_of(first(row, "name", "username", "inventory_number"), 60)
+        lines.append(f"  #{row.get('id')} {name}" + (f" ({extra})" if extra and extra != name else ""))
+    return "\n".join(lines)
+
+
+def _answer_options(step: Step) -> str:
+    data = payload(step.result)
+    lines = ["This service desk uses:"]
+    for key, values in data.items():
+        if isinstance(values, list):
+            names = [text_of(v if not isinstance(v, dict) else first(v, "name"), 40) for v in values]
+            lines.append(f"  {key.replace('_', ' ').capitalize()}: {', '.join(n for n in names if n)}")
+    return "\n".join(lines)
+
+
+def _answer_generic(step: Step) -> str:
+    return f"Done: {step.name} answered {text_of(payload(step.result), 400)}"
+
+
+_OK_ANSWERS: dict[str, Callable[[Step], str]] = {
+    "haloitsm_create_ticket": _answer_created,
+    "haloitsm_get_ticket": _answer_ticket,
+    "haloitsm_list_tickets": _answer_list,
+    "haloitsm_update_ticket": _answer_updated,
+    "haloitsm_add_note": _answer_note,
+    "haloitsm_resolve_ticket": _answer_resolved,
+    "haloitsm_search_kb": _answer_kb,
+    "haloitsm_lookup": _answer_lookup,
+    "haloitsm_ticket_options": _answer_options,
+}

@@ -1,0 +1,286 @@
+"""AgentService: the one facade every frontend uses (REPL, CLI, HTTP/SSE, MCP, your own chat bot).
+
+    service = await AgentService.create(load_settings())
+    me = await service.resolve_principal("employee", email="emma.hart@example.com")
+    async for event in service.handle("What's the status of my ticket 789?", me, session_id="s1"):
+        ...
+
+The host application supplies the principal (checked against Halo here); nothing in a conversation can
+change who is asking. One service holds one Halo client, one executor, one policy and one audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+
+from halo_agent.agent.events import AgentEvent, TextDelta
+from halo_agent.agent.loop import answer_confirmation, run_turn
+from halo_agent.agent.model import ChatModel
+from halo_agent.agent.session import Session, SessionStore
+from halo_agent.approvals import PendingRecord, PendingStore
+from halo_agent.audit import AuditLog
+from halo_agent.config import ModelSettings, Settings
+from halo_agent.errors import ConfigError, HaloAgentError, PendingError
+from halo_agent.halo.client import HaloClient
+from halo_agent.halo.errors import HaloError, HaloNotFoundError
+from halo_agent.halo.models import Agent
+from halo_agent.halo.reading import first_record
+from halo_agent.policies.engine import PolicyEngine
+from halo_agent.principal import Principal
+from halo_agent.prompts import InstanceVocabulary, render_system_prompt
+from halo_agent.tools.executor import CallOutcome, Executor
+from halo_agent.tools.registry import default_registry
+
+if TYPE_CHECKING:
+    from halo_agent.sandbox import SandboxApp
+
+SANDBOX_NOTICE = "Using the embedded Halo sandbox (demo data, in-process). Set HALO_URL to use a real Halo."
+SANDBOX_STATE_FILE = "sandbox-state.json"  # the same file the CLI names (cli_common.sandbox_state_file)
+
+
+class IdentityError(HaloAgentError):
+    """The principal the host asserted does not match Halo (unknown email, unknown agent, unknown role)."""
+
+
+class AgentService:
+    """Build with `await AgentService.create(settings)`; close with `await service.aclose()`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: HaloClient,
+        model: ChatModel,
+        engine: PolicyEngine,
+        audit: AuditLog,
+        pending_store: PendingStore,
+        executor: Executor,
+        sandbox: SandboxApp | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.model = model
+        self.engine = engine
+        self.audit = audit
+        self.pending_store = pending_store
+        self.executor = executor
+        self.sessions = SessionStore(settings.state_db)
+        self.sandbox = sandbox
+        self.sandbox_notice = SANDBOX_NOTICE if sandbox is not None else None
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        model: ChatModel | None = None,
+        halo_transport: httpx2.AsyncBaseTransport | None = None,
+    ) -> AgentService:
+        """Wire every part from settings. No Halo configured: the embedded sandbox, in-process."""
+        settings.ensure_home()
+        engine = PolicyEngine.load(settings.policy_file)
+        audit = AuditLog(settings.audit_file, secrets=_secrets(settings))
+        pending_store = PendingStore(settings.state_db)
+        model = model or build_model(settings.model)
+        client, sandbox = _halo_client(settings, halo_transport)  # last: nothing to close if the rest fails
+        executor = Executor(
+            client, default_registry(), engine, audit, pending_store,
+            pending_ttl_seconds=settings.agent.pending_ttl_seconds,
+        )  # fmt: skip
+        return cls(
+            settings,
+            client=client,
+            model=model,
+            engine=engine,
+            audit=audit,
+            pending_store=pending_store,
+            executor=executor,
+            sandbox=sandbox,
+        )
+
+    async def resolve_principal(
+        self, role: str, *, email: str | None = None, agent_id: int | None = None
+    ) -> Principal:
+        """The caller as Halo knows them. Employees by email (their Halo user); others by agent id."""
+        if role not in self.engine.roles():
+            raise IdentityError(
+                f"unknown role {role!r}; the policy defines: {', '.join(self.engine.roles())}"
+            )
+        if role == "employee":
+            return await self._employee(email)
+        if agent_id is None:
+            return Principal(role=role, email=email)  # an admin not tied to a Halo agent: no agent scope
+        agent = await self._agent(agent_id)
+        return Principal(role=role, email=email or agent.email, name=agent.name, halo_agent_id=agent.id)
+
+    async def _agent(self, agent_id: int) -> Agent:
+        try:
+            agent = first_record(await self.client.request_json("GET", f"Agent/{agent_id}"), Agent, "Agent")
+        except HaloNotFoundError:
+            agent = None
+        if agent is None or agent.id != agent_id or agent.isdisabled:
+            raise IdentityError(f"Halo has no active agent with id {agent_id}")
+        return agent
+
+    async def _employee(self, email: str | None) -> Principal:
+        if not email:
+            raise IdentityError("an employee is identified by their email address")
+        user = await self.client.find_user_by_email(email)
+        if user is None:
+            raise IdentityError(f"Halo has no user with the email {email}")
+        return Principal(role="employee", email=email.lower(), name=user.name, halo_user_id=user.id)
+
+    async def handle(
+        self, message: str, principal: Principal, session_id: str
+    ) -> AsyncGenerator[AgentEvent, None]:
+        """One turn: the events as they happen. The session is saved whatever happens."""
+        async with self.sessions.lock(session_id):
+            session = self.sessions.load(session_id, principal)
+            try:
+                for event in self._approval_updates(session):
+                    yield event
+                turn = run_turn(
+                    session, message, model=self.model, executor=self.executor,
+                    settings=self.settings.agent, system_prompt=await self.system_prompt(principal),
+                )  # fmt: skip
+                async for event in turn:
+                    yield event
+            finally:
+                self.sessions.save(session)
+
+    async def confirm(
+        self, session_id: str, pending_id: str, principal: Principal, *, yes: bool
+    ) -> list[AgentEvent]:
+        """The same as answering yes/no in the conversation, for buttons (HTTP, CLI)."""
+        async with self.sessions.lock(session_id):
+            session = self.sessions.load(session_id, principal)
+            if pending_id not in session.pending_confirmations:
+                raise PendingError(
+                    f"{pending_id} is not waiting for your confirmation in session {session_id}"
+                )
+            turn = answer_confirmation(
+                session, pending_id, approve=yes, model=self.model, executor=self.executor,
+                settings=self.settings.agent, system_prompt=await self.system_prompt(principal),
+            )  # fmt: skip
+            try:
+                return [event async for event in turn]
+            finally:
+                self.sessions.save(session)
+
+    async def approve(self, pending_id: str, approver: Principal) -> CallOutcome:
+        """An approver releases a paused call; it is re-checked and run once."""
+        self._approval_record(pending_id)
+        return await self.executor.resume(pending_id, approver, approve=True)
+
+    async def deny(self, pending_id: str, approver: Principal, reason: str | None = None) -> CallOutcome:
+        self._approval_record(pending_id)
+        return await self.executor.resume(pending_id, approver, approve=False, reason=reason)
+
+    def pending(self, principal: Principal) -> list[PendingRecord]:
+        """Pauses this principal may act on: their own, and approvals their role may decide."""
+        return [
+            record
+            for record in self.pending_store.list(state="pending")
+            if record.requester.key == principal.key or self._may_approve(principal, record)
+        ]
+
+    async def system_prompt(self, principal: Principal) -> str:
+        """Rendered per turn with today's date and the instance's current vocabulary."""
+        try:
+            vocabulary = InstanceVocabulary.from_metadata(await self.client.metadata())
+        except HaloError:
+            vocabulary = InstanceVocabulary()  # the prompt says "unknown"; the tools still resolve names
+        return render_system_prompt(principal, vocabulary, today=dt.date.today())
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        closer: Any = getattr(self.model, "aclose", None)
+        if closer is not None:
+            await closer()
+
+    async def __aenter__(self) -> AgentService:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def _approval_record(self, pending_id: str) -> PendingRecord:
+        record = self.pending_store.get(pending_id)
+        if record is None:
+            raise PendingError(f"no pending call {pending_id}")
+        if record.kind != "approval":
+            raise PendingError(f"{pending_id} awaits its requester's own confirmation, not an approval")
+        return record
+
+    def _may_approve(self, approver: Principal, record: PendingRecord) -> bool:
+        if record.kind != "approval":
+            return False
+        return self.engine.may_approve(approver, record.requester.key, record.approver_roles).allowed
+
+    def _approval_updates(self, session: Session) -> list[AgentEvent]:
+        """One line per approval decided since the requester's last turn, shown and kept in history."""
+        notes: list[str] = []
+        waiting: list[str] = []
+        for pending_id in session.awaiting_approvals:
+            record = self.pending_store.get(pending_id)
+            note = approval_note(record) if record else None
+            if note is None and record is not None:
+                waiting.append(pending_id)
+            elif note:
+                notes.append(note)
+        session.awaiting_approvals = waiting
+        if not notes:
+            return []
+        session.history.append({"role": "assistant", "content": "\n".join(notes)})
+        return [TextDelta(text="\n".join(notes) + "\n\n")]
+
+
+def approval_note(record: PendingRecord) -> str | None:
+    """A short update on a decided approval; None while it still waits (or is running)."""
+    who = record.decided_by.describe() if record.decided_by else "an approver"
+    what = f"{record.preview} ({record.id})"
+    reason = f": {record.reason}" if record.reason else ""
+    notes = {
+        "done": f"Update: {who} approved {what}; it was carried out.",
+        "failed": f"Update: {who} approved {what}, but it failed: {record.error or 'unknown error'}.",
+        "denied": f"Update: {who} denied {what}{reason}.",
+        "expired": f"Update: {what} expired without a decision; nothing was changed.",
+    }
+    return notes.get(record.state)
+
+
+def build_model(settings: ModelSettings) -> ChatModel:
+    """The configured chat model, from `halo_agent.agent.models.build_model`."""
+    try:
+        models = importlib.import_module("halo_agent.agent.models")
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            "model", "name", f"no chat model factory is installed ({exc.name} is missing)"
+        ) from None
+    model: ChatModel = models.build_model(settings)
+    return model
+
+
+def _halo_client(
+    settings: Settings, transport: httpx2.AsyncBaseTransport | None
+) -> tuple[HaloClient, SandboxApp | None]:
+    if settings.halo is not None:
+        return HaloClient(settings.halo, transport=transport), None
+    from halo_agent.sandbox import SandboxConfig, create_app, sandbox_client
+
+    app = create_app(SandboxConfig(state_file=settings.home / SANDBOX_STATE_FILE))
+    return sandbox_client(app), app
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = []
+    if settings.halo is not None:
+        values.append(settings.halo.client_secret.get_secret_value())
+    if settings.model.api_key is not None:
+        values.append(settings.model.api_key.get_secret_value())
+    return [v for v in values if v]

@@ -1,0 +1,240 @@
+"""Paused calls (confirmations and approvals) and rate-limit counters, in one SQLite file.
+
+Several processes may share the file (CLI approvals while the REPL or server runs): every method opens its
+own short connection, WAL mode lets readers work beside a writer, and every read-modify-write runs inside
+`BEGIN IMMEDIATE`. `claim` is one conditional UPDATE (approved -> running), so a call runs exactly once even
+when it is approved twice or claimed concurrently.
+
+States: pending -> approved -> running -> done | failed;  pending -> denied;  pending | approved -> expired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from halo_agent.errors import PendingError
+from halo_agent.principal import Principal
+
+PendingKind = Literal["confirmation", "approval"]
+PendingState = Literal["pending", "approved", "denied", "running", "done", "failed", "expired"]
+CALL_RETENTION_SECONDS = 31 * 24 * 3600  # the longest rate window a policy may declare
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL,
+    requester TEXT NOT NULL, requester_key TEXT NOT NULL, session_id TEXT NOT NULL,
+    action TEXT NOT NULL, args TEXT NOT NULL, args_hash TEXT NOT NULL, preview TEXT NOT NULL,
+    rule_id TEXT NOT NULL, approver_roles TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL,
+    decided_by TEXT, decided_at REAL, reason TEXT, result TEXT, error TEXT);
+CREATE INDEX IF NOT EXISTS pending_by_state ON pending (state, requester_key);
+CREATE TABLE IF NOT EXISTS calls (principal_key TEXT NOT NULL, action TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS calls_by_key ON calls (principal_key, action, at);
+"""
+
+
+def args_hash(action: str, args: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of action + arguments: binds a decision to the exact payload."""
+    canonical = json.dumps({"action": action, "args": args}, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class PendingRecord(BaseModel):
+    id: str
+    kind: PendingKind
+    state: PendingState
+    requester: Principal
+    session_id: str
+    action: str
+    args: dict[str, Any]
+    args_hash: str
+    preview: str
+    rule_id: str
+    approver_roles: list[str]
+    created_at: datetime
+    expires_at: datetime
+    decided_by: Principal | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None  # addition to the contract: why a claimed call failed
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or datetime.now(UTC)) >= self.expires_at
+
+
+class PendingStore:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: consistent, and no fsync per commit
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # pauses ----------------------------------------------------------------------------------------
+    def create(
+        self, *, kind: PendingKind, requester: Principal, session_id: str, action: str,
+        args: dict[str, Any], preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int,
+    ) -> PendingRecord:
+        now = self._clock()
+        pending_id = secrets.token_hex(6)
+        row: dict[str, str | float] = {
+            "id": pending_id, "kind": kind, "state": "pending",
+            "requester": requester.model_dump_json(), "requester_key": requester.key,
+            "session_id": session_id, "action": action, "args": json.dumps(args, default=str),
+            "args_hash": args_hash(action, args), "preview": preview, "rule_id": rule_id,
+            "approver_roles": json.dumps(approver_roles), "created_at": now, "expires_at": now + ttl_seconds,
+        }
+        with self._connect() as conn:
+            conn.execute(f"INSERT INTO pending ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                         tuple(row.values()))
+        record = self.get(pending_id)
+        assert record is not None  # just inserted
+        return record
+
+    def get(self, pending_id: str) -> PendingRecord | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM pending WHERE id = ?", (pending_id,)).fetchone()
+        return _record(row) if row else None
+
+    def list(self, *, state: str | None = "pending", requester_key: str | None = None) -> list[PendingRecord]:
+        self._expire_overdue()
+        sql, params = "SELECT * FROM pending WHERE 1 = 1", list[str]()
+        if state is not None:
+            sql, params = sql + " AND state = ?", [*params, state]
+        if requester_key is not None:
+            sql, params = sql + " AND requester_key = ?", [*params, requester_key]
+        with self._connect() as conn:
+            rows = conn.execute(sql + " ORDER BY created_at, id", params).fetchall()
+        return [_record(row) for row in rows]
+
+    def decide(
+        self, pending_id: str, *, by: Principal, approve: bool, reason: str | None = None
+    ) -> PendingRecord:
+        """Approve/confirm or deny a pending record. Raises PendingError when it cannot be decided."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT * FROM pending WHERE id = ?", (pending_id,)).fetchone()
+            problem = _decide_problem(row, by, approve, self._clock())
+            if problem == "expired":
+                conn.execute("UPDATE pending SET state = 'expired' WHERE id = ?", (pending_id,))
+            elif problem is None:
+                conn.execute(
+                    "UPDATE pending SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?",
+                    ("approved" if approve else "denied", by.model_dump_json(), self._clock(), reason,
+                     pending_id),
+                )
+        if problem == "expired":
+            raise PendingError(f"request {pending_id} has expired; ask again")
+        if problem:
+            raise PendingError(problem)
+        record = self.get(pending_id)
+        assert record is not None
+        return record
+
+    def claim(self, pending_id: str) -> PendingRecord | None:
+        """Atomically move an approved, unexpired record to running. None: not yours to run (any more)."""
+        now = self._clock()
+        with self._connect() as conn:
+            won = conn.execute(
+                "UPDATE pending SET state = 'running' WHERE id = ? AND state = 'approved' AND expires_at > ?",
+                (pending_id, now),
+            ).rowcount
+            if not won:
+                conn.execute("UPDATE pending SET state = 'expired' WHERE id = ? AND state IN "
+                             "('pending', 'approved') AND expires_at <= ?", (pending_id, now))
+        return self.get(pending_id) if won else None
+
+    def finish(self, pending_id: str, *, result: dict[str, Any] | None, error: str | None) -> None:
+        stored = json.dumps(result, default=str) if result is not None else None
+        with self._connect() as conn:
+            changed = conn.execute(
+                "UPDATE pending SET state = ?, result = ?, error = ? WHERE id = ? AND state = 'running'",
+                ("failed" if error else "done", stored, error, pending_id),
+            ).rowcount
+        if not changed:
+            raise PendingError(f"request {pending_id} is not running, so it cannot be finished")
+
+    def _expire_overdue(self) -> None:
+        with self._connect() as conn:
+            conn.execute("UPDATE pending SET state = 'expired' WHERE state IN ('pending', 'approved') "
+                         "AND expires_at <= ?", (self._clock(),))
+
+    # rate limits -----------------------------------------------------------------------------------
+    def count_recent(self, principal_key: str, action: str, window_seconds: int) -> int:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM calls WHERE principal_key = ? AND action = ? AND at > ?",
+                (principal_key, action, self._clock() - window_seconds),
+            ).fetchone()
+        return int(row[0])
+
+    def record_call(self, principal_key: str, action: str) -> None:
+        now = self._clock()
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO calls (principal_key, action, at) VALUES (?, ?, ?)",
+                         (principal_key, action, now))
+            conn.execute("DELETE FROM calls WHERE principal_key = ? AND action = ? AND at <= ?",
+                         (principal_key, action, now - CALL_RETENTION_SECONDS))
+
+
+def _decide_problem(row: sqlite3.Row | None, by: Principal, approve: bool, now: float) -> str | None:
+    """Why this record cannot be decided by `by` ("expired" is special: the state must change), or None."""
+    if row is None:
+        return "no such pending request"
+    if row["state"] != "pending":
+        return f"request {row['id']} is already {row['state']}"
+    if row["expires_at"] <= now:
+        return "expired"
+    is_requester = by.key == row["requester_key"]
+    if row["kind"] == "confirmation":
+        return None if is_requester else "only the person who asked can confirm or cancel this request"
+    if approve and is_requester:
+        return "you cannot approve your own request; another approver must"
+    if not is_requester and by.role not in json.loads(row["approver_roles"]):
+        return f"role {by.role!r} may not decide this request"
+    return None  # an approver, or the requester withdrawing their own request
+
+
+def _record(row: sqlite3.Row) -> PendingRecord:
+    data = dict(row)
+    for key in ("args", "approver_roles", "result"):
+        data[key] = json.loads(data[key]) if data[key] is not None else None
+    for key in ("requester", "decided_by"):
+        data[key] = Principal.model_validate_json(data[key]) if data[key] else None
+    for key in ("created_at", "expires_at", "decided_at"):
+        data[key] = datetime.fromtimestamp(data[key], UTC) if data[key] is not None else None
+    del data["requester_key"]
+    return PendingRecord.model_validate(data)

@@ -1,0 +1,160 @@
+"""Flags and plumbing every command shares: identity, backend, settings, the service, the banner."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from halo_agent import __version__
+from halo_agent.config import Settings, load_settings
+from halo_agent.errors import ConfigError
+from halo_agent.examples import DEMO_ADMIN_AGENT_ID, DEMO_EMPLOYEE_EMAIL
+from halo_agent.principal import Principal
+
+if TYPE_CHECKING:
+    from halo_agent.agent.model import ChatModel
+    from halo_agent.agent.service import AgentService
+
+SANDBOX_LABEL = "embedded Halo sandbox (demo data, in-process)"
+SANDBOX_STATE_FILE = "sandbox-state.json"
+
+
+def add_identity_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("identity (who is asking; decided by you, never by the model)")
+    group.add_argument(
+        "--role", metavar="ROLE", help="admin or employee (default: employee with --user, else admin)"
+    )
+    group.add_argument("--user", metavar="EMAIL", help="an employee's email, resolved to their Halo user")
+    group.add_argument(
+        "--agent-id", metavar="N", type=int,
+        help=f"an admin's Halo agent id (sandbox default: {DEMO_ADMIN_AGENT_ID})",
+    )
+
+
+def add_backend_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("backend")
+    group.add_argument("--config", metavar="FILE", type=Path, help="a TOML settings file")
+    group.add_argument(
+        "--model", metavar="offline|NAME", help="chat model: the built-in offline model or an LLM name"
+    )
+    group.add_argument("--home", metavar="DIR", type=Path, help="data directory (default: $HALO_AGENT_HOME)")
+    group.add_argument("--policy", metavar="FILE", type=Path, help="policy file (default: the packaged one)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "model.name": getattr(args, "model", None),
+        "home": getattr(args, "home", None),
+        "policy_file": getattr(args, "policy", None),
+    }
+    return load_settings(getattr(args, "config", None), overrides=overrides)
+
+
+async def build_service(
+    args: argparse.Namespace, *, settings: Settings | None = None, model: ChatModel | None = None
+) -> AgentService:
+    """The service for a CLI command. On the sandbox the service keeps Halo's state in
+    `sandbox_state_file(settings)`, so a pause made by one command can be confirmed by the next."""
+    from halo_agent.agent.service import AgentService
+
+    quiet_logging()
+    settings = settings or settings_from_args(args)
+    settings.ensure_home()
+    return await AgentService.create(settings, model=model)
+
+
+def quiet_logging() -> None:
+    """Operational logs (one per Halo call) go to stderr and only from WARNING up, so they never mix
+    with answers or `--json` output; a host that configured structlog itself keeps its own setup."""
+    if not structlog.is_configured():
+        structlog.configure(
+            wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+            logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        )
+
+
+def sandbox_state_file(settings: Settings) -> Path:
+    return settings.home / SANDBOX_STATE_FILE
+
+
+async def principal_from_args(service: AgentService, args: argparse.Namespace) -> Principal:
+    """Resolve the identity flags against Halo. On the sandbox the demo people are the defaults."""
+    on_sandbox = service.sandbox is not None
+    role = args.role or ("employee" if args.user else "admin")
+    if role == "employee":
+        email = args.user or (DEMO_EMPLOYEE_EMAIL if on_sandbox else None)
+        if not email:
+            raise ConfigError("command line", "--user", "an employee needs --user EMAIL")
+        return await service.resolve_principal(role, email=email)
+    agent_id = args.agent_id
+    if agent_id is None and on_sandbox:
+        agent_id = DEMO_ADMIN_AGENT_ID
+    return await service.resolve_principal(role, email=args.user, agent_id=agent_id)
+
+
+@asynccontextmanager
+async def opened(
+    args: argparse.Namespace, settings: Settings | None = None
+) -> AsyncIterator[tuple[AgentService, Principal]]:
+    """The service and the caller, closed on the way out whatever happens."""
+    service = await build_service(args, settings=settings)
+    try:
+        yield service, await principal_from_args(service, args)
+    finally:
+        await service.aclose()
+
+
+def run(coro: Coroutine[Any, Any, int]) -> int:
+    """The one sync edge: run a command's coroutine and return its exit code."""
+    return asyncio.run(coro)
+
+
+def backend_label(settings: Settings) -> str:
+    if settings.halo is None:
+        return SANDBOX_LABEL
+    tenant = f" (tenant {settings.halo.tenant})" if settings.halo.tenant else ""
+    return f"{settings.halo.halo_url}{tenant}"
+
+
+def model_label(settings: Settings) -> str:
+    model = settings.model
+    if model.is_offline:
+        if model.api_key or model.base_url or model.azure_endpoint:
+            return "offline model (chosen with --model offline)"
+        return "offline model (no LLM configured; set OPENAI_API_KEY or OPENAI_BASE_URL)"
+    where = model.azure_endpoint or model.base_url or "api.openai.com"
+    return f"{model.name} at {where}"
+
+
+def banner(settings: Settings, principal: Principal) -> list[tuple[str, str]]:
+    """(label, value) rows naming the backend, the model and the caller."""
+    who = principal.describe()
+    if principal.halo_agent_id is not None:
+        who += f", Halo agent {principal.halo_agent_id}"
+    elif principal.halo_user_id is not None:
+        who += f", Halo user {principal.halo_user_id}"
+    return [
+        ("halo-agent", __version__),
+        ("Halo", backend_label(settings)),
+        ("model", model_label(settings)),
+        ("you", who),
+        ("data", data_label(settings)),
+    ]
+
+
+def data_label(settings: Settings) -> str:
+    if settings.halo is None:
+        return f"{settings.home} (delete {sandbox_state_file(settings).name} there to reset the demo data)"
+    return str(settings.home)
+
+
+def banner_line(settings: Settings) -> str:
+    return f"Halo: {backend_label(settings)} · model: {model_label(settings)}"

@@ -1,0 +1,208 @@
+"""The executor: the one path every proposed call takes.
+
+    parse JSON -> known tool? -> validate (pydantic) -> names made canonical -> facts fetched fresh
+    -> PolicyEngine.decide -> deny: refused | confirm/approval: preview + pending record, paused
+    | allow: forced values applied, handler run -> one audit record
+
+Errors the model can correct come back as tool results; Halo failures as error results in plain words.
+A paused call is resumed only through `resume`, a human act bound to the pending record.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from halo_agent.agent.events import ToolCallProposed
+from halo_agent.agent.model import ToolCallRequest, ToolSchema
+from halo_agent.errors import HaloAgentError
+from halo_agent.policies.types import Decision, ProposedCall
+from halo_agent.principal import Principal
+from halo_agent.tools.base import ToolContext, ToolError, ToolSpec
+from halo_agent.tools.facts import FactFinder
+from halo_agent.tools.names import NAME_FIELDS
+from halo_agent.tools.outcomes import (
+    error_payload,
+    halo_error_text,
+    ok_payload,
+    refused_payload,
+    validation_text,
+)
+from halo_agent.tools.pending_runs import PendingRunner
+from halo_agent.tools.trace import CallOutcome, Trace
+
+if TYPE_CHECKING:
+    from halo_agent.approvals import PendingStore
+    from halo_agent.audit import AuditLog
+    from halo_agent.halo.client import HaloClient
+    from halo_agent.policies.engine import PolicyEngine
+    from halo_agent.tools.registry import ToolRegistry
+
+__all__ = ["CallOutcome", "Executor", "TurnContext"]
+
+
+@dataclass
+class TurnContext:
+    """One per turn, mutable: who asks, and what entered the conversation so far."""
+
+    principal: Principal
+    session_id: str
+    request_id: str
+    user_texts: list[str] = field(default_factory=list)  # the person's own messages in this session
+    untrusted_seen: bool = False  # a result with Halo text arrived this turn
+
+
+@dataclass
+class _Prepared:
+    spec: ToolSpec[Any]
+    args: dict[str, Any]  # validated, canonical, as given (exclude_unset)
+
+
+class Executor:
+    def __init__(
+        self, client: HaloClient, registry: ToolRegistry, engine: PolicyEngine, audit: AuditLog,
+        pending: PendingStore, *, pending_ttl_seconds: int = 3600,
+    ) -> None:
+        self.client = client
+        self.registry = registry
+        self.engine = engine
+        self.audit = audit
+        self.pending = pending
+        self.pending_ttl_seconds = pending_ttl_seconds
+        self.facts = FactFinder(client, engine, pending)
+        self._runner = PendingRunner(self)
+
+    def tool_schemas(self, principal: Principal) -> list[ToolSchema]:
+        """Only the tools the role can ever be allowed, without arguments it may never set."""
+        return schemas_for(self.registry, self.engine, principal.role)
+
+    # --- one proposed call -----------------------------------------------------------------------------
+    async def execute(self, call: ToolCallRequest, turn: TurnContext) -> CallOutcome:
+        trace = Trace(
+            audit=self.audit, event="tool_call", call_id=call.id, tool=call.name, principal=turn.principal,
+            session_id=turn.session_id, request_id=turn.request_id, args=call.arguments,
+        )
+        try:
+            prepared = await self._prepare(call, turn.principal, trace)
+        except ToolError as exc:
+            trace.invalid(str(exc))
+            return trace.close("error", error_payload(str(exc), exc.choices))
+        except HaloAgentError as exc:
+            return trace.close("error", error_payload(halo_error_text(exc)))
+        return await self._decide_and_run(prepared, turn, trace)
+
+    async def _prepare(self, call: ToolCallRequest, principal: Principal, trace: Trace) -> _Prepared:
+        raw, problem = _parse(call.arguments)
+        trace.args = raw if raw is not None else call.arguments
+        trace.events.append(ToolCallProposed(call_id=call.id, tool=call.name, arguments=trace.args))
+        if raw is None:
+            raise ToolError(f"the arguments are {problem}; send one JSON object of arguments")
+        spec = self.registry.get(call.name)
+        if spec is None:
+            offered = sorted(self.engine.actions_for(principal.role) & set(self.registry.names()))
+            raise ToolError(f"there is no tool called {call.name!r}", choices=offered)
+        args = _validated(spec, raw)
+        if any(isinstance(args.get(key), str) for key in NAME_FIELDS):
+            args = _validated(spec, self.registry.canonicalize(spec.name, args, await self.client.metadata()))
+        trace.args = args
+        return _Prepared(spec, args)
+
+    async def _decide_and_run(self, prepared: _Prepared, turn: TurnContext, trace: Trace) -> CallOutcome:
+        spec, principal = prepared.spec, turn.principal
+        try:
+            facts, target = await self.facts.gather(
+                spec, prepared.args, principal, user_texts=turn.user_texts, untrusted=turn.untrusted_seen
+            )
+            decision = self.engine.decide(principal, ProposedCall(action=spec.name, args=prepared.args,
+                                                                  risk=spec.risk), facts)
+            trace.decided(decision)
+            if decision.kind == "deny":
+                return trace.close("refused", refused_payload(decision))
+            args = spec.args_model.model_validate({**prepared.args, **decision.forced_args})
+            ctx = ToolContext(client=self.client, principal=principal, scope=decision.scope, target=target)
+            if decision.kind in ("confirm", "approval"):
+                return await self._pause(spec, args, ctx, decision, trace)
+            return await self.run(spec, args, ctx, trace, turn)
+        except ToolError as exc:
+            return trace.close("error", error_payload(str(exc), exc.choices))
+        except HaloAgentError as exc:
+            return trace.close("error", error_payload(halo_error_text(exc)))
+
+    async def _pause(
+        self, spec: ToolSpec[Any], args: BaseModel, ctx: ToolContext, decision: Decision, trace: Trace
+    ) -> CallOutcome:
+        preview = await spec.preview(ctx, args) if spec.preview else _plain_preview(spec.name, args)
+        record = self.pending.create(
+            kind="confirmation" if decision.kind == "confirm" else "approval",
+            requester=ctx.principal, session_id=trace.session_id, action=spec.name,
+            args=args.model_dump(exclude_unset=True) | decision.forced_args, preview=preview,
+            rule_id=decision.rule_id, approver_roles=decision.approver_roles,
+            ttl_seconds=self.pending_ttl_seconds,
+        )
+        payload = {"status": "paused", "kind": record.kind, "pending_id": record.id, "preview": preview,
+                   "reason": decision.reason}
+        return trace.close("paused", payload, pending=record)
+
+    async def run(
+        self, spec: ToolSpec[Any], args: BaseModel, ctx: ToolContext, trace: Trace,
+        turn: TurnContext | None = None,
+    ) -> CallOutcome:
+        """Run an allowed call once. Halo errors (after the handler touched Halo) count for rate limits."""
+        try:
+            result = await spec.handler(ctx, args)
+        except HaloAgentError:
+            self._count(ctx.principal, spec.name)
+            raise
+        self._count(ctx.principal, spec.name)
+        if turn is not None and result.untrusted:
+            turn.untrusted_seen = True  # after the call: it affects later calls only
+        return trace.close("ok", ok_payload(result), result=result)
+
+    def _count(self, principal: Principal, action: str) -> None:
+        """Record the call for rate limits, only where a rule limits it (a write to SQLite per call)."""
+        if self.engine.rate_window_seconds(principal.role, action):
+            self.pending.record_call(principal.key, action)
+
+    # --- a paused call, decided by a person ------------------------------------------------------------
+    async def resume(
+        self, pending_id: str, actor: Principal, *, approve: bool, reason: str | None = None
+    ) -> CallOutcome:
+        """Confirm, approve or deny a pending call; on the go-ahead re-check it and run it at most once."""
+        return await self._runner.resume(pending_id, actor, approve=approve, reason=reason)
+
+
+def schemas_for(registry: ToolRegistry, engine: PolicyEngine, role: str) -> list[ToolSchema]:
+    """The role's toolset as sent to the model. Arguments outside a rule's `allowed_args` are dropped
+    (the engine would refuse them anyway), which keeps the employee toolset small."""
+    names = engine.actions_for(role)
+    role_policy = engine.policy.roles.get(role)
+    rules = {n: role_policy.actions[n] for n in names if role_policy and n in role_policy.actions}
+    settable = {n: rule.allowed_args for n, rule in rules.items() if rule.allowed_args is not None}
+    return registry.schemas(names, settable=settable)
+
+
+def _parse(text: str) -> tuple[dict[str, Any] | None, str]:
+    """The arguments object, or None and what is wrong with the text."""
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg} at character {exc.pos})"
+    if not isinstance(value, dict):
+        return None, f"a JSON {type(value).__name__}, not a JSON object"
+    return value, ""
+
+
+def _validated(spec: ToolSpec[Any], raw: dict[str, Any]) -> dict[str, Any]:
+    try:
+        model = spec.args_model.model_validate(raw)
+    except ValidationError as exc:
+        raise ToolError(validation_text(exc)) from None
+    dumped: dict[str, Any] = model.model_dump(exclude_unset=True)
+    return dumped
+
+
+def _plain_preview(name: str, args: BaseModel) -> str:
+    return f"{name} {json.dumps(args.model_dump(exclude_unset=True), ensure_ascii=False)}"

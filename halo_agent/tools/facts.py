@@ -1,0 +1,64 @@
+"""Facts for the policy, fetched in code and fresh from Halo: never taken from what the model wrote."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from halo_agent.halo.errors import HaloNotFoundError
+from halo_agent.policies.types import Facts
+from halo_agent.principal import Principal
+
+if TYPE_CHECKING:
+    from halo_agent.approvals import PendingStore
+    from halo_agent.halo.client import HaloClient
+    from halo_agent.halo.models import Ticket
+    from halo_agent.policies.engine import PolicyEngine
+    from halo_agent.tools.base import ToolSpec
+
+
+def named_by_user(ticket_id: int, texts: Iterable[str]) -> bool:
+    """The person typed this number themselves (as a whole number, not inside another one)."""
+    pattern = re.compile(rf"(?<!\d){ticket_id}(?!\d)")
+    return any(pattern.search(text) for text in texts)
+
+
+class FactFinder:
+    """Gathers Facts for one call: the target ticket (owner, priority), rate-limit counts, turn flags."""
+
+    def __init__(self, client: HaloClient, engine: PolicyEngine, pending: PendingStore) -> None:
+        self.client = client
+        self.engine = engine
+        self.pending = pending
+
+    async def gather(
+        self, spec: ToolSpec[Any], args: dict[str, Any], principal: Principal, *,
+        user_texts: Iterable[str], untrusted: bool,
+    ) -> tuple[Facts, Ticket | None]:
+        facts = Facts(untrusted_text_in_turn=untrusted, recent_calls=self._recent(principal, spec.name))
+        ticket_id = args.get(spec.target_ticket_arg) if spec.target_ticket_arg else None
+        if not isinstance(ticket_id, int):
+            return facts, None
+        named = named_by_user(ticket_id, user_texts)
+        facts = facts.model_copy(update={"target_ticket_id": ticket_id, "target_named_by_user": named})
+        try:
+            ticket = await self.client.get_ticket(ticket_id)
+        except HaloNotFoundError:
+            return facts.model_copy(update={"ticket_exists": False}), None
+        update = {
+            "ticket_exists": True,
+            "ticket_owner_user_id": ticket.user_id,
+            "ticket_priority": await self._priority(ticket),
+        }
+        return facts.model_copy(update=update), ticket
+
+    def _recent(self, principal: Principal, action: str) -> int:
+        window = self.engine.rate_window_seconds(principal.role, action)
+        return self.pending.count_recent(principal.key, action, window) if window else 0
+
+    async def _priority(self, ticket: Ticket) -> str | None:
+        if ticket.priority_id is None:
+            return None
+        meta = await self.client.metadata()
+        return meta.priority_name(ticket.priority_id, ticket.sla_id)

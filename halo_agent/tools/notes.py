@@ -1,0 +1,31 @@
+"""Notes (Halo "actions") on a ticket: public, or hidden from the end user."""
+
+from __future__ import annotations
+
+from halo_agent.tools.base import ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.ticket_writes import Plan, quoted, target_ticket, ticket_title
+
+
+class AddNoteArgs(ToolArgs):
+    ticket_id: int
+    note: str
+    hidden_from_user: bool = False
+
+
+async def plan_note(ctx: ToolContext, args: AddNoteArgs) -> Plan:
+    if args.hidden_from_user and ctx.scope == "own":  # behind the policy's forced value
+        raise ToolError("you can add only notes the ticket's user can see")
+    ticket = await target_ticket(ctx, args.ticket_id)
+    kind = "hidden note (agents only)" if args.hidden_from_user else "note visible to the user"
+    return Plan(title=ticket_title(ticket), changes=[f"add a {kind}: {quoted(args.note)}"])
+
+
+async def add_note(ctx: ToolContext, args: AddNoteArgs) -> ToolResult:
+    await plan_note(ctx, args)
+    action = await ctx.client.add_note(args.ticket_id, args.note, hidden_from_user=args.hidden_from_user)
+    shown = "hidden" if args.hidden_from_user else "public"
+    return ToolResult(
+        content={"ticket_id": args.ticket_id, "note_id": action.id, "visibility": shown},
+        summary=f"Added a {shown} note to ticket {args.ticket_id}",
+        halo_ids=[args.ticket_id, action.id],
+    )

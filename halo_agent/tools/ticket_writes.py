@@ -1,0 +1,237 @@
+"""Ticket writes: create, update, resolve. Each builds a plan first: the exact change, shown as the
+preview before a confirmation and then run as planned, so what a person confirms is what Halo receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from halo_agent.tools.base import ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.format import cut
+from halo_agent.tools.names import closed_statuses, default_closed_status, priority_in_sla, resolve
+from halo_agent.tools.people import find_agent, find_site, requester_for
+from halo_agent.tools.tickets import ensure_own
+
+if TYPE_CHECKING:
+    from halo_agent.halo.models import InstanceMetadata, Ticket
+
+PREVIEW_TEXT = 80
+
+
+class CreateTicketArgs(ToolArgs):
+    summary: str = Field(max_length=200)
+    details: str
+    ticket_type: str = "Incident"
+    priority: str | None = None
+    site_id: int | None = None
+    user_email: str | None = None
+    team: str | None = None
+    agent_id: int | None = None
+
+
+class UpdateTicketArgs(ToolArgs):
+    ticket_id: int
+    priority: str | None = None
+    agent_id: int | None = None
+    team: str | None = None
+    status: str | None = None
+
+
+class ResolveTicketArgs(ToolArgs):
+    ticket_id: int
+    note: str | None = None
+    status: str | None = Field(default=None, description="default Closed")
+
+
+@dataclass
+class Plan:
+    """A write ready to send: Halo fields, and the change in words."""
+
+    title: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)
+    status_id: int | None = None  # resolve: the closed status to set
+    note: str | None = None  # resolve: the public note
+
+    def describe(self) -> str:
+        return f"{self.title}: {'; '.join(self.changes)}" if self.changes else self.title
+
+
+def quoted(text: str | None) -> str:
+    return repr(cut(text or "", PREVIEW_TEXT))
+
+
+def ticket_title(ticket: Ticket) -> str:
+    return f"Ticket {ticket.id} {quoted(ticket.summary)}"
+
+
+async def target_ticket(ctx: ToolContext, ticket_id: int) -> Ticket:
+    ticket = ctx.target or await ctx.client.get_ticket(ticket_id)
+    ensure_own(ctx, ticket)
+    return ticket
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+async def plan_create(ctx: ToolContext, args: CreateTicketArgs) -> Plan:
+    meta = await ctx.client.metadata()
+    ttype = resolve("ticket type", args.ticket_type, meta.ticket_types)
+    plan = Plan(title=f"New {ttype.name} {quoted(args.summary)}")
+    plan.fields = {"summary": args.summary, "details": args.details, "tickettype_id": ttype.id}
+    await _place(ctx, args, plan)
+    if args.priority:
+        priority = priority_in_sla(meta, args.priority, None)
+        plan.fields["priority_id"] = priority.number
+        plan.changes.append(f"priority {priority.name}")
+    await _assign(ctx, meta, args.team, args.agent_id, plan)
+    return plan
+
+
+async def _place(ctx: ToolContext, args: CreateTicketArgs, plan: Plan) -> None:
+    """The requester and where they sit: the user's own site, or the site asked for."""
+    user = await requester_for(ctx, args.user_email)
+    if user is not None:
+        plan.fields |= {"user_id": user.id, "site_id": user.site_id, "client_id": user.client_id}
+        plan.changes.append(f"for {user.name or user.emailaddress}")
+    if args.site_id is not None and args.site_id != plan.fields.get("site_id"):
+        if ctx.scope == "own":
+            raise ToolError("you can open tickets only for yourself, at your own site")
+        site = await find_site(ctx, args.site_id)
+        plan.fields |= {"site_id": site.id, "client_id": site.client_id}
+        plan.changes.append(f"site {site.id} {site.name}")
+    plan.fields = {k: v for k, v in plan.fields.items() if v is not None}
+
+
+async def _assign(
+    ctx: ToolContext, meta: InstanceMetadata, team: str | None, agent_id: int | None, plan: Plan
+) -> None:
+    if team:
+        plan.fields["team"] = resolve("team", team, meta.teams).name
+        plan.changes.append(f"team {plan.fields['team']}")
+    if agent_id is not None:
+        agent = await find_agent(ctx, agent_id)
+        plan.fields["agent_id"] = agent.id
+        plan.changes.append(f"agent {agent.name}")
+
+
+async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> ToolResult:
+    from halo_agent.halo.queries import TicketWrite
+
+    plan = await plan_create(ctx, args)
+    ticket = await ctx.client.create_ticket(TicketWrite(**plan.fields))
+    return ToolResult(
+        content={"ticket_id": ticket.id, "created": plan.describe()},
+        summary=f"Created ticket {ticket.id}",
+        halo_ids=[ticket.id],
+    )
+
+
+# --- update ---------------------------------------------------------------------------------------
+
+
+async def plan_update(ctx: ToolContext, args: UpdateTicketArgs) -> Plan:
+    ticket = await target_ticket(ctx, args.ticket_id)
+    meta = await ctx.client.metadata()
+    plan = Plan(title=ticket_title(ticket))
+    if args.priority:
+        _change_priority(meta, ticket, args.priority, plan)
+    if args.status:
+        _change_status(meta, ticket, args.status, plan)
+    if args.team:
+        new_team = resolve("team", args.team, meta.teams).name
+        _change(plan, "team", ticket.team, new_team, {"team": new_team})
+    if args.agent_id is not None:
+        agent = await find_agent(ctx, args.agent_id)
+        _change(plan, "agent", ticket.agent_id, agent.id, {"agent_id": agent.id}, shown=agent.name)
+    if not plan.fields:
+        raise ToolError(f"nothing to change: ticket {ticket.id} already has those values")
+    return plan
+
+
+def _change_priority(meta: InstanceMetadata, ticket: Ticket, name: str, plan: Plan) -> None:
+    new = priority_in_sla(meta, name, ticket.sla_id)
+    old = meta.priority_name(ticket.priority_id, ticket.sla_id) if ticket.priority_id else None
+    _change(plan, "priority", old, new.name, {"priority_id": new.number})
+
+
+def _change_status(meta: InstanceMetadata, ticket: Ticket, name: str, plan: Plan) -> None:
+    new = resolve("status", name, meta.statuses)
+    if new.id in meta.closed_status_ids:
+        raise ToolError(f"{new.name!r} closes the ticket: use haloitsm_resolve_ticket")
+    old = meta.status_name(ticket.status_id) if ticket.status_id is not None else None
+    _change(plan, "status", old, new.name, {"status_id": new.id})
+
+
+def _change(
+    plan: Plan, what: str, old: object, new: object, fields: dict[str, Any], *, shown: str | None = None
+) -> None:
+    """Record a change unless the ticket already has the value (no empty writes)."""
+    if old == new:
+        return
+    plan.fields |= fields
+    plan.changes.append(f"{what} {old if old not in (None, '') else '(none)'} -> {shown or new}")
+
+
+async def update_ticket(ctx: ToolContext, args: UpdateTicketArgs) -> ToolResult:
+    from halo_agent.halo.queries import TicketWrite
+
+    plan = await plan_update(ctx, args)
+    await ctx.client.update_ticket(args.ticket_id, TicketWrite(**plan.fields))
+    return ToolResult(
+        content={"ticket_id": args.ticket_id, "changed": plan.changes},
+        summary=f"Updated ticket {args.ticket_id}: {'; '.join(plan.changes)}",
+        halo_ids=[args.ticket_id],
+    )
+
+
+# --- resolve --------------------------------------------------------------------------------------
+
+
+async def plan_resolve(ctx: ToolContext, args: ResolveTicketArgs) -> Plan:
+    ticket = await target_ticket(ctx, args.ticket_id)
+    meta = await ctx.client.metadata()
+    if ticket.status_id in meta.closed_status_ids:
+        raise ToolError(f"ticket {ticket.id} is already {meta.status_name(ticket.status_id)}")
+    status = (
+        resolve("closed status", args.status, closed_statuses(meta))
+        if args.status
+        else default_closed_status(meta)
+    )
+    old = meta.status_name(ticket.status_id) if ticket.status_id is not None else "(none)"
+    plan = Plan(title=ticket_title(ticket), status_id=status.id, note=args.note)
+    plan.changes.append(f"status {old} -> {status.name}")
+    if args.note:
+        plan.changes.append(f"note visible to the user: {quoted(args.note)}")
+    return plan
+
+
+async def resolve_ticket(ctx: ToolContext, args: ResolveTicketArgs) -> ToolResult:
+    """With a note: ONE action carrying `new_status`, so the note and the closure land in one write
+    (never a closed ticket missing its closing note, never a retried note without the closure), and
+    Halo records the note as the closure's reason. Instances that ignore `new_status` are caught by
+    re-reading the ticket and setting the status with an update. Without a note: a status update."""
+    from halo_agent.halo.queries import TicketWrite
+
+    plan = await plan_resolve(ctx, args)
+    assert plan.status_id is not None
+    ids = [args.ticket_id]
+    if plan.note:
+        action = await ctx.client.add_note(
+            args.ticket_id, plan.note, hidden_from_user=False, new_status=plan.status_id
+        )
+        ids.append(action.id)
+        if (await ctx.client.get_ticket(args.ticket_id)).status_id == plan.status_id:
+            return _resolved(args.ticket_id, plan, ids)
+    await ctx.client.update_ticket(args.ticket_id, TicketWrite(status_id=plan.status_id))
+    return _resolved(args.ticket_id, plan, ids)
+
+
+def _resolved(ticket_id: int, plan: Plan, ids: list[int]) -> ToolResult:
+    return ToolResult(
+        content={"ticket_id": ticket_id, "changed": plan.changes},
+        summary=f"Resolved ticket {ticket_id}",
+        halo_ids=ids,
+    )

@@ -1,0 +1,132 @@
+"""One call's trail: the events it emits and the single audit record it leaves."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from halo_agent.agent.events import AgentEvent, Paused, PolicyDecisionEvent, ToolResultEvent
+from halo_agent.approvals import PendingRecord
+from halo_agent.audit import AuditLog
+from halo_agent.policies.types import Decision
+from halo_agent.principal import Principal
+from halo_agent.tools.base import ToolResult
+from halo_agent.tools.format import dumps
+
+Status = Literal["ok", "error", "refused", "paused"]
+
+
+class CallOutcome(BaseModel):
+    call_id: str
+    tool: str
+    status: Status
+    tool_message: str  # the JSON text the model reads
+    decision: Decision | None = None
+    result: ToolResult | None = None
+    pending: PendingRecord | None = None
+    events: list[AgentEvent] = []
+
+
+def principal_record(principal: Principal) -> dict[str, Any]:
+    return {
+        "role": principal.role,
+        "user_id": principal.halo_user_id,
+        "agent_id": principal.halo_agent_id,
+        "email": principal.email,
+    }
+
+
+@dataclass
+class Trace:
+    """Collects what happened to one call; `close` emits the result event and writes the audit record."""
+
+    audit: AuditLog
+    event: str  # "tool_call" | "pending_decision" | "pending_run"
+    call_id: str
+    tool: str
+    principal: Principal
+    session_id: str
+    request_id: str
+    args: dict[str, Any] | str
+    decision: Decision | None = None
+    events: list[AgentEvent] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    label: str = "none"  # the audit's decision when the policy was not asked
+    started: float = field(default_factory=time.perf_counter)
+
+    def decided(self, decision: Decision) -> None:
+        self.decision = decision
+        self.events.append(PolicyDecisionEvent(
+            call_id=self.call_id, tool=self.tool, decision=decision.kind,
+            rule_id=decision.rule_id, reason=decision.reason,
+        ))
+
+    def invalid(self, reason: str) -> None:
+        self.label = "invalid"
+        self.events.append(PolicyDecisionEvent(
+            call_id=self.call_id, tool=self.tool, decision="invalid", reason=reason
+        ))
+
+    def close(
+        self, status: Status, payload: dict[str, Any], *, result: ToolResult | None = None,
+        pending: PendingRecord | None = None,
+    ) -> CallOutcome:
+        summary = _summary(status, payload, result)
+        halo_ids = result.halo_ids if result else []
+        if pending is not None and status == "paused":
+            self.events.append(Paused(
+                kind=pending.kind, pending_id=pending.id, tool=self.tool, preview=pending.preview,
+                approver_roles=pending.approver_roles,
+            ))
+        else:
+            self.events.append(ToolResultEvent(
+                call_id=self.call_id, tool=self.tool, status=status, summary=summary,
+                halo_ids=halo_ids, data=payload,
+            ))
+        self._write(status, summary, halo_ids, payload, pending)
+        return CallOutcome(
+            call_id=self.call_id, tool=self.tool, status=status, tool_message=dumps(payload),
+            decision=self.decision, result=result, pending=pending, events=self.events,
+        )
+
+    def _write(
+        self, status: Status, summary: str, halo_ids: list[int], payload: dict[str, Any],
+        pending: PendingRecord | None,
+    ) -> None:
+        outcome: dict[str, Any] = {"status": status, "summary": summary, "halo_ids": halo_ids}
+        if status == "error":
+            outcome["error"] = payload.get("error")
+        if pending is not None:
+            outcome["pending_id"] = pending.id
+        self.write({"outcome": outcome})
+
+    def write(self, fields: dict[str, Any]) -> None:
+        """The one audit record for this call (or pause event)."""
+        decision = self.decision
+        self.audit.append({
+            "event": self.event,
+            "request_id": self.request_id,
+            "session_id": self.session_id,
+            "principal": principal_record(self.principal),
+            "tool": self.tool,
+            "args": self.args,
+            "decision": decision.kind if decision else self.label,
+            "rule_id": decision.rule_id if decision else None,
+            "reason": decision.reason if decision else None,
+            **self.extra,
+            **fields,
+            "duration_ms": round((time.perf_counter() - self.started) * 1000, 2),
+        })
+
+
+def _summary(status: Status, payload: dict[str, Any], result: ToolResult | None) -> str:
+    if result is not None:
+        return result.summary
+    if status == "refused":
+        return f"refused: {payload.get('reason', '')}"
+    if status == "paused":
+        return f"waiting for {payload.get('kind', 'confirmation')}: {payload.get('preview', '')}"
+    return str(payload.get("error", ""))

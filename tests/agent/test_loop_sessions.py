@@ -1,0 +1,62 @@
+"""Sessions persist by id in SQLite, belong to one principal, and serialise turns in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from halo_agent.agent.session import SessionError, SessionStore
+from halo_agent.principal import Principal
+
+EMMA = Principal(role="employee", email="emma.hart@example.com", halo_user_id=12)
+LIAM = Principal(role="employee", email="liam.cole@example.com", halo_user_id=13)
+
+
+def test_a_session_survives_a_new_store_on_the_same_file(tmp_path: Path) -> None:
+    session = SessionStore(tmp_path / "state.db").load("s1", EMMA)
+    session.history.append({"role": "user", "content": "hello"})
+    session.pending_confirmations.append("abc123")
+    session.user_texts.append("hello")
+    SessionStore(tmp_path / "state.db").save(session)
+
+    again = SessionStore(tmp_path / "state.db").load("s1", EMMA)
+    assert again.history == [{"role": "user", "content": "hello"}]
+    assert again.pending_id == "abc123"
+    assert again.user_texts == ["hello"]
+    assert again.principal == EMMA
+
+
+def test_another_principal_cannot_use_the_session(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "state.db")
+    store.save(store.load("s1", EMMA))
+    with pytest.raises(SessionError, match="belongs to another user"):
+        store.load("s1", LIAM)
+
+
+@pytest.mark.parametrize("bad_id", ["", "x" * 201, "line\nbreak"])
+def test_bad_session_ids_are_refused(tmp_path: Path, bad_id: str) -> None:
+    with pytest.raises(SessionError):
+        SessionStore(tmp_path / "state.db").load(bad_id, EMMA)
+
+
+async def test_turns_of_one_session_never_interleave(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "state.db")
+    trace: list[str] = []
+
+    async def turn(name: str) -> None:
+        async with store.lock("s1"):
+            trace.append(f"{name} start")
+            await asyncio.sleep(0.01)
+            trace.append(f"{name} end")
+
+    await asyncio.gather(turn("a"), turn("b"))
+    assert trace in (["a start", "a end", "b start", "b end"], ["b start", "b end", "a start", "a end"])
+
+
+async def test_different_sessions_run_concurrently(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "state.db")
+    async with store.lock("s1"):
+        assert not store.lock("s2").locked()
+        assert store.lock("s1").locked()

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from halo_agent.agent.events import ErrorEvent, FinalAnswer, TextDelta, ToolResultEvent, TurnUsage
+from halo_agent.agent.render import Renderer, format_call, format_usage, pending_table
+from tests.cli.fakes import list_events, paused_events, record, refused_events
+
+
+def _console(*, terminal: bool) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    colours = "standard" if terminal else None
+    return Console(file=out, force_terminal=terminal, width=120, color_system=colours), out
+
+
+def _render(events: list[object], *, terminal: bool = False, steps: bool = True) -> str:
+    console, out = _console(terminal=terminal)
+    renderer = Renderer(console, steps=steps, usage=steps)
+    renderer.begin_turn()
+    for event in events:
+        renderer.event(event)
+    renderer.end_turn()
+    return out.getvalue()
+
+
+def test_list_result_is_shown_as_a_ticket_table_after_an_answer_that_does_not_list_them() -> None:
+    text = _render(list_events("list"))
+    assert "haloitsm_list_tickets(mine=true)" in text
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if "Email not syncing" in line)
+    assert "789" in lines[row] and "Medium" in lines[row] and "New monitor" in lines[row + 1]
+    assert row > next(i for i, line in enumerate(lines) if "You have 2 open tickets." in line)
+
+
+def test_ticket_table_is_skipped_when_the_answer_lists_every_ticket() -> None:
+    events = [*list_events("list")[:3], FinalAnswer(text="#789 Email not syncing\n#801 New monitor")]
+    assert "In Progress" not in _render(events)
+
+
+def test_lists_read_on_the_way_to_a_pause_are_not_shown() -> None:
+    events = [*list_events("list")[:3], *paused_events("close")]
+    assert "New monitor" not in _render(events)
+
+
+def test_a_resumed_call_shows_the_go_ahead_not_a_new_request_for_confirmation() -> None:
+    decision, paused = paused_events("close")[1:]
+    resumed = [decision, ToolResultEvent(call_id="c3", tool=paused.tool, status="ok", summary="Resolved 789")]
+    text = _render(resumed)
+    assert "go-ahead given for haloitsm_resolve_ticket" in text and "Resolved 789" in text
+    assert "needs your confirmation" not in text
+
+
+def test_streamed_answer_is_not_printed_twice() -> None:
+    text = _render(list_events("list"))
+    assert text.count("You have 2 open tickets.") == 1
+
+
+def test_final_answer_is_printed_when_nothing_was_streamed() -> None:
+    text = _render([FinalAnswer(text="Done: ticket 812 created.")], steps=False)
+    assert text.strip() == "Done: ticket 812 created."
+
+
+def test_final_answer_differing_from_streamed_preamble_is_printed() -> None:
+    text = _render([TextDelta(text="Let me look."), FinalAnswer(text="Ticket 789 is open.")])
+    assert "Let me look." in text and "Ticket 789 is open." in text
+
+
+def test_refusal_names_the_reason_and_rule_once() -> None:
+    text = _render(refused_events("790"))
+    assert "refused: ticket 790 is not yours (employee.own)" in text
+    assert "not your ticket" not in text  # the result line would only repeat the refusal
+
+
+def test_pause_shows_preview_pending_id_and_how_to_answer() -> None:
+    text = _render(paused_events("close"))
+    assert "Confirmation needed" in text and "p-1" in text
+    assert "Close ticket 789 (Email not syncing)" in text
+    assert "Answer yes" in text
+
+
+def test_piped_output_has_no_control_codes_and_terminal_output_has_colours() -> None:
+    events = list_events("list") + refused_events("790") + paused_events("close")
+    assert "\x1b[" not in _render(events, terminal=False)
+    coloured = _render(events, terminal=True)
+    assert "\x1b[32m" in coloured  # green: allowed
+    assert "\x1b[31m" in coloured  # red: refused
+    assert "\x1b[33m" in coloured  # yellow: paused
+
+
+def test_without_steps_only_the_answer_and_pauses_show() -> None:
+    text = _render(list_events("list") + paused_events("close"), steps=False)
+    assert "haloitsm_list_tickets" not in text and "New monitor" not in text
+    assert "You have 2 open tickets." in text and "p-1" in text
+
+
+def test_error_event_is_shown_with_its_kind() -> None:
+    text = _render([ErrorEvent(message="stopped after 8 steps", kind="step_limit")])
+    assert "error (step_limit): stopped after 8 steps" in text
+
+
+def test_long_arguments_are_cut_and_unparsable_arguments_flagged() -> None:
+    shown = format_call("haloitsm_add_note", {"ticket_id": 789, "note": "x" * 200})
+    assert shown.startswith("haloitsm_add_note(ticket_id=789, note=\"xxx") and len(shown) < 110
+    assert "unreadable" in format_call("haloitsm_add_note", "{not json")
+
+
+def test_usage_line_counts_round_trips_calls_and_time() -> None:
+    usage = TurnUsage(model_round_trips=2, halo_calls=3, tool_calls=1, seconds=0.25)
+    assert format_usage(usage) == "2 model round trips · 1 tool call · 3 Halo calls · 0.25 s"
+
+
+def test_pending_table_lists_id_action_and_requester() -> None:
+    console, out = _console(terminal=False)
+    console.print(pending_table([record("p-42")], 120))
+    line = next(line for line in out.getvalue().splitlines() if "p-42" in line)
+    assert "haloitsm_update_ticket" in line and "Alex Morgan (admin)" in line

@@ -1,0 +1,219 @@
+"""Creates and notes are never duplicated after a lost answer; updates need an id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx2
+import pytest
+
+from halo_agent.halo.errors import HaloValidationError, HaloWriteUncertainError
+from halo_agent.halo.queries import TicketWrite
+from tests.halo.fakes import FakeHalo, body_of, ok, raiser, status
+
+NOW = datetime.now(UTC).isoformat()
+
+
+class TicketStore:
+    """Just enough of /Tickets: POST array upsert, GET list (search ignored: the client must filter)."""
+
+    def __init__(self, fake: FakeHalo) -> None:
+        self.tickets: dict[int, dict[str, Any]] = {
+            5: {"id": 5, "summary": "Printer jam", "user_id": 3, "dateoccurred": "2020-01-01T09:00:00Z"},
+        }
+        fake.route("POST", "/api/Tickets", self.post)
+        fake.route(
+            "GET",
+            "/api/Tickets",
+            lambda r: ok({"record_count": len(self.tickets), "tickets": list(self.tickets.values())}),
+        )
+
+    def post(self, request: httpx2.Request) -> httpx2.Response:
+        (row,) = body_of(request)
+        if "id" in row:
+            self.tickets[row["id"]].update(row)
+            return ok(self.tickets[row["id"]])
+        new = {**row, "id": max(self.tickets) + 1, "dateoccurred": NOW}
+        self.tickets[new["id"]] = new
+        return ok(new)
+
+    def commit_then(self, failure: type[Exception]) -> Any:
+        def handler(request: httpx2.Request) -> httpx2.Response:
+            self.post(request)
+            raise failure("lost", request=request)  # type: ignore[call-arg]
+
+        return handler
+
+
+NEW = TicketWrite(summary="Printer jam", details="Tray 2 jams on every job", user_id=3, site_id=18)
+
+
+@pytest.mark.parametrize("failure", [httpx2.ReadTimeout, httpx2.RemoteProtocolError, httpx2.ReadError])
+async def test_create_that_committed_before_the_answer_was_lost_is_found_not_resent(
+    failure: type[Exception],
+) -> None:
+    fake = FakeHalo()
+    store = TicketStore(fake)
+    fake.fault("POST", "/api/Tickets", store.commit_then(failure))
+    async with fake.client() as client:
+        ticket = await client.create_ticket(NEW)
+    assert len(fake.calls("POST", "/api/Tickets")) == 1
+    assert [t["summary"] for t in store.tickets.values()].count("Printer jam") == 2  # the old one + ours
+    assert ticket.id == 6 and ticket.details == "Tray 2 jams on every job"
+
+
+async def test_create_that_did_not_land_is_sent_once_more() -> None:
+    fake = FakeHalo()
+    store = TicketStore(fake)
+    fake.fault("POST", "/api/Tickets", raiser(httpx2.ReadTimeout))
+    async with fake.client() as client:
+        ticket = await client.create_ticket(NEW)
+    assert len(fake.calls("POST", "/api/Tickets")) == 2
+    assert ticket.id == 6 and len(store.tickets) == 2
+
+
+async def test_create_gateway_timeout_is_checked_before_resending() -> None:
+    fake = FakeHalo()
+    store = TicketStore(fake)
+
+    def commit_then_504(request: httpx2.Request) -> httpx2.Response:
+        store.post(request)
+        return httpx2.Response(504)
+
+    fake.fault("POST", "/api/Tickets", commit_then_504)
+    async with fake.client() as client:
+        await client.create_ticket(NEW)
+    assert len(store.tickets) == 2 and len(fake.calls("POST", "/api/Tickets")) == 1
+
+
+async def test_create_that_cannot_be_checked_says_it_may_have_landed() -> None:
+    fake = FakeHalo()
+    store = TicketStore(fake)
+    fake.fault("POST", "/api/Tickets", store.commit_then(httpx2.ReadTimeout))
+    fake.fault("GET", "/api/Tickets", status(403))
+    async with fake.client() as client:
+        with pytest.raises(HaloWriteUncertainError, match="may have worked") as caught:
+            await client.create_ticket(NEW)
+    assert "Printer jam" in str(caught.value)
+    assert len(fake.calls("POST", "/api/Tickets")) == 1
+
+
+async def test_create_lost_twice_and_not_found_is_uncertain_not_a_third_send() -> None:
+    fake = FakeHalo()
+    TicketStore(fake)
+    fake.fault("POST", "/api/Tickets", raiser(httpx2.ReadTimeout), raiser(httpx2.ReadTimeout))
+    async with fake.client() as client:
+        with pytest.raises(HaloWriteUncertainError, match="Search Halo"):
+            await client.create_ticket(NEW)
+    assert len(fake.calls("POST", "/api/Tickets")) == 2
+
+
+async def test_create_connect_error_never_reached_halo_so_it_is_retried_plainly() -> None:
+    fake = FakeHalo()
+    store = TicketStore(fake)
+    fake.fault("POST", "/api/Tickets", raiser(httpx2.ConnectError))
+    async with fake.client() as client:
+        await client.create_ticket(NEW)
+    assert len(store.tickets) == 2 and fake.calls("GET", "/api/Tickets") == []
+
+
+async def test_create_sends_an_array_of_only_the_fields_set() -> None:
+    fake = FakeHalo()
+    TicketStore(fake)
+    async with fake.client() as client:
+        await client.create_ticket(TicketWrite(summary="VPN down", tickettype_id=1))
+    (post,) = fake.calls("POST", "/api/Tickets")
+    assert body_of(post) == [{"summary": "VPN down", "tickettype_id": 1}]
+
+
+async def test_update_sends_id_and_only_given_fields_and_may_be_retried() -> None:
+    fake = FakeHalo()
+    store = TicketStore(fake)
+    fake.fault("POST", "/api/Tickets", store.commit_then(httpx2.ReadTimeout))
+    async with fake.client() as client:
+        ticket = await client.update_ticket(5, TicketWrite(agent_id=6))
+    posts = fake.calls("POST", "/api/Tickets")
+    assert [body_of(p) for p in posts] == [[{"agent_id": 6, "id": 5}]] * 2
+    assert ticket.agent_id == 6 and len(store.tickets) == 1
+
+
+@pytest.mark.parametrize("bad_id", [0, -1, None])
+async def test_update_refuses_to_send_without_an_id(bad_id: Any) -> None:
+    fake = FakeHalo()
+    TicketStore(fake)
+    async with fake.client() as client:
+        with pytest.raises(ValueError, match="without a valid id"):
+            await client.update_ticket(bad_id, TicketWrite(status_id=9))
+    assert fake.calls("POST", "/api/Tickets") == []
+
+
+class ActionStore:
+    def __init__(self, fake: FakeHalo) -> None:
+        self.actions: list[dict[str, Any]] = [
+            {
+                "id": 1,
+                "ticket_id": 789,
+                "note": "Restarted Outlook",
+                "hiddenfromuser": False,
+                "datetime": "2020-01-01T09:00:00",
+            },
+        ]
+        fake.route("POST", "/api/Actions", self.post)
+        fake.route("GET", "/api/Actions", lambda r: ok({"actions": self.actions}))
+        fake.route(
+            "GET", "/api/Outcome", [{"id": 1, "outcome": "Phone Call"}, {"id": 2, "outcome": "Private Note"}]
+        )
+        for path in ("TicketType", "Status", "Priority", "Team"):
+            fake.route("GET", f"/api/{path}", [])
+
+    def post(self, request: httpx2.Request) -> httpx2.Response:
+        (row,) = body_of(request)
+        if not row.get("outcome"):
+            return httpx2.Response(400, json="An Outcome must be entered for this Action")
+        new = {**row, "id": len(self.actions) + 1, "datetime": NOW, "note": f"<p>{row['note']}</p>"}
+        self.actions.append(new)
+        return ok(new)
+
+
+async def test_note_uses_a_discovered_outcome_and_hiddenfromuser() -> None:
+    fake = FakeHalo()
+    ActionStore(fake)
+    async with fake.client() as client:
+        action = await client.add_note(789, "Mailbox rebuilt", hidden_from_user=True, new_status=2)
+    (post,) = fake.calls("POST", "/api/Actions")
+    assert body_of(post) == [
+        {
+            "ticket_id": 789,
+            "note": "Mailbox rebuilt",
+            "hiddenfromuser": True,
+            "outcome": "Private Note",
+            "new_status": 2,
+        }
+    ]
+    assert action.id == 2
+
+
+async def test_note_whose_answer_was_lost_is_found_by_its_text() -> None:
+    fake = FakeHalo()
+    store = ActionStore(fake)
+
+    def commit_then_timeout(request: httpx2.Request) -> httpx2.Response:
+        store.post(request)
+        raise httpx2.ReadTimeout("lost", request=request)
+
+    fake.fault("POST", "/api/Actions", commit_then_timeout)
+    async with fake.client(note_outcome="Phone Call") as client:
+        action = await client.add_note(789, "Mailbox   rebuilt", hidden_from_user=False)
+    assert action.id == 2 and len(store.actions) == 2
+    assert len(fake.calls("POST", "/api/Actions")) == 1
+    assert fake.calls("GET", "/api/Outcome") == []  # the configured outcome needs no discovery
+
+
+async def test_missing_outcome_error_tells_the_admin_what_to_set() -> None:
+    fake = FakeHalo()
+    ActionStore(fake)
+    fake.route("GET", "/api/Outcome", [])
+    async with fake.client() as client:
+        with pytest.raises(HaloValidationError, match="HALO_OUTCOME"):
+            await client.add_note(789, "hello", hidden_from_user=True)
