@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from halo_agent.testing import block_model_requests
+
 _real_connect = socket.socket.connect
 
 
@@ -35,6 +37,14 @@ def _no_network() -> Iterator[None]:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_model_calls() -> Iterator[None]:
+    """Any request to a real (non-loopback) model or Halo endpoint fails, and fails the run at the end
+    even if the caller swallowed the error. Recorded fixtures and in-process transports are untouched."""
+    with block_model_requests():
+        yield
 
 
 @pytest.fixture(autouse=True)

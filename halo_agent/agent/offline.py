@@ -14,13 +14,15 @@ from typing import Any
 
 from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.model import Message, ModelResponse, TextSink, ToolCallRequest, ToolSchema
-from halo_agent.agent.offline_answers import compose
+from halo_agent.agent.offline_answers import answer_confirmed, compose
+from halo_agent.agent.offline_lists import page_request, previous_list_args
 from halo_agent.agent.offline_parse import Intent, follow_up, parse
 from halo_agent.agent.offline_plan import Context, capabilities, plan
 from halo_agent.agent.offline_results import Step, parse_tool_message
 from halo_agent.agent.offline_vocab import Vocabulary, build_vocabulary
 
 _MAX_STEPS = 6  # a safety net: no plan here makes more than four calls in a turn
+_NOTHING_PENDING = "There's nothing waiting for a yes or no from you right now. What would you like to do?"
 
 
 class OfflineModel:
@@ -45,11 +47,10 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     if last is None:
         return ModelResponse(text="Hello! " + capabilities(names))
     text = _content(messages[last])
-    if classify_answer(text) is not None:
-        return ModelResponse(text="There's nothing waiting for a yes or no from you right now. "
-                                  "What would you like to do?")
-    vocab = build_vocabulary(messages, tools)
     steps = _steps_since(messages, last)
+    if classify_answer(text) is not None:
+        return ModelResponse(text=answer_confirmed(steps) if steps else _NOTHING_PENDING)
+    vocab = build_vocabulary(messages, tools)
     if len(steps) > _MAX_STEPS:
         return ModelResponse(text=compose(steps[-1:]))
     outcome = plan(Context(read_request(messages, last, vocab), vocab, names, steps))
@@ -63,6 +64,10 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
 def read_request(messages: list[Message], last: int, vocab: Vocabulary) -> Intent:
     """The person's request; an answer to our own question completes the earlier request instead."""
     text = _content(messages[last])
+    earlier_list = previous_list_args(messages, last)
+    page = page_request(text, earlier_list) if earlier_list is not None else None
+    if earlier_list is not None and page is not None:  # "next page": the same list, another page
+        return Intent("list", text, {**earlier_list, "page": page})
     previous = _previous_user_index(messages, last)
     if previous is not None and _asked_a_question(messages[previous + 1 : last]):
         completed = follow_up(parse(_content(messages[previous]), vocab), text, vocab)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from halo_agent.agent.offline_lists import answer_list
 from halo_agent.agent.offline_results import Step, first, payload, rows_of, text_of, ticket_of
 
 _ACTIONS = {
@@ -84,6 +86,16 @@ def describe_ticket(row: dict[str, Any]) -> str:
     return f"{head} — {details}" if details else head
 
 
+def readable_time(value: str) -> str:
+    """ "2025-05-07T16:30:00.000" -> "7 May 2025 16:30"; anything else unchanged."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    clock = f" {moment:%H:%M}" if (moment.hour, moment.minute) != (0, 0) or "T" in value else ""
+    return f"{moment.day} {moment:%b %Y}{clock}"
+
+
 def _answer_created(step: Step) -> str:
     data = payload(step.result)
     ticket = first(data, "ticket_id", "id")
@@ -104,51 +116,11 @@ def _answer_ticket(step: Step) -> str:
     if notes:
         latest = notes[-1]  # the tools list notes oldest first
         who = text_of(first(latest, "who", "author"), 60)
-        when = text_of(first(latest, "when", "datetime", "date"), 30)
+        when = readable_time(text_of(first(latest, "when", "datetime", "date"), 30))
         by = " ".join(part for part in (f"by {who}" if who else "", f"on {when}" if when else "") if part)
         kind = "hidden note" if latest.get("hidden") else "update"
         note = text_of(first(latest, "note", "text"))
         lines.append(f'Latest {kind}{" " + by if by else ""}: "{note}"')
-    return "\n".join(lines)
-
-
-def _answer_list(step: Step) -> str:
-    data = payload(step.result)
-    rows = rows_of(data, "tickets")
-    total = data.get("total", len(rows))
-    scope = list_scope(step.args)
-    mine = bool(step.args.get("mine"))
-    if not rows:
-        return f"You have no {scope}." if mine else f"There are no {scope}."
-    more = bool(data.get("more")) or (isinstance(total, int) and total > len(rows))
-    shown = f" (showing the first {len(rows)})" if more else ""
-    owner = "You have " if mine else ""
-    return f"{owner}{total} {scope}{shown}:\n{ticket_table(rows)}"
-
-
-def list_scope(args: dict[str, Any]) -> str:
-    """ "open incidents assigned to agent 6" from the list call's arguments."""
-    status = str(args.get("status") or "")
-    kind = f"{args['ticket_type']}s" if args.get("ticket_type") else "tickets"
-    words = [status if status in ("open", "closed") else "", kind.lower() if kind == "tickets" else kind]
-    if status and status not in ("open", "closed"):
-        words.append(f"with status {status}")
-    filters = {
-        "agent_id": "assigned to agent {}", "team": "for team {}", "priority": "with priority {}",
-        "search": "matching '{}'",
-    }
-    words += [template.format(args[key]) for key, template in filters.items() if args.get(key)]
-    return " ".join(word for word in words if word)
-
-
-def ticket_table(rows: list[dict[str, Any]]) -> str:
-    columns = (("id", "#", 7), ("summary", "Summary", 40), ("status", "Status", 14),
-               ("priority", "Priority", 10), ("team", "Team", 18), ("agent", "Agent", 16))
-    def cell(value: Any, width: int) -> str:
-        return text_of(value, width).ljust(width)
-    header = " | ".join(cell(title, width) for _, title, width in columns).rstrip()
-    lines = [header, "-" * len(header)]
-    lines += [" | ".join(cell(row.get(key, ""), width) for key, _, width in columns).rstrip() for row in rows]
     return "\n".join(lines)
 
 
@@ -158,7 +130,10 @@ def _answer_updated(step: Step) -> str:
     changed = [text_of(change, 200) for change in data.get("changed") or []]
     if not changed:
         return f"Halo accepted the update of ticket #{ticket} but reported no change."
-    return f"Updated ticket #{ticket}: {'; '.join(changed)}."
+    kept = [f"the {field} was already {step.args[field]}" for field in ("priority", "team", "status")
+            if step.args.get(field) and not any(c.startswith(f"{field} ") for c in changed)]
+    also = f" ({'; '.join(kept)})" if kept else ""
+    return f"Updated ticket #{ticket}: {'; '.join(changed)}{also}."
 
 
 def _answer_note(step: Step) -> str:
@@ -171,11 +146,27 @@ def _answer_note(step: Step) -> str:
 
 
 def _answer_resolved(step: Step) -> str:
+    """ 'Ticket #790 is now Closed (was In Progress). The note "…" is visible to the user.' """
     data = payload(step.result)
     ticket = first(data, "ticket_id", "id") or step.args.get("ticket_id")
     changed = [text_of(change, 200) for change in data.get("changed") or []]
-    detail = f": {'; '.join(changed)}" if changed else ""
-    return f"Closed ticket #{ticket}{detail}."
+    status = next((m for c in changed if (m := _STATUS_CHANGE.match(c))), None)
+    if status is None:
+        detail = f": {'; '.join(changed)}" if changed else ""
+        return f"Closed ticket #{ticket}{detail}."
+    was = f" (was {status.group(1)})" if status.group(1) != "(none)" else ""
+    note = text_of(step.args.get("note"))
+    told = f' The note "{note}" is visible to the user.' if note else ""
+    return f"Ticket #{ticket} is now {status.group(2)}{was}.{told}"
+
+
+_STATUS_CHANGE = re.compile(r"^status (.+?) -> (.+)$")
+
+
+def answer_confirmed(steps: list[Step]) -> str:
+    """The answer after the person said yes: what the released calls did, or why they could not."""
+    text = compose(steps)
+    return f"Done. {text}" if all(step.ok for step in steps) else text
 
 
 def _answer_kb(step: Step) -> str:
@@ -240,7 +231,7 @@ def _answer_generic(step: Step) -> str:
 _OK_ANSWERS: dict[str, Callable[[Step], str]] = {
     "haloitsm_create_ticket": _answer_created,
     "haloitsm_get_ticket": _answer_ticket,
-    "haloitsm_list_tickets": _answer_list,
+    "haloitsm_list_tickets": answer_list,
     "haloitsm_update_ticket": _answer_updated,
     "haloitsm_add_note": _answer_note,
     "haloitsm_resolve_ticket": _answer_resolved,

@@ -65,6 +65,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"(?:the\s+)?(?:clients?|sites?|users?|agents?|teams|assets?)\b"),
         ("options", r"\b(?:what|which)\s+(?:ticket\s+types|priorities|statuses)\b|\bticket\s+options\b"),
         ("kb", r"^\W*how\s+(?:do|can|should|would|could)\s+(?:i|we|you)\b|\bhow\s+to\b"
+               r"|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+(?:fix|solve|stop|get|set|change|connect)\b"
+               r"|\b(?:forgot(?:ten)?|can'?t\s+remember)\s+my\s+password\b"
                r"|\bwhere\s+(?:do|can)\s+i\b"
                r"|\b(?:kb|knowledge\s*base|article|guide|instructions)\b"),
     )
@@ -188,7 +190,11 @@ def _kb(text: str, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _list(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return slots.list_slots(text, vocab)
+    found = slots.list_slots(text, vocab)
+    page = re.search(r"\bpage\s+(\d{1,4})\b", text, _I)
+    if page:
+        found["page"] = max(1, int(page.group(1)))
+    return found
 
 
 def _lookup(text: str, vocab: Vocabulary) -> dict[str, Any]:

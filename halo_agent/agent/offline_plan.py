@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from halo_agent.agent import offline_answers as answers
+from halo_agent.agent.offline_lists import ticket_table
 from halo_agent.agent.offline_parse import Intent
 from halo_agent.agent.offline_results import Step, payload, rows_of, text_of, ticket_id_of
 from halo_agent.agent.offline_vocab import Vocabulary
@@ -75,7 +76,7 @@ def plan_create(ctx: Context) -> Plan:
 
 
 def plan_list(ctx: Context) -> Plan:
-    args = _pick(ctx.slots, "ticket_type", "status", "agent_id", "team", "mine", "search", "priority")
+    args = _pick(ctx.slots, "ticket_type", "status", "agent_id", "team", "mine", "search", "priority", "page")
     if UPDATE not in ctx.tools:  # an employee only ever sees their own tickets
         args["mine"] = True
     return _single(ctx, LIST, args)
@@ -190,7 +191,7 @@ def _which_ticket(rows: list[dict[str, Any]], topic: str | None, *, searched: bo
     about = f" about '{topic}'" if topic else ""
     if not rows:
         return f"You have no open tickets{about}, so there is nothing to close."
-    table = answers.ticket_table(rows)
+    table = ticket_table(rows)
     question = "Which one should I close (tell me its number)?"
     if searched:
         return f"You have {len(rows)} open tickets{about}:\n{table}\n{question}"

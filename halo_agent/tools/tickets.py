@@ -124,10 +124,13 @@ def build_query(ctx: ToolContext, args: ListTicketsArgs, meta: InstanceMetadata)
 def _status_filter(status: str | None, meta: InstanceMetadata) -> dict[str, Any]:
     if not status:
         return {}
+    # "open"/"closed" go by the statuses this instance marks closed (Resolved included), not by Halo's
+    # open_only/closed_only alone, whose treatment of Resolved differs between instances.
+    closed = meta.closed_status_ids
     if status.casefold() == "open":
-        return {"open_only": True}
+        return {"open_only": True, "status_ids": sorted({s.id for s in meta.statuses} - closed)}
     if status.casefold() == "closed":
-        return {"closed_only": True}
+        return {"status_ids": sorted(closed)}
     return {"status_ids": [resolve("status", status, meta.statuses).id]}
 
 

@@ -197,7 +197,7 @@ def test_a_ticket_list_is_shown_as_a_table_with_the_total() -> None:
     final = chat.answer(chat.say("List all open incidents assigned to agent 6."), listing)
     assert final.text is not None
     assert "42" in final.text and all(str(900 + n) in final.text for n in range(3))
-    assert "In Progress" in final.text and "showing the first 3" in final.text
+    assert "In Progress" in final.text and "39 more" in final.text and "next page" in final.text
 
 
 def test_the_status_answer_gives_status_priority_team_and_latest_update() -> None:

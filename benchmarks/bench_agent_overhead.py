@@ -1,0 +1,332 @@
+"""The agent's own overhead per run, against the OpenAI Agents SDK on the same shape.
+
+    python benchmarks/bench_agent_overhead.py [--runs 400] [--breakdown] [--profile]
+
+One run = one user message, 3 model turns and 3 tool calls: turn 1 proposes one call, turn 2 two calls in
+parallel, turn 3 the final text. Models are scripted (no LLM); Halo is an in-memory httpx2.MockTransport
+replaying canned JSON (recorded once from the sandbox at start, so the shapes are real), so what is timed
+is our own work: AgentService.handle (session load/save, system prompt), the loop, the executor
+(argument validation, policy decision, rate-limit bookkeeping, audit record with fsync, tool handlers,
+HaloClient parsing) in a temporary data directory.
+
+The SDK side: an `agents.Agent` with six trivial function tools, a `Model` returning scripted responses
+(the same turns), `Runner.run`, tracing disabled. Runs alternate ours/theirs so drift hits both alike.
+Target: ours <= 0.5x theirs. `--breakdown` times the known costs inside our runs (audit append with
+fsync, session store, pending/rate-limit SQLite, the scripted model's deep copies, HaloClient) and
+re-times our runs without the audit fsync; `--profile` prints a cProfile listing of our runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import logging
+import pstats
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import structlog
+from agents import Agent, ModelSettings, RunConfig, Runner, function_tool, set_tracing_disabled
+from agents.items import ModelResponse as SdkResponse
+from agents.models.interface import Model
+from agents.usage import Usage as SdkUsage
+from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage, ResponseOutputText
+
+from halo_agent.agent.events import ErrorEvent, FinalAnswer
+from halo_agent.agent.service import AgentService
+from halo_agent.agent.session import SessionStore
+from halo_agent.approvals import PendingStore
+from halo_agent.audit import AuditLog
+from halo_agent.config import Settings, load_settings
+from halo_agent.halo.client import HaloClient
+from halo_agent.principal import Principal
+from halo_agent.sandbox import SandboxConfig, create_app
+from halo_agent.testing import ScriptedModel, call, text
+
+MESSAGE = "Show ticket 789, then the open incidents of agent 6 and the VPN articles."
+HALO_ENV = {"HALO_URL": "http://halo.bench", "HALO_CLIENT_ID": "bench", "HALO_CLIENT_SECRET": "bench-secret"}
+FINAL = "Ticket 789 is In Progress; agent 6 has open incidents; see the VPN article."
+TURNS: list[list[tuple[str, dict[str, Any]]]] = [
+    [("haloitsm_get_ticket", {"ticket_id": 789})],
+    [("haloitsm_list_tickets", {"ticket_type": "Incident", "status": "open", "agent_id": 6}),
+     ("haloitsm_search_kb", {"query": "vpn"})],
+]
+Key = tuple[str, str, bytes]
+
+
+# --- Halo: recorded once from the sandbox, replayed from memory ----------------------------------------
+
+
+class Recorder(httpx2.AsyncBaseTransport):
+    """Passes requests to the sandbox and keeps each response body by method, path and query."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.responses: dict[Key, tuple[int, bytes]] = {}
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
+        body = await response.aread()
+        self.responses[_key(request)] = (response.status_code, body)
+        return httpx2.Response(response.status_code, headers=response.headers, content=body)
+
+
+def _key(request: httpx2.Request) -> Key:
+    return request.method, request.url.path, request.url.query
+
+
+def canned_transport(responses: dict[Key, tuple[int, bytes]]) -> httpx2.MockTransport:
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        status, body = responses[_key(request)]  # a KeyError here means the run changed shape
+        return httpx2.Response(status, content=body, headers={"content-type": "application/json"})
+
+    return httpx2.MockTransport(answer)
+
+
+def settings_in(home: Path) -> Settings:
+    return load_settings(env=HALO_ENV, overrides={"home": str(home), "model.name": "offline"})
+
+
+def script() -> ScriptedModel:
+    steps: list[Any] = [[call(name, **args) for name, args in turn] for turn in TURNS]
+    return ScriptedModel([*steps, text(FINAL)])
+
+
+async def run_ours(service: AgentService, admin: Principal, session_id: str) -> None:
+    service.model = script()
+    final: FinalAnswer | None = None
+    async for event in service.handle(MESSAGE, admin, session_id):
+        if isinstance(event, ErrorEvent):
+            raise RuntimeError(f"our run failed: {event.message}")
+        final = event if isinstance(event, FinalAnswer) else final
+    if final is None or final.usage.tool_calls != 3 or final.usage.model_round_trips != 3:
+        raise RuntimeError(f"our run did not have the benchmark's shape: {final}")
+
+
+async def record_halo(home: Path) -> dict[Key, tuple[int, bytes]]:
+    app = create_app(SandboxConfig(client_id=HALO_ENV["HALO_CLIENT_ID"],
+                                   client_secret=HALO_ENV["HALO_CLIENT_SECRET"]))
+    recorder = Recorder(httpx2.ASGITransport(app=app))
+    service = await AgentService.create(settings_in(home), halo_transport=recorder)
+    try:
+        await run_ours(service, await service.resolve_principal("admin", agent_id=1), "record")
+    finally:
+        await service.aclose()
+    return recorder.responses
+
+
+# --- the OpenAI Agents SDK on the same shape ------------------------------------------------------------
+
+
+@function_tool
+def get_ticket(ticket_id: int) -> str:
+    """Read a ticket."""
+    return json.dumps({"id": ticket_id, "status": "In Progress"})
+
+
+@function_tool
+def list_tickets(ticket_type: str, status: str, agent_id: int) -> str:
+    """List tickets."""
+    return json.dumps({"tickets": [{"id": 888, "status": status}], "total": 1})
+
+
+@function_tool
+def search_kb(query: str) -> str:
+    """Search the knowledge base."""
+    return json.dumps({"articles": [{"id": 6, "title": f"About {query}"}]})
+
+
+@function_tool
+def add_note(ticket_id: int, note: str, hidden_from_user: bool) -> str:
+    """Add a note."""
+    return json.dumps({"ticket_id": ticket_id, "added": True})
+
+
+@function_tool
+def update_ticket(ticket_id: int, priority: str) -> str:
+    """Update a ticket."""
+    return json.dumps({"ticket_id": ticket_id, "changed": [priority]})
+
+
+@function_tool
+def resolve_ticket(ticket_id: int, note: str) -> str:
+    """Resolve a ticket."""
+    return json.dumps({"ticket_id": ticket_id, "closed": True})
+
+
+SDK_TOOLS = [get_ticket, list_tickets, search_kb, add_note, update_ticket, resolve_ticket]
+SDK_NAMES = {"haloitsm_get_ticket": "get_ticket", "haloitsm_list_tickets": "list_tickets",
+             "haloitsm_search_kb": "search_kb"}
+
+
+class SdkScriptedModel(Model):
+    """The Agents SDK's `Model`, answering each round trip with the next scripted turn."""
+
+    def __init__(self) -> None:
+        self.turn = 0
+
+    async def get_response(self, *args: Any, **kwargs: Any) -> SdkResponse:
+        turn, self.turn = self.turn, self.turn + 1
+        output: list[Any]
+        if turn < len(TURNS):
+            output = [ResponseFunctionToolCall(id=f"fc_{turn}_{i}", call_id=f"call_{turn}_{i}",
+                                               type="function_call", name=SDK_NAMES[name],
+                                               arguments=json.dumps(args))
+                      for i, (name, args) in enumerate(TURNS[turn])]
+        else:
+            output = [ResponseOutputMessage(
+                id="msg_final", type="message", role="assistant", status="completed",
+                content=[ResponseOutputText(type="output_text", text=FINAL, annotations=[])])]
+        return SdkResponse(output=output, usage=SdkUsage(), response_id=None)
+
+    def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        raise NotImplementedError("the benchmark does not stream")
+
+
+async def run_theirs(_: int) -> None:
+    agent = Agent(name="service desk", instructions="You help with Halo tickets.", tools=list(SDK_TOOLS),
+                  model=SdkScriptedModel(), model_settings=ModelSettings(parallel_tool_calls=True))
+    result = await Runner.run(agent, MESSAGE, run_config=RunConfig(tracing_disabled=True))
+    if result.final_output != FINAL:
+        raise RuntimeError(f"the SDK run did not end with the scripted answer: {result.final_output!r}")
+
+
+# --- timing ---------------------------------------------------------------------------------------------
+
+Runner_ = Callable[[int], Coroutine[Any, Any, None]]
+
+
+async def time_alternating(ours: Runner_, theirs: Runner_, runs: int, warmup: int) -> tuple[list[float], ...]:
+    for index in range(warmup):
+        await ours(-1 - index)
+        await theirs(-1 - index)
+    samples: tuple[list[float], list[float]] = ([], [])
+    for index in range(runs):
+        for fn, out in ((ours, samples[0]), (theirs, samples[1])):
+            start = time.perf_counter()
+            await fn(index)
+            out.append((time.perf_counter() - start) * 1e6)
+    return samples
+
+
+def report(name: str, micros: list[float]) -> tuple[float, float]:
+    median, mean = statistics.median(micros), statistics.fmean(micros)
+    p90 = statistics.quantiles(micros, n=10)[-1]
+    print(f"  {name:<28} median {median:8.0f} µs   mean {mean:8.0f} µs   p90 {p90:8.0f} µs")
+    return median, mean
+
+
+async def profile_ours(ours: Runner_, runs: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for index in range(runs):
+        await ours(100_000 + index)
+    profiler.disable()
+    print(f"\nWhere our time goes ({runs} runs, cProfile, by cumulative time; profiling inflates it):")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+
+
+PARTS: tuple[tuple[str, type[Any], str], ...] = (
+    ("audit append (fsync)", AuditLog, "append"),
+    ("session load", SessionStore, "load"),
+    ("session save", SessionStore, "save"),
+    ("rate-limit count (SQLite)", PendingStore, "count_recent"),
+    ("rate-limit record (SQLite)", PendingStore, "record_call"),
+    ("ScriptedModel deep copies", ScriptedModel, "_record"),
+    ("system prompt", AgentService, "system_prompt"),
+    ("HaloClient requests", HaloClient, "request_json"),
+)
+
+
+def _timed(totals: dict[str, float], label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def add(start: float) -> None:
+        totals[label] = totals.get(label, 0.0) + time.perf_counter() - start
+
+    if asyncio.iscoroutinefunction(fn):
+        async def timed_async(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                add(start)
+        return timed_async
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            add(start)
+    return timed
+
+
+async def breakdown(ours: Runner_, service: AgentService, runs: int) -> None:
+    """Wall time inside each known cost, per run (parallel calls overlap, so parts may exceed 100%)."""
+    totals: dict[str, float] = {}
+    originals = [(cls, name, getattr(cls, name)) for _, cls, name in PARTS]
+    for label, cls, name in PARTS:
+        setattr(cls, name, _timed(totals, label, getattr(cls, name)))
+    try:
+        start = time.perf_counter()
+        for index in range(runs):
+            await ours(200_000 + index)
+        whole = (time.perf_counter() - start) / runs * 1e6
+    finally:
+        for cls, name, original in originals:
+            setattr(cls, name, original)
+    print(f"\nInside our runs ({runs} runs, {whole:.0f} µs per run with the timers on):")
+    for label, _, _ in PARTS:
+        print(f"  {label:<28} {totals.get(label, 0.0) / runs * 1e6:8.0f} µs per run")
+    service.audit._fsync = False  # what-if only: the audit log's own option, set on the live instance
+    try:
+        print("\nOur runs again, audit fsync off (what-if):")
+        no_fsync, _ = await time_alternating(ours, run_theirs, runs, 3)
+        report("halo-agent, no fsync", no_fsync)
+    finally:
+        service.audit._fsync = True
+
+
+async def main(runs: int, warmup: int, profile: bool, parts: bool) -> int:
+    logging.disable(logging.CRITICAL)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
+    set_tracing_disabled(True)
+    with tempfile.TemporaryDirectory(prefix="bench-agent-") as tmp:
+        responses = await record_halo(Path(tmp) / "record")
+        service = await AgentService.create(settings_in(Path(tmp) / "home"),
+                                            halo_transport=canned_transport(responses))
+        try:
+            admin = await service.resolve_principal("admin", agent_id=1)
+
+            async def ours(index: int) -> None:
+                await run_ours(service, admin, f"bench-{index}")
+
+            mine, sdk = await time_alternating(ours, run_theirs, runs, warmup)
+            print(f"{runs} runs each (after {warmup} warm-up), 3 model turns + 3 tool calls per run:")
+            ours_median, ours_mean = report("halo-agent (AgentService)", mine)
+            sdk_median, sdk_mean = report("OpenAI Agents SDK", sdk)
+            print(f"  ratio ours/theirs: median {ours_median / sdk_median:.2f}x, "
+                  f"mean {ours_mean / sdk_mean:.2f}x (target <= 0.50x)")
+            if parts:
+                await breakdown(ours, service, max(100, runs // 2))
+            if profile:
+                await profile_ours(ours, max(50, runs // 4))
+        finally:
+            await service.aclose()
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=400)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--breakdown", action="store_true", help="time the known costs in our runs")
+    parser.add_argument("--profile", action="store_true", help="cProfile our runs afterwards")
+    options = parser.parse_args()
+    raise SystemExit(asyncio.run(main(options.runs, options.warmup, options.profile, options.breakdown)))

@@ -1,0 +1,115 @@
+"""Ticket lists: a compact answer (total, the first rows in full, the rest of the page by number) and
+the person's "next page" / "page 3" follow-ups, which repeat their previous list with another page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from halo_agent.agent.model import Message
+from halo_agent.agent.offline_results import Step, payload, rows_of, text_of
+
+LIST_TOOL = "haloitsm_list_tickets"
+FULL_ROWS = 10  # rows shown in full in a first answer; the rest of the page is listed by number
+
+_I = re.IGNORECASE
+_NEXT = re.compile(r"^\W*(?:(?:show|see|give\s+me)\s+)?(?:(?:the\s+)?next(?:\s+page)?|more|the\s+rest)"
+                   r"(?:\s+(?:tickets|please))?\W*$", _I)
+_PAGE = re.compile(r"^\W*(?:(?:show|see|give\s+me)\s+(?:me\s+)?)?page\s+(\d{1,4})(?:\s+please)?\W*$", _I)
+
+
+def page_request(text: str, previous: dict[str, Any]) -> int | None:
+    """The page a follow-up asks for, given the previous list call's arguments; None when it isn't one.
+
+    "next page" after a first, compact answer is page 2: page 1's remaining rows were listed by number.
+    """
+    explicit = _PAGE.match(text)
+    if explicit:
+        return max(1, int(explicit.group(1)))
+    if _NEXT.match(text):
+        return int(previous.get("page") or 1) + 1
+    return None
+
+
+def previous_list_args(messages: list[Message], before: int) -> dict[str, Any] | None:
+    """The arguments of the last ticket list the model asked for before message `before`."""
+    for message in reversed(messages[:before]):
+        for call in reversed(message.get("tool_calls") or []):
+            function = call.get("function", {})
+            if function.get("name") == LIST_TOOL:
+                return _args(function.get("arguments"))
+    return None
+
+
+def _args(raw: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def answer_list(step: Step) -> str:
+    data = payload(step.result)
+    rows = rows_of(data, "tickets")
+    total = data["total"] if isinstance(data.get("total"), int) else len(rows)
+    page = int(step.args.get("page") or 1)
+    scope = list_scope(step.args)
+    if not rows:
+        none = "You have no" if step.args.get("mine") else "There are no"
+        return f"{none} {scope}" + (f" on page {page}." if page > 1 else ".")
+    head = f"You have {total} {scope}" if step.args.get("mine") else f"{total} {scope}"
+    more = bool(data["more"]) if "more" in data else total > len(rows)
+    if "page" in step.args:  # the person asked for this page: show it all
+        lines = [f"{head}; page {page}:", ticket_table(rows)]
+        return "\n".join(lines + ([f"More on the next pages: {how_to_page(page)}"] if more else []))
+    return _compact(head, rows, total, more)
+
+
+def _compact(head: str, rows: list[dict[str, Any]], total: int, more: bool) -> str:
+    """Up to FULL_ROWS rows in full; the rest of the page by number, and how to see more."""
+    full = rows if len(rows) <= FULL_ROWS + 2 else rows[:FULL_ROWS]
+    lines = [f"{head}:" if full is rows else f"{head}. The first {len(full)}:", ticket_table(full)]
+    rest = rows[len(full):]
+    if rest:
+        numbers = ", ".join(f"#{row.get('id')}" for row in rest)
+        lines.append(f"Also on this page: {numbers} (say \"page 1\" to see them in full).")
+    after = total - len(rows)
+    if more and after > 0:
+        lines.append(f"{after} more after these: {how_to_page(1)}")
+    return "\n".join(lines)
+
+
+def how_to_page(page: int) -> str:
+    return (f"say \"next page\" (page {page + 1}), or narrow the list, for example by priority, "
+            "team or status.")
+
+
+def list_scope(args: dict[str, Any]) -> str:
+    """ "open Incidents assigned to agent 6" from the list call's arguments."""
+    status = str(args.get("status") or "")
+    kind = f"{args['ticket_type']}s" if args.get("ticket_type") else "tickets"
+    words = [status if status in ("open", "closed") else "", kind]
+    if status and status not in ("open", "closed"):
+        words.append(f"with status {status}")
+    filters = {
+        "agent_id": "assigned to agent {}", "team": "for team {}", "priority": "with priority {}",
+        "search": "matching '{}'",
+    }
+    words += [template.format(args[key]) for key, template in filters.items() if args.get(key)]
+    return " ".join(word for word in words if word)
+
+
+def ticket_table(rows: list[dict[str, Any]]) -> str:
+    columns = (("id", "#", 7), ("summary", "Summary", 40), ("status", "Status", 14),
+               ("priority", "Priority", 10), ("team", "Team", 18), ("agent", "Agent", 16))
+
+    def cell(value: Any, width: int) -> str:
+        return text_of(value, width).ljust(width)
+
+    header = " | ".join(cell(title, width) for _, title, width in columns).rstrip()
+    lines = [header, "-" * len(header)]
+    lines += [" | ".join(cell(row.get(key, ""), width) for key, _, width in columns).rstrip() for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""`halo-agent eval`: run the suite against the reference solutions, the offline model, a live model
+(optionally recording cassettes) or recorded cassettes, and write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from halo_agent.cli_common import quiet_logging
+from halo_agent.config import DEFAULT_LLM, OFFLINE_MODEL, ModelSettings, load_settings
+from halo_agent.errors import ConfigError
+from halo_agent.evals.case import Case
+from halo_agent.evals.loader import default_suite_path, load_suite
+from halo_agent.evals.report import print_table, summarize, write_json, write_markdown, write_png
+from halo_agent.evals.runner import (
+    CassetteModels,
+    LiveModels,
+    ModelFactory,
+    RunResult,
+    offline_model,
+    reference_model,
+    run_suite,
+)
+
+REPLAY = "replay"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "eval", help="run the eval suite", description=__doc__,
+        epilog="See evals/README.md: writing cases, recording against a live model, reading reports.",
+    )  # fmt: skip
+    parser.add_argument("--suite", type=Path, help="a case file or folder (default: evals/cases)")
+    parser.add_argument("--model", default=OFFLINE_MODEL,
+                        help="offline, replay[:NAME] (cassettes), or an OpenAI-compatible model NAME")
+    parser.add_argument("--reference", action="store_true", help="play each case's reference solution")
+    parser.add_argument("--record", action="store_true", help="with a model NAME: write cassettes")
+    parser.add_argument("--cassettes", type=Path, help="cassette folder (default: next to the suite)")
+    parser.add_argument("--k", type=int, default=1, help="runs per case; reports pass^k")
+    parser.add_argument("--tag", action="append", default=[], help="only cases with this tag (repeatable)")
+    parser.add_argument("--concurrency", type=int, default=8, help="cases at once")
+    parser.add_argument("--json-report", type=Path, metavar="FILE")
+    parser.add_argument("--md-report", type=Path, metavar="FILE")
+    parser.add_argument("--png-report", type=Path, metavar="FILE")
+    parser.add_argument("--fail-under", type=float, metavar="RATE",
+                        help="exit 1 when the pass rate is below RATE (0-1); --reference implies 1.0")
+    parser.set_defaults(func=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    quiet_logging()
+    suite = args.suite or default_suite_path()
+    cases = load_suite(suite, args.tag)
+    if not cases:
+        raise ConfigError(suite, "--tag", f"no case has any of the tags {args.tag}")
+    label, factory, settings = choose_model(args, suite)
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    results = _run(cases, factory, args, settings, console)
+    summary = summarize(results, model=label, k=args.k, seconds=time.perf_counter() - started)
+    print_table(summary, results, Console())
+    if args.json_report:
+        write_json(args.json_report, summary, results)
+    if args.md_report:
+        write_markdown(args.md_report, summary, results)
+    if args.png_report:
+        write_png(args.png_report, summary)
+    threshold = 1.0 if args.reference else args.fail_under
+    if args.reference and summary.passed != summary.runs:
+        return 1
+    return 1 if threshold is not None and (summary.pass_rate or 0.0) < threshold else 0
+
+
+def choose_model(args: argparse.Namespace, suite: Path) -> tuple[str, ModelFactory, ModelSettings]:
+    """(label, factory, model settings). Live names take keys and endpoints from the environment."""
+    if args.reference:
+        return "reference", reference_model, ModelSettings()
+    name: str = args.model
+    if name == OFFLINE_MODEL:
+        if args.record:
+            raise ConfigError("command line", "--record", "needs a live model NAME, not the offline model")
+        return OFFLINE_MODEL, offline_model, ModelSettings()
+    folder = args.cassettes or (suite if suite.is_dir() else suite.parent).parent / "cassettes"
+    if name == REPLAY or name.startswith(REPLAY + ":"):
+        settings = _live_settings(name.partition(":")[2] or None)
+        return f"replay of {settings.name}", CassetteModels(settings, folder, "replay"), settings
+    settings = _live_settings(name)
+    if args.record:
+        return f"{settings.name} (recording)", CassetteModels(settings, folder, "record"), settings
+    return settings.name, LiveModels(settings), settings
+
+
+def _live_settings(name: str | None) -> ModelSettings:
+    model = load_settings(overrides={"model.name": name}).model
+    if model.is_offline:
+        model = model.model_copy(update={"name": DEFAULT_LLM})
+    return model
+
+
+def _run(
+    cases: list[Case], factory: ModelFactory, args: argparse.Namespace, settings: ModelSettings,
+    console: Console,
+) -> list[RunResult]:
+    total = len(cases) * args.k
+    if not console.is_terminal:
+        return asyncio.run(run_suite(cases, factory, k=args.k, concurrency=args.concurrency,
+                                     model_settings=settings))
+    columns = (TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[failed]} not passed"))
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("eval", total=total, failed=0)
+        failed = 0
+
+        def advance(result: RunResult) -> None:
+            nonlocal failed
+            failed += not result.passed
+            bar.update(task, advance=1, failed=failed)
+
+        return asyncio.run(run_suite(cases, factory, k=args.k, concurrency=args.concurrency,
+                                     model_settings=settings, progress=advance))

@@ -1,0 +1,123 @@
+"""API keys for the HTTP and MCP-over-HTTP frontends.
+
+A keys file (TOML) lists each frontend's key as a sha256 hash and the roles it may assert:
+
+    [[keys]]
+    name = "self-service-portal"
+    sha256 = "9f86d081884c7d65..."     # `halo-agent keys hash` prints it; the key itself is never stored
+    roles = ["employee"]               # omit for every role
+
+For a simple setup, `HALO_AGENT_API_KEY` holds one key (in clear, in the environment) allowed every role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from halo_agent.errors import ConfigError
+
+API_KEY_ENV = "HALO_AGENT_API_KEY"
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_MIN_KEY_LENGTH = 16
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def generate_key() -> str:
+    """A fresh random key (43 URL-safe characters)."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One frontend's key: its name (for audit records), its hash, and the roles it may assert."""
+
+    name: str
+    sha256: str
+    roles: frozenset[str] | None = None  # None: every role
+
+    def may_assert(self, role: str) -> bool:
+        return self.roles is None or role in self.roles
+
+
+class KeyRing:
+    """The accepted keys. `authenticate` compares hashes in constant time and never logs the key."""
+
+    def __init__(self, keys: Sequence[ApiKey]) -> None:
+        if not keys:
+            raise ConfigError("API keys", "keys", "no API key is configured")
+        self.keys = tuple(keys)
+
+    @classmethod
+    def single(cls, key: str, *, name: str = "env") -> KeyRing:
+        _check_strength(key, API_KEY_ENV)
+        return cls([ApiKey(name=name, sha256=hash_key(key))])
+
+    @classmethod
+    def load(cls, path: Path) -> KeyRing:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(path, "", "keys file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+        entries = data.get("keys")
+        if not isinstance(entries, list) or not entries:
+            raise ConfigError(path, "keys", "expected one or more [[keys]] tables")
+        return cls([_entry(path, i, entry) for i, entry in enumerate(entries)])
+
+    @classmethod
+    def from_config(cls, path: Path | None, env: Mapping[str, str] | None = None) -> KeyRing:
+        """The keys file when given, else `HALO_AGENT_API_KEY`; neither is a configuration error."""
+        env = os.environ if env is None else env
+        if path is not None:
+            return cls.load(path)
+        if env.get(API_KEY_ENV):
+            return cls.single(env[API_KEY_ENV])
+        raise ConfigError(
+            "API keys", "--keys", f"give a keys file (--keys FILE) or set {API_KEY_ENV}; "
+            "`halo-agent keys hash` makes a key and its hash",
+        )  # fmt: skip
+
+    def authenticate(self, presented: str | None) -> ApiKey | None:
+        if not presented:
+            return None
+        digest = hash_key(presented)
+        found = None
+        for key in self.keys:  # no early exit: the time taken does not depend on which key matched
+            if hmac.compare_digest(digest, key.sha256):
+                found = key
+        return found
+
+
+def _entry(path: Path, index: int, entry: Any) -> ApiKey:
+    where = f"keys[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(path, where, "expected a table with name, sha256 and roles")
+    unknown = set(entry) - {"name", "sha256", "roles"}
+    if unknown:
+        raise ConfigError(path, where, f"unknown field(s): {', '.join(sorted(unknown))}")
+    digest = str(entry.get("sha256", "")).lower()
+    if not _HEX64.match(digest):
+        raise ConfigError(path, f"{where}.sha256", "expected 64 hex digits (`halo-agent keys hash`)")
+    roles = entry.get("roles")
+    if roles is not None and (not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)):
+        raise ConfigError(path, f"{where}.roles", "expected a list of role names")
+    name = str(entry.get("name") or f"key-{index + 1}")
+    return ApiKey(name=name, sha256=digest, roles=frozenset(roles) if roles is not None else None)
+
+
+def _check_strength(key: str, source: str) -> None:
+    if len(key) < _MIN_KEY_LENGTH:
+        raise ConfigError(source, "", f"an API key needs at least {_MIN_KEY_LENGTH} characters")
