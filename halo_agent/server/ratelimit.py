@@ -45,6 +45,6 @@ class RateLimiter:
     def _forget_idle(self, now: float) -> None:
         if len(self._buckets) < _MAX_BUCKETS:
             return
-        full = (self.capacity - 1.0) / self.rate
+        full = self.capacity / self.rate  # idle this long: the bucket is full again
         for key in [k for k, b in self._buckets.items() if now - b.stamp >= full]:
             del self._buckets[key]

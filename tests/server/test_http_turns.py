@@ -133,3 +133,25 @@ async def test_fifty_concurrent_sessions_see_only_their_own_tickets_and_history(
         assert session.principal.halo_user_id == person["id"]
         mentioned = {int(x) for m in session.history for x in MARKER.findall(str(m.get("content")))}
         assert mentioned == {n}
+
+
+async def test_shutdown_waits_for_turns_in_flight(make_api: MakeApi) -> None:
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def slow(_messages: list[Message], _tools: list[ToolSchema]) -> ModelResponse:
+        started.set()
+        await release.wait()
+        return ModelResponse(text="Finished after shutdown began.")
+
+    api = await make_api(FunctionModel(slow))
+    runner: TurnRunner = api.app.state.runner
+    payload = {"session_id": "g1", "message": "hello", "user": ADMIN}
+    async with api.app.router.lifespan_context(api.app):
+        request = asyncio.create_task(api.client.post("/v1/chat", json=payload, headers=auth()))
+        await started.wait()
+        assert runner.in_flight == 1
+        asyncio.get_running_loop().call_later(0.2, release.set)
+    # leaving the lifespan (shutdown) returned only once the turn had finished
+    session = api.service.sessions.get("g1")
+    assert session is not None and session.history[-1]["content"] == "Finished after shutdown began."
+    assert (await request).json()["answer"] == "Finished after shutdown began."
