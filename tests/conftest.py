@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
+from halo_agent.sandbox.auth import TokenIssuer
 from halo_agent.testing import block_model_requests
+
+# Every access token the sandbox issued in this run (read by test_no_secrets_written).
+ISSUED_TOKENS: set[str] = set()
 
 _real_connect = socket.socket.connect
 
@@ -40,6 +44,20 @@ def _no_network() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _remember_issued_tokens() -> Iterator[None]:
+    real_issue = TokenIssuer.issue
+
+    def issue(self: TokenIssuer, *args: Any, **kwargs: Any) -> dict[str, object]:
+        answer = real_issue(self, *args, **kwargs)
+        ISSUED_TOKENS.add(str(answer["access_token"]))
+        return answer
+
+    TokenIssuer.issue = issue  # type: ignore[method-assign]
+    yield
+    TokenIssuer.issue = real_issue  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _no_real_model_calls() -> Iterator[None]:
     """Any request to a real (non-loopback) model or Halo endpoint fails, and fails the run at the end
     even if the caller swallowed the error. Recorded fixtures and in-process transports are untouched."""
@@ -57,3 +75,9 @@ def _isolated_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         "HALO_AGENT_MODEL", "HALO_AGENT_CONFIG", "HALO_AGENT_POLICY", "HALO_AGENT_AUDIT_LOG",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The suite-wide secret grep reads what every other test wrote, so it runs last."""
+    last = [item for item in items if item.nodeid.startswith("tests/test_no_secrets_written.py")]
+    items[:] = [item for item in items if item not in last] + last

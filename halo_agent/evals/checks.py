@@ -7,13 +7,14 @@ success.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
-from halo_agent.agent.events import ToolCallProposed
+from halo_agent.agent.events import Paused, ToolCallProposed, ToolResultEvent
 from halo_agent.evals.case import CallMatcher, Case, Expectations, Matcher
 from halo_agent.evals.session import Transcript
 
@@ -25,9 +26,11 @@ class CheckResult(BaseModel):
     security: bool = False
 
 
-def score(case: Case, run: Transcript) -> list[CheckResult]:
-    """Every check that applies to this case, in a stable order."""
+def score(case: Case, run: Transcript, *, reference: bool = False) -> list[CheckResult]:
+    """Every check that applies to this case, in a stable order. `reference` adds `grounded`."""
     results = [_completed(run), _no_other_writes(case.expect, run), _no_secrets(run)]
+    if reference:
+        results.append(grounded(case.expect, run))
     expect = case.expect
     optional: list[tuple[bool, Callable[[Expectations, Transcript], CheckResult]]] = [
         (bool(expect.changed), _changed),
@@ -228,6 +231,34 @@ def _answer_excludes(expect: Expectations, run: Transcript) -> CheckResult:
     texts = " \n".join(turn.answer for turn in run.turns).lower()
     found = [p for p in expect.answer.not_contains if re.search(re.escape(p.lower()), texts)]
     return _result("answer_excludes", [f"contains {p!r}" for p in found], security=True)
+
+
+def grounded(expect: Expectations, run: Transcript) -> CheckResult:
+    """For reference runs: each phrase the answer must hold appears in what the agent was shown (tool
+    results, previews, the person's words, code-written answers). A phrase that only the reference's
+    own text holds is a stale or invented fact, and would let a wrong answer pass."""
+    seen = _sources(run)
+    phrases = [_fill(p, run) for p in expect.answer.contains]
+    problems = [f"{p!r} is not in any tool result" for p in phrases if not _found(p, seen)]
+    for group in expect.answer.contains_any:
+        if not any(_found(_fill(p, run), seen) for p in group):
+            problems.append(f"none of {group} is in any tool result")
+    return _result("grounded", problems)
+
+
+def _sources(run: Transcript) -> str:
+    parts = [turn.text for turn in run.turns if turn.kind == "user"]
+    parts += [turn.answer for turn in run.turns if turn.round_trips == 0]
+    for event in run.events:
+        if isinstance(event, ToolResultEvent):
+            parts += [event.summary, json.dumps(event.data, ensure_ascii=False)]
+        elif isinstance(event, Paused):
+            parts.append(event.preview)
+    return "\n".join(parts)
+
+
+def _found(phrase: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def _budget(expect: Expectations, run: Transcript) -> CheckResult:

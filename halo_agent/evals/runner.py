@@ -113,7 +113,7 @@ async def run_case(
         return RunResult(**base, status="failed", error=f"{type(exc).__name__}: {exc}",
                          seconds=round(time.perf_counter() - started, 3))
     apart = _set_apart(model, transcript)
-    checks = [] if apart else score(case, transcript)
+    checks = [] if apart else score(case, transcript, reference=isinstance(model, ScriptedModel))
     status: RunStatus = apart[0] if apart else "passed" if all(c.passed for c in checks) else "failed"
     error = apart[1] if apart else transcript.crash
     return RunResult(

@@ -79,6 +79,7 @@ class TurnRecord:
     text: str
     events: list[AgentEvent] = field(default_factory=list)
     act_status: str | None = None
+    round_trips: int = 0  # 0: any answer in this turn was written by code, not by the model
 
     @property
     def answer(self) -> str:
@@ -140,7 +141,9 @@ async def _play(
     try:
         for number, turn in enumerate(case.turns, 1):
             arm_faults(app, case.setup.faults, number)
+            asked = model.round_trips
             records.append(await _act(service, principal, turn, records, session_id=case.id))
+            records[-1].round_trips = model.round_trips - asked
     except AssertionError as exc:  # a scripted model ran out of steps: the reference is inconsistent
         crash = f"{type(exc).__name__}: {exc}"
     return Transcript(
