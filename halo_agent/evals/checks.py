@@ -247,7 +247,7 @@ def grounded(expect: Expectations, run: Transcript) -> CheckResult:
 
 
 def _sources(run: Transcript) -> str:
-    parts = [turn.text for turn in run.turns if turn.kind == "user"]
+    parts = [turn.text for turn in run.turns]  # the person's words and the approvers' acts
     parts += [turn.answer for turn in run.turns if turn.round_trips == 0]
     for event in run.events:
         if isinstance(event, ToolResultEvent):

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import sys
 import time
 from pathlib import Path
 
+import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from halo_agent.cli_common import quiet_logging
 from halo_agent.config import DEFAULT_LLM, OFFLINE_MODEL, ModelSettings, load_settings
 from halo_agent.errors import ConfigError
 from halo_agent.evals.case import Case
@@ -53,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    quiet_logging()
+    _quiet()
     suite = args.suite or default_suite_path()
     cases = load_suite(suite, args.tag)
     if not cases:
@@ -74,6 +76,15 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.reference and summary.passed != summary.runs:
         return 1
     return 1 if threshold is not None and (summary.pass_rate or 0.0) < threshold else 0
+
+
+def _quiet() -> None:
+    """Faults are injected on purpose: their retry warnings would bury the report. Errors still show."""
+    if not structlog.is_configured():
+        structlog.configure(
+            wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+            logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        )
 
 
 def choose_model(args: argparse.Namespace, suite: Path) -> tuple[str, ModelFactory, ModelSettings]:

@@ -168,7 +168,8 @@ async def _act(
         return record
     target = turn.approve or turn.deny or 0
     approve = turn.approve is not None
-    record = TurnRecord("approve" if approve else "deny", f"turn {target}")
+    said = f"{'approved' if approve else 'denied'} the call paused in turn {target}: {turn.reason or ''}"
+    record = TurnRecord("approve" if approve else "deny", said)
     pending = done[target - 1].pending_ids if target <= len(done) else []
     if not pending or turn.actor is None:
         record.act_status = "nothing-pending"
