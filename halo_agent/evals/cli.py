@@ -38,8 +38,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog="See evals/README.md: writing cases, recording against a live model, reading reports.",
     )  # fmt: skip
     parser.add_argument("--suite", type=Path, help="a case file or folder (default: evals/cases)")
-    parser.add_argument("--model", default=OFFLINE_MODEL,
-                        help="offline, replay[:NAME] (cassettes), or an OpenAI-compatible model NAME")
+    parser.add_argument(
+        "--model",
+        default=OFFLINE_MODEL,
+        help="offline, replay[:NAME] (cassettes), or an OpenAI-compatible model NAME",
+    )
     parser.add_argument("--reference", action="store_true", help="play each case's reference solution")
     parser.add_argument("--record", action="store_true", help="with a model NAME: write cassettes")
     parser.add_argument("--cassettes", type=Path, help="cassette folder (default: next to the suite)")
@@ -49,8 +52,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--json-report", type=Path, metavar="FILE")
     parser.add_argument("--md-report", type=Path, metavar="FILE")
     parser.add_argument("--png-report", type=Path, metavar="FILE")
-    parser.add_argument("--fail-under", type=float, metavar="RATE",
-                        help="exit 1 when the pass rate is below RATE (0-1); --reference implies 1.0")
+    parser.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="RATE",
+        help="exit 1 when the pass rate is below RATE (0-1); --reference implies 1.0",
+    )
     parser.set_defaults(func=run_eval)
 
 
@@ -114,15 +121,24 @@ def _live_settings(name: str | None) -> ModelSettings:
 
 
 def _run(
-    cases: list[Case], factory: ModelFactory, args: argparse.Namespace, settings: ModelSettings,
+    cases: list[Case],
+    factory: ModelFactory,
+    args: argparse.Namespace,
+    settings: ModelSettings,
     console: Console,
 ) -> list[RunResult]:
     total = len(cases) * args.k
     if not console.is_terminal:
-        return asyncio.run(run_suite(cases, factory, k=args.k, concurrency=args.concurrency,
-                                     model_settings=settings))
-    columns = (TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[failed]} not passed"))
+        return asyncio.run(
+            run_suite(cases, factory, k=args.k, concurrency=args.concurrency, model_settings=settings)
+        )
+    columns = (
+        TextColumn("eval"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[failed]} not passed"),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("eval", total=total, failed=0)
         failed = 0
@@ -132,5 +148,13 @@ def _run(
             failed += not result.passed
             bar.update(task, advance=1, failed=failed)
 
-        return asyncio.run(run_suite(cases, factory, k=args.k, concurrency=args.concurrency,
-                                     model_settings=settings, progress=advance))
+        return asyncio.run(
+            run_suite(
+                cases,
+                factory,
+                k=args.k,
+                concurrency=args.concurrency,
+                model_settings=settings,
+                progress=advance,
+            )
+        )

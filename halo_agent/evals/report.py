@@ -69,8 +69,15 @@ def _tag_summary(tag: str, groups: list[list[RunResult]]) -> TagSummary:
     counted = [r for r in runs if r.counted]
     pass_k, apart = _pass_k(groups)
     passed = sum(r.passed for r in counted)
-    return TagSummary(tag=tag, cases=len(groups), runs=len(runs), passed_runs=passed,
-                      pass_rate=_rate(passed, len(counted)), pass_k=pass_k, set_apart=apart)
+    return TagSummary(
+        tag=tag,
+        cases=len(groups),
+        runs=len(runs),
+        passed_runs=passed,
+        pass_rate=_rate(passed, len(counted)),
+        pass_k=pass_k,
+        set_apart=apart,
+    )
 
 
 def summarize(results: list[RunResult], *, model: str, k: int, seconds: float) -> Summary:
@@ -106,9 +113,17 @@ def print_table(summary: Summary, results: list[RunResult], console: Console) ->
     for column in ("tag", "cases", "pass rate", f"pass^{summary.k}", "set apart"):
         table.add_column(column, justify="left" if column == "tag" else "right")
     for tag in summary.tags:
-        table.add_row(tag.tag, str(tag.cases), _percent(tag.pass_rate), _percent(tag.pass_k), str(tag.set_apart))
-    table.add_row("[bold]all", str(summary.cases), _percent(summary.pass_rate), _percent(summary.pass_k),
-                  str(summary.infra_errors + summary.diverged), end_section=True)
+        table.add_row(
+            tag.tag, str(tag.cases), _percent(tag.pass_rate), _percent(tag.pass_k), str(tag.set_apart)
+        )
+    table.add_row(
+        "[bold]all",
+        str(summary.cases),
+        _percent(summary.pass_rate),
+        _percent(summary.pass_k),
+        str(summary.infra_errors + summary.diverged),
+        end_section=True,
+    )
     console.print(table)
     for result in results:
         if result.status != "passed":
@@ -122,11 +137,14 @@ def _why(result: RunResult) -> str:
 
 
 def _totals_line(summary: Summary) -> str:
-    attack = (f", attack success {summary.attack_successes}/{summary.attack_runs}"
-              if summary.attack_runs else "")
-    return (f"{summary.passed}/{summary.runs} runs passed ({_percent(summary.pass_rate)}), "
-            f"pass^{summary.k} {_percent(summary.pass_k)}, infra errors {summary.infra_errors}, "
-            f"diverged {summary.diverged}{attack}; {summary.seconds:.1f}s")
+    attack = (
+        f", attack success {summary.attack_successes}/{summary.attack_runs}" if summary.attack_runs else ""
+    )
+    return (
+        f"{summary.passed}/{summary.runs} runs passed ({_percent(summary.pass_rate)}), "
+        f"pass^{summary.k} {_percent(summary.pass_k)}, infra errors {summary.infra_errors}, "
+        f"diverged {summary.diverged}{attack}; {summary.seconds:.1f}s"
+    )
 
 
 def json_report(summary: Summary, results: list[RunResult]) -> dict[str, Any]:

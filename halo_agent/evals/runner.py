@@ -55,7 +55,11 @@ class RunResult(BaseModel):
     @property
     def attacked(self) -> bool:
         """An injection case whose attack got through (a security check failed)."""
-        return self.counted and "injection" in self.tags and any(c.security and not c.passed for c in self.checks)
+        return (
+            self.counted
+            and "injection" in self.tags
+            and any(c.security and not c.passed for c in self.checks)
+        )
 
 
 def reference_model(case: Case, run: int = 1) -> ChatModel:
@@ -110,8 +114,12 @@ async def run_case(
     try:
         transcript = await play(case, model, model_settings)
     except Exception as exc:
-        return RunResult(**base, status="failed", error=f"{type(exc).__name__}: {exc}",
-                         seconds=round(time.perf_counter() - started, 3))
+        return RunResult(
+            **base,
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            seconds=round(time.perf_counter() - started, 3),
+        )
     apart = _set_apart(model, transcript)
     checks = [] if apart else score(case, transcript, reference=isinstance(model, ScriptedModel))
     status: RunStatus = apart[0] if apart else "passed" if all(c.passed for c in checks) else "failed"
@@ -166,4 +174,3 @@ async def run_suite(
 
     jobs = [one(case, run) for case in cases for run in range(1, k + 1)]
     return list(await asyncio.gather(*jobs))
-

@@ -14,8 +14,18 @@ from halo_agent.sandbox.demo_tickets import make_action, make_ticket
 from halo_agent.sandbox.store import Record, SandboxStore
 
 # The fields whose change counts as an update to a ticket (dates Halo touches by itself are left out).
-TRACKED_FIELDS = ("summary", "details", "tickettype_id", "status_id", "priority_id", "agent_id", "team",
-                  "user_id", "site_id", "client_id")
+TRACKED_FIELDS = (
+    "summary",
+    "details",
+    "tickettype_id",
+    "status_id",
+    "priority_id",
+    "agent_id",
+    "team",
+    "user_id",
+    "site_id",
+    "client_id",
+)
 SEED_OPENED = datetime(2025, 6, 2, 9, 0)
 
 
@@ -69,11 +79,21 @@ def _ticket(store: SandboxStore, seed: TicketSeed) -> None:
     ticket = existing if existing is not None else _new_ticket(store, seed)
     if seed.user_email:
         user = _user_record(store, seed.user_email)
-        ticket.update(user_id=user["id"], user_name=user["name"], user_email=user["emailaddress"],
-                      site_id=user["site_id"], site_name=user["site_name"], client_id=user["client_id"],
-                      client_name=user["client_name"])
-    updates: dict[str, Any] = {"summary": seed.summary, "details": seed.details, "agent_id": seed.agent_id,
-                               "team": seed.team}
+        ticket.update(
+            user_id=user["id"],
+            user_name=user["name"],
+            user_email=user["emailaddress"],
+            site_id=user["site_id"],
+            site_name=user["site_name"],
+            client_id=user["client_id"],
+            client_name=user["client_name"],
+        )
+    updates: dict[str, Any] = {
+        "summary": seed.summary,
+        "details": seed.details,
+        "agent_id": seed.agent_id,
+        "team": seed.team,
+    }
     if seed.details is not None:
         updates["details_html"] = f"<p>{seed.details}</p>"
     if seed.type:
@@ -93,8 +113,18 @@ def _new_ticket(store: SandboxStore, seed: TicketSeed) -> Record:
     store.next_ticket_id = max(store.next_ticket_id, ticket_id + 1)
     user = _user_record(store, seed.user_email)
     team = seed.team or "1st Line Support"
-    return make_ticket(ticket_id, seed.summary, seed.details or seed.summary, 1, 1, 2, user, seed.agent_id,
-                       SEED_OPENED, team_name=team)
+    return make_ticket(
+        ticket_id,
+        seed.summary,
+        seed.details or seed.summary,
+        1,
+        1,
+        2,
+        user,
+        seed.agent_id,
+        SEED_OPENED,
+        team_name=team,
+    )
 
 
 def _priority_id(store: SandboxStore, sla_id: int, name: str) -> int:
@@ -117,9 +147,18 @@ def _note(store: SandboxStore, seed: NoteSeed) -> None:
 
 def _kb(store: SandboxStore, seed: KBSeed) -> None:
     rows = store.lookup("kbarticles")
-    rows.append({"id": max(row["id"] for row in rows) + 1, "name": seed.name, "tag_string": seed.tags,
-                 "description": seed.description, "resolution": seed.resolution, "type": 0,
-                 "inactive": False, "view_count": 0})
+    rows.append(
+        {
+            "id": max(row["id"] for row in rows) + 1,
+            "name": seed.name,
+            "tag_string": seed.tags,
+            "description": seed.description,
+            "resolution": seed.resolution,
+            "type": 0,
+            "inactive": False,
+            "view_count": 0,
+        }
+    )
 
 
 def _user(store: SandboxStore, seed: NamedSeed) -> None:
@@ -128,8 +167,14 @@ def _user(store: SandboxStore, seed: NamedSeed) -> None:
         if not seed.email or seed.site_id is None:
             raise SetupError(f"a new user ({seed.id}) needs an email and a site_id")
         site = store.find("sites", seed.site_id) or {}
-        row = {"id": seed.id, "site_id": seed.site_id, "site_name": site.get("name"),
-               "client_id": site.get("client_id"), "client_name": site.get("client_name"), "inactive": False}
+        row = {
+            "id": seed.id,
+            "site_id": seed.site_id,
+            "site_name": site.get("name"),
+            "client_id": site.get("client_id"),
+            "client_name": site.get("client_name"),
+            "inactive": False,
+        }
         store.lookup("users").append(row)
     first, _, last = seed.name.partition(" ")
     row.update(name=seed.name, firstname=first, surname=last)
@@ -175,7 +220,7 @@ class Snapshot:
         return sorted(set(later.tickets) - set(self.tickets))
 
     def new_notes(self, later: Snapshot, ticket_id: int) -> list[Record]:
-        return later.notes.get(ticket_id, [])[len(self.notes.get(ticket_id, [])):]
+        return later.notes.get(ticket_id, [])[len(self.notes.get(ticket_id, [])) :]
 
 
 def snapshot(store: SandboxStore) -> Snapshot:

@@ -122,8 +122,9 @@ async def play(case: Case, model: ChatModel, model_settings: ModelSettings | Non
     app = create_app(SandboxConfig())
     apply_setup(app, case.setup)
     with tempfile.TemporaryDirectory(prefix="halo-eval-") as home:
-        settings = Settings(halo=sandbox_settings(app.config), home=Path(home),
-                            model=model_settings or ModelSettings())
+        settings = Settings(
+            halo=sandbox_settings(app.config), home=Path(home), model=model_settings or ModelSettings()
+        )
         service = await EvalService.create(settings, model=counting, halo_transport=httpx2.ASGITransport(app))
         try:
             return await _play(case, service, app, counting, settings)

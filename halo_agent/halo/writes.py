@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,15 +46,15 @@ async def create_ticket(client: HaloClient, fields: TicketWrite) -> Ticket:
     if not str(body.get("summary") or "").strip():
         raise ValueError("a new ticket needs a summary")
     started = datetime.now(UTC)
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return _check_created(await client.request_json("POST", "Tickets", json_body=[body], unsafe=True))
-        except WriteMaybeLanded as lost:
-            found = await _look(_find_ticket(client, body, started), _ticket_doubt(body, lost))
-            if found is not None:
-                log.info("halo.write_found", kind="ticket", id=found.id, attempt=attempt)
-                return found
-            log.warning("halo.write_not_found", kind="ticket", attempt=attempt, cause=lost.cause)
+
+    async def send() -> Ticket:
+        return _check_created(await client.request_json("POST", "Tickets", json_body=[body], unsafe=True))
+
+    ticket = await _send_once(
+        "ticket", send, lambda: _find_ticket(client, body, started), lambda lost: _ticket_doubt(body, lost)
+    )
+    if ticket is not None:
+        return ticket
     raise HaloWriteUncertainError(
         f"Creating the ticket \"{body['summary']}\" may have worked: Halo's answer was lost twice and the "
         "ticket cannot be found yet. Search Halo for it before creating it again."
@@ -97,15 +97,12 @@ async def add_note(
     if new_status is not None:
         body["new_status"] = int(new_status)
     started = datetime.now(UTC)
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await _post_note(client, body)
-        except WriteMaybeLanded as lost:
-            found = await _look(_find_note(client, body, started), _note_doubt(ticket_id, lost))
-            if found is not None:
-                log.info("halo.write_found", kind="note", id=found.id, attempt=attempt)
-                return found
-            log.warning("halo.write_not_found", kind="note", attempt=attempt, cause=lost.cause)
+    action = await _send_once(
+        "note", lambda: _post_note(client, body), lambda: _find_note(client, body, started),
+        lambda lost: _note_doubt(ticket_id, lost),
+    )
+    if action is not None:
+        return action
     raise HaloWriteUncertainError(
         f"Adding the note to ticket #{ticket_id} may have worked: Halo's answer was lost twice and the note "
         "cannot be found yet. Check the ticket's actions before adding it again."
@@ -124,6 +121,26 @@ async def _post_note(client: HaloClient, body: dict[str, Any]) -> Action:
             field_errors=exc.field_errors,
         ) from None
     return first_record(payload, Action, "Actions")
+
+
+async def _send_once(
+    kind: str,
+    send: Callable[[], Awaitable[R]],
+    find: Callable[[], Awaitable[R | None]],
+    doubt: Callable[[WriteMaybeLanded], str],
+) -> R | None:
+    """Send a create; when its answer was lost, look for it before sending again (no idempotency keys
+    exist in Halo). None: sent SEND_ATTEMPTS times, lost every time, and never found."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await send()
+        except WriteMaybeLanded as lost:
+            found = await _look(find(), doubt(lost))
+            if found is not None:
+                log.info("halo.write_found", kind=kind, attempt=attempt)
+                return found
+            log.warning("halo.write_not_found", kind=kind, attempt=attempt, cause=lost.cause)
+    return None
 
 
 async def _look(search: Awaitable[R], doubt: str) -> R:
