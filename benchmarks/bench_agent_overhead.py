@@ -234,7 +234,8 @@ async def profile_ours(ours: Runner_, runs: int) -> None:
 
 
 PARTS: tuple[tuple[str, type[Any], str], ...] = (
-    ("audit append (fsync)", AuditLog, "append"),
+    ("audit append (3 records)", AuditLog, "append"),
+    ("audit sync (fsync per turn)", AuditLog, "sync"),
     ("session load", SessionStore, "load"),
     ("session save", SessionStore, "save"),
     ("rate-limit count (SQLite)", PendingStore, "count_recent"),
@@ -284,13 +285,15 @@ async def breakdown(ours: Runner_, service: AgentService, runs: int) -> None:
     print(f"\nInside our runs ({runs} runs, {whole:.0f} µs per run with the timers on):")
     for label, _, _ in PARTS:
         print(f"  {label:<28} {totals.get(label, 0.0) / runs * 1e6:8.0f} µs per run")
-    service.audit._fsync = False  # what-if only: the audit log's own option, set on the live instance
+    default = service.audit.durability
     try:
-        print("\nOur runs again, audit fsync off (what-if):")
-        no_fsync, _ = await time_alternating(ours, run_theirs, runs, 3)
-        report("halo-agent, no fsync", no_fsync)
+        for durability in ("record", "off"):  # what-ifs: the audit log's own setting, on the live instance
+            service.audit.durability = durability
+            print(f"\nOur runs again, audit fsync={durability!r} (what-if; the default is {default!r}):")
+            timed, _ = await time_alternating(ours, run_theirs, runs, 3)
+            report(f"halo-agent, fsync={durability}", timed)
     finally:
-        service.audit._fsync = True
+        service.audit.durability = default
 
 
 async def main(runs: int, warmup: int, profile: bool, parts: bool) -> int:

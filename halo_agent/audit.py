@@ -2,13 +2,23 @@
 
 Each record gets `seq` (1, 2, ...), `time` (UTC ISO), `prev_hash` (the hash of the record before it, or 64
 zeros) and `hash` (sha256 of the canonical JSON of the record without `hash`). A sidecar `<file>.head`
-holds the last seq and hash, so a cut tail is found too. Writers serialise on a threading.Lock and a
-`filelock.FileLock` (`<file>.lock`) and read the chain's tip under both.
+holds the last seq and hash, so a cut tail is found too. Writers serialise on a threading.Lock and an
+exclusive lock on `<file>.lock` (flock on a descriptor kept open; filelock where flock does not exist),
+and read the chain's tip under both: from memory when the log and head are exactly as this writer left
+them (same inode, size and mtime), else from the files.
 
 If a writer finds the file's tip disagreeing with the head (a cut tail, a missing head, a torn last line),
 it does not hide that: it chains on from the file and first appends an `audit.gap` record describing the
 discrepancy, which `verify` reports for good. A hash chain detects edits by someone who does not rewrite
 every later record and the head; it is tamper evidence, not a signature.
+
+Durability (`fsync=`): every record is written to the file (one `write` to the kernel) before `append`
+returns, so a crash of this process never loses a record. What the setting chooses is when the log and
+head are forced to disk (fsync), which only matters for a power cut or an OS crash:
+- "record": after every record (the strictest; one fsync per call);
+- "turn" (default): at `sync()`, which the agent loop calls once at the end of each turn, before the
+  answer or pause is handed to the person, and the executor after any call made outside a turn;
+- "off": never (the OS writes back on its own schedule; for tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -18,14 +28,16 @@ import json
 import os
 import re
 import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from filelock import FileLock
 from pydantic import BaseModel, SecretStr
+
+from halo_agent.audit_files import AuditFiles, Mark, process_lock
 
 GENESIS = "0" * 64
 GAP_EVENT = "audit.gap"
@@ -39,6 +51,7 @@ _SENSITIVE_KEYS = frozenset({
 })
 _SENSITIVE_SUFFIXES = ("_password", "_secret", "_token", "_api_key", "_apikey", "_private_key")
 _BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}")
+Durability = Literal["record", "turn", "off"]
 
 
 @dataclass
@@ -52,19 +65,23 @@ class VerifyReport:
 
 
 class AuditLog:
-    def __init__(self, path: Path, *, secrets: Iterable[str] = (), fsync: bool = True) -> None:
+    def __init__(
+        self, path: Path, *, secrets: Iterable[str] = (), fsync: bool | Durability = "turn"
+    ) -> None:
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
         self._secrets = _usable(secrets)
-        self._fsync = fsync
+        self.durability: Durability = _durability(fsync)
         self._thread_lock = threading.Lock()
-        self._file_lock = FileLock(str(self.path.with_name(self.path.name + ".lock")))
-        self._tip_cache: tuple[int, int, str] | None = None  # (file size, seq, hash) after our last write
+        self._file_lock = process_lock(str(self.path.with_name(self.path.name + ".lock")))
+        self._files = AuditFiles(self.path, self.head_path)
+        weakref.finalize(self, self._files.close)  # the descriptors must not outlive the log
+        self._tip_cache: tuple[Mark, int, str] | None = None  # the files as our last write left them
+        self._unsynced = False
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Redact, chain and write one record; returns it as written."""
         clean = _redact(record, self._secrets)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._thread_lock, self._file_lock:
             seq, prev_hash, gap = self._tip()
             if gap:
@@ -72,25 +89,44 @@ class AuditLog:
                 seq, prev_hash = written["seq"], written["hash"]
             return self._write(clean, seq, prev_hash)
 
+    def sync(self) -> None:
+        """Force the records written so far to disk (log and head). Cheap when there is nothing to do."""
+        if not self._unsynced:
+            return
+        with self._thread_lock:
+            if self._unsynced and self.durability != "off":
+                self._files.fsync()
+            self._unsynced = False
+
+    def close(self) -> None:
+        """Sync and release the open descriptors (they are also released when the log is collected)."""
+        self.sync()
+        with self._thread_lock:
+            self._files.close()
+
     def _write(self, body: dict[str, Any], seq: int, prev_hash: str) -> dict[str, Any]:
         fields = {k: v for k, v in body.items() if k not in ("seq", "time", "prev_hash", "hash")}
         full = {"seq": seq + 1, "time": _now(), **fields, "prev_hash": prev_hash}
         full["hash"] = record_hash(full)
         line = json.dumps(full, ensure_ascii=False, separators=(",", ":")) + "\n"
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            if self._fsync:
-                os.fsync(handle.fileno())
-        _write_head(self.head_path, full["seq"], full["hash"])
-        self._tip_cache = (self.path.stat().st_size, full["seq"], full["hash"])
+        self._files.append(line.encode("utf-8"))
+        self._files.write_head(
+            json.dumps({"seq": full["seq"], "hash": full["hash"]}).ljust(_HEAD_WIDTH).encode("ascii")
+        )  # fixed width, overwritten in place under the lock: one small write, no rename per record
+        if self.durability == "record":
+            self._files.fsync()
+        else:
+            self._unsynced = True
+        mark = self._files.mark()
+        self._tip_cache = (mark, full["seq"], full["hash"]) if mark else None
         return full
 
     def _tip(self) -> tuple[int, str, str | None]:
         """(last seq, last hash, a gap to report or None), read under the locks."""
-        size = self.path.stat().st_size if self.path.exists() else 0
-        if self._tip_cache and self._tip_cache[0] == size:
+        mark = self._files.mark()
+        if self._tip_cache and mark is not None and self._tip_cache[0] == mark:
             return self._tip_cache[1], self._tip_cache[2], None
+        self._tip_cache = None
         head = _read_head(self.head_path)
         lines = _last_lines(self.path, 1)
         if not lines:
@@ -186,14 +222,14 @@ def _read_head(path: Path) -> tuple[int, str] | None:
         return None
 
 
-def _write_head(path: Path, seq: int, digest: str) -> None:
-    # Fixed width, overwritten in place under the lock: one small write, no rename per record.
-    data = json.dumps({"seq": seq, "hash": digest}).ljust(_HEAD_WIDTH).encode("ascii")
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        os.pwrite(descriptor, data, 0)
-    finally:
-        os.close(descriptor)
+def _durability(fsync: bool | Durability) -> Durability:
+    if fsync is True:
+        return "record"
+    if fsync is False:
+        return "off"
+    if fsync not in ("record", "turn", "off"):
+        raise ValueError(f"audit fsync must be 'record', 'turn' or 'off', not {fsync!r}")
+    return fsync
 
 
 def _end_line(path: Path) -> None:

@@ -6,6 +6,9 @@ decision is the executor's; this module only moves messages and events.
 
 A pending confirmation is answered in code, from the person's next message (yes/no words), never by
 the model: the model cannot forge the human act that releases a paused write.
+
+The turn's audit records are each written as the calls finish; they are forced to disk once, before the
+turn's answer or pause is handed over (`AuditLog.sync`), rather than once per call.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class _Turn:
         return system + self.session.history
 
     def final(self, text: str) -> FinalAnswer:
+        self.executor.audit.sync()  # before the person reads an answer, what it reports is on disk
         self.usage.seconds = round(time.monotonic() - self.started, 3)
         self.usage.halo_calls = self.halo.calls
         if text:
@@ -73,15 +77,18 @@ async def run_turn(
     turn = _start(session, message, model, executor, settings, system_prompt)
     answer = classify_answer(message) if session.pending_confirmations else None
     session.history.append({"role": "user", "content": message})
-    if answer is not None:
-        ids, session.pending_confirmations = session.pending_confirmations, []
-        async for event in _answer_pending(turn, ids, approve=answer == "yes"):
+    try:
+        if answer is not None:
+            ids, session.pending_confirmations = session.pending_confirmations, []
+            async for event in _answer_pending(turn, ids, approve=answer == "yes"):
+                yield event
+            return
+        async for event in _cancel_pending(turn):
             yield event
-        return
-    async for event in _cancel_pending(turn):
-        yield event
-    async for event in _run_steps(turn):
-        yield event
+        async for event in _run_steps(turn):
+            yield event
+    finally:
+        executor.audit.sync()  # a turn that ends early (error, cancel) still leaves its records on disk
 
 
 async def answer_confirmation(
@@ -99,8 +106,11 @@ async def answer_confirmation(
     turn = _start(session, word, model, executor, settings, system_prompt)
     session.pending_confirmations.remove(pending_id)  # the caller checked it is there
     session.history.append({"role": "user", "content": word})
-    async for event in _answer_pending(turn, [pending_id], approve=approve):
-        yield event
+    try:
+        async for event in _answer_pending(turn, [pending_id], approve=approve):
+            yield event
+    finally:
+        executor.audit.sync()
 
 
 def _start(
@@ -117,6 +127,7 @@ def _start(
         session_id=session.id,
         request_id=uuid.uuid4().hex[:16],
         user_texts=list(session.user_texts),
+        defer_audit_sync=True,  # this loop syncs once, at the end of the turn
     )
     return _Turn(
         session, model, executor, settings, system_prompt, context, HaloCallCounter(executor.client.stats)
@@ -189,6 +200,7 @@ async def _run_calls(turn: _Turn, response: ModelResponse) -> AsyncIterator[Agen
     if held:
         turn.paused = True
         turn.session.history.append({"role": "assistant", "content": _pause_note(turn.session, outcomes)})
+        turn.executor.audit.sync()  # a pause ends the turn: its records are on disk before it is shown
         for event in held:
             yield event
 

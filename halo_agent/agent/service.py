@@ -28,7 +28,7 @@ from halo_agent.config import ModelSettings, Settings
 from halo_agent.errors import ConfigError, HaloAgentError, PendingError
 from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloError, HaloNotFoundError
-from halo_agent.halo.models import Agent
+from halo_agent.halo.models import Agent, InstanceMetadata
 from halo_agent.halo.reading import first_record
 from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from halo_agent.sandbox import SandboxApp
 
 SANDBOX_NOTICE = "Using the embedded Halo sandbox (demo data, in-process). Set HALO_URL to use a real Halo."
-SANDBOX_STATE_FILE = "sandbox-state.json"  # the same file the CLI names (cli_common.sandbox_state_file)
+SANDBOX_STATE_FILE = "sandbox-state.json"
+_PROMPT_CACHE_SIZE = 256  # the same file the CLI names (cli_common.sandbox_state_file)
 
 
 class IdentityError(HaloAgentError):
@@ -72,6 +73,8 @@ class AgentService:
         self.sessions = SessionStore(settings.state_db)
         self.sandbox = sandbox
         self.sandbox_notice = SANDBOX_NOTICE if sandbox is not None else None
+        # (principal, date) -> (the metadata it was rendered from, the prompt)
+        self._prompts: dict[tuple[Principal, dt.date], tuple[InstanceMetadata, str]] = {}
 
     @classmethod
     async def create(
@@ -190,14 +193,25 @@ class AgentService:
         ]
 
     async def system_prompt(self, principal: Principal) -> str:
-        """Rendered per turn with today's date and the instance's current vocabulary."""
+        """With today's date and the instance's current vocabulary; re-rendered only when the principal,
+        the date or the metadata (a new fetch after its TTL) changed."""
+        today = dt.date.today()
         try:
-            vocabulary = InstanceVocabulary.from_metadata(await self.client.metadata())
-        except HaloError:
-            vocabulary = InstanceVocabulary()  # the prompt says "unknown"; the tools still resolve names
-        return render_system_prompt(principal, vocabulary, today=dt.date.today())
+            metadata = await self.client.metadata()
+        except HaloError:  # the prompt says "unknown"; the tools still resolve names
+            return render_system_prompt(principal, InstanceVocabulary(), today=today)
+        cached = self._prompts.get((principal, today))
+        if cached is not None and cached[0] is metadata:
+            return cached[1]
+        prompt = render_system_prompt(principal, InstanceVocabulary.from_metadata(metadata), today=today)
+        if len(self._prompts) >= _PROMPT_CACHE_SIZE:
+            self._prompts.clear()  # many principals or days: start over rather than grow
+        self._prompts[(principal, today)] = (metadata, prompt)
+        return prompt
 
     async def aclose(self) -> None:
+        self.audit.sync()
+        self.sessions.close()
         await self.client.aclose()
         closer: Any = getattr(self.model, "aclose", None)
         if closer is not None:

@@ -3,6 +3,11 @@
 One SQLite table (`agent_sessions`) in the state database shared with the pending store. A session
 belongs to the principal that opened it; within one process a per-session asyncio lock keeps two turns
 of the same session from interleaving.
+
+The store keeps one connection (WAL, `synchronous=NORMAL`: a commit survives a crash of this process and
+costs no fsync; a power cut may lose the last few saves, never corrupt the file) and writes a session only
+when it changed since it was loaded or last saved. Pending calls, the state a confirmation really rests
+on, live in the pending store, not here.
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +70,8 @@ class Session:
     user_texts: list[str] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    # The row as last loaded or saved (without updated_at), to skip saving an unchanged session.
+    _stored: tuple[object, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def pending_id(self) -> str | None:
@@ -72,12 +80,17 @@ class Session:
 
 
 class SessionStore:
-    """Sessions in SQLite at `path`. Cheap to create; every operation opens its own connection."""
+    """Sessions in SQLite at `path`, over one connection shared by this store's threads (under a lock)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._db_lock = threading.Lock()
+        self._db = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
+        weakref.finalize(self, self._db.close)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         with self._connect() as db:
             db.execute(_SCHEMA)
 
@@ -108,18 +121,28 @@ class SessionStore:
         return _from_row(row) if row else None
 
     def save(self, session: Session) -> None:
+        """Write the session, unless nothing in it changed since it was loaded or last saved."""
+        row = _to_row(session)
+        if row == session._stored:
+            return
         session.updated_at = time.time()
         with self._connect() as db:
-            db.execute(_UPSERT, _to_row(session))
+            db.execute(_UPSERT, (*row, session.updated_at))
+        session._stored = row
 
     def delete(self, session_id: str) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM agent_sessions WHERE id = ?", (session_id,))
 
+    def close(self) -> None:
+        with self._db_lock:
+            self._db.close()
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10.0)) as db, db:
-            yield db
+        """The shared connection, in a transaction committed on success (rolled back on error)."""
+        with self._db_lock, self._db:
+            yield self._db
 
 
 def _check_id(session_id: str) -> None:
@@ -128,6 +151,7 @@ def _check_id(session_id: str) -> None:
 
 
 def _to_row(session: Session) -> tuple[object, ...]:
+    """Every column but updated_at, in _COLUMNS order."""
     return (
         session.id,
         session.principal.key,
@@ -137,13 +161,12 @@ def _to_row(session: Session) -> tuple[object, ...]:
         json.dumps(session.awaiting_approvals),
         json.dumps(session.user_texts),
         session.created_at,
-        session.updated_at,
     )
 
 
 def _from_row(row: tuple[object, ...]) -> Session:
     sid, _key, principal, history, pending, approvals, texts, created, updated = row
-    return Session(
+    session = Session(
         id=str(sid),
         principal=Principal.model_validate_json(str(principal)),
         history=json.loads(str(history)),
@@ -153,3 +176,5 @@ def _from_row(row: tuple[object, ...]) -> Session:
         created_at=float(str(created)),
         updated_at=float(str(updated)),
     )
+    session._stored = _to_row(session)
+    return session

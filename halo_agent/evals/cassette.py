@@ -14,6 +14,7 @@ calls. Here the cassette sits on the model client's own transport; vcrpy still d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -164,6 +165,18 @@ def load_cassette(path: Path, mode: CassetteMode, secrets: Iterable[str] = ()) -
     return Cassette.load(**options)
 
 
+# Pending ids are random per run, and the model sees them in paused tool results; recorded and replayed
+# conversations must still match, so every id named as a pending_id is replaced by a fixed marker
+# (vcrpy applies this to requests both when recording and when matching).
+_PENDING_ID = re.compile(rb'pending_id\\?"\s*:\s*\\?"([0-9a-f]{6,32})')
+
+
+def _stable_pending_ids(body: bytes) -> bytes:
+    for pending_id in set(_PENDING_ID.findall(body)):
+        body = body.replace(pending_id, b"<pending-id>")
+    return body
+
+
 class _Scrubber:
     """Replaces every secret string wherever it appears; drops header noise and account headers."""
 
@@ -186,7 +199,7 @@ class _Scrubber:
         for name in [name for name in request.headers if name.lower().startswith(_NOISY_HEADER_PREFIX)]:
             del request.headers[name]  # the recording machine's OS, runtime, retry count: noise in diffs
         if isinstance(request.body, bytes):
-            request.body = self.data(request.body)
+            request.body = _stable_pending_ids(self.data(request.body))
         return request
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:

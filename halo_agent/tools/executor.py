@@ -53,6 +53,9 @@ class TurnContext:
     request_id: str
     user_texts: list[str] = field(default_factory=list)  # the person's own messages in this session
     untrusted_seen: bool = False  # a result with Halo text arrived this turn
+    # True when the caller syncs the audit log itself at the end of its turn (the agent loop does);
+    # otherwise each call's record is synced (per the log's durability) before `execute` returns.
+    defer_audit_sync: bool = False
 
 
 @dataclass
@@ -74,13 +77,29 @@ class Executor:
         self.pending_ttl_seconds = pending_ttl_seconds
         self.facts = FactFinder(client, engine, pending)
         self._runner = PendingRunner(self)
+        self._schemas: tuple[ToolRegistry, PolicyEngine, dict[str, list[ToolSchema]]] | None = None
 
     def tool_schemas(self, principal: Principal) -> list[ToolSchema]:
-        """Only the tools the role can ever be allowed, without arguments it may never set."""
-        return schemas_for(self.registry, self.engine, principal.role)
+        """Only the tools the role can ever be allowed, without arguments it may never set.
+
+        Built once per role (sent on every model round trip); the schema dicts are shared, not copied.
+        """
+        if self._schemas is None or self._schemas[:2] != (self.registry, self.engine):
+            self._schemas = (self.registry, self.engine, {})
+        by_role = self._schemas[2]
+        if principal.role not in by_role:
+            by_role[principal.role] = schemas_for(self.registry, self.engine, principal.role)
+        return list(by_role[principal.role])
 
     # --- one proposed call -----------------------------------------------------------------------------
     async def execute(self, call: ToolCallRequest, turn: TurnContext) -> CallOutcome:
+        try:
+            return await self._execute(call, turn)
+        finally:
+            if not turn.defer_audit_sync:
+                self.audit.sync()
+
+    async def _execute(self, call: ToolCallRequest, turn: TurnContext) -> CallOutcome:
         trace = Trace(
             audit=self.audit, event="tool_call", call_id=call.id, tool=call.name, principal=turn.principal,
             session_id=turn.session_id, request_id=turn.request_id, args=call.arguments,
@@ -171,7 +190,10 @@ class Executor:
         self, pending_id: str, actor: Principal, *, approve: bool, reason: str | None = None
     ) -> CallOutcome:
         """Confirm, approve or deny a pending call; on the go-ahead re-check it and run it at most once."""
-        return await self._runner.resume(pending_id, actor, approve=approve, reason=reason)
+        try:
+            return await self._runner.resume(pending_id, actor, approve=approve, reason=reason)
+        finally:
+            self.audit.sync()  # a human act: its records are on disk before anyone is told
 
 
 def schemas_for(registry: ToolRegistry, engine: PolicyEngine, role: str) -> list[ToolSchema]:

@@ -171,3 +171,24 @@ async def test_azure_recordings_match_on_the_deployment_path(tmp_path: Path) -> 
     async with CassetteModel(other, path, "replay") as replay:
         with pytest.raises(CassetteDivergedError):
             await replay.complete([ASK], [])
+
+
+def paused_turn(pending_id: str) -> list[dict[str, Any]]:
+    paused = f'{{"status": "paused", "kind": "confirmation", "pending_id": "{pending_id}"}}'
+    return [
+        {"role": "assistant", "content": None, "tool_calls": [CALL]},
+        {"role": "tool", "tool_call_id": "call_1", "content": paused},
+        {"role": "assistant", "content": f"Say yes to run {pending_id}."},
+        {"role": "user", "content": "yes"},
+    ]
+
+
+async def test_a_conversation_with_another_runs_pending_id_still_replays(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    fake = FakeOpenAI(completion("Done."))
+    async with CassetteModel(settings(), path, "record", transport=httpx2.MockTransport(fake)) as model:
+        await model.complete([SYSTEM, ASK, *paused_turn("a1b2c3d4e5f6")], TOOLS)
+    assert "a1b2c3d4e5f6" not in path.read_text()  # stored with the stable marker
+    async with CassetteModel(settings(api_key=None), path, "replay") as model:
+        again = await model.complete([SYSTEM, ASK, *paused_turn("0f9e8d7c6b5a")], TOOLS)
+    assert again.text == "Done." and model.diverged is None
