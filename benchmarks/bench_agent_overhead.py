@@ -6,14 +6,14 @@ One run = one user message, 3 model turns and 3 tool calls: turn 1 proposes one 
 parallel, turn 3 the final text. Models are scripted (no LLM); Halo is an in-memory httpx2.MockTransport
 replaying canned JSON (recorded once from the sandbox at start, so the shapes are real), so what is timed
 is our own work: AgentService.handle (session load/save, system prompt), the loop, the executor
-(argument validation, policy decision, rate-limit bookkeeping, audit record with fsync, tool handlers,
-HaloClient parsing) in a temporary data directory.
+(argument validation, policy decision, rate-limit bookkeeping, audit records, tool handlers, HaloClient
+parsing) in a temporary data directory, with the audit log's default durability (one fsync per turn).
 
 The SDK side: an `agents.Agent` with six trivial function tools, a `Model` returning scripted responses
 (the same turns), `Runner.run`, tracing disabled. Runs alternate ours/theirs so drift hits both alike.
-Target: ours <= 0.5x theirs. `--breakdown` times the known costs inside our runs (audit append with
-fsync, session store, pending/rate-limit SQLite, the scripted model's deep copies, HaloClient) and
-re-times our runs without the audit fsync; `--profile` prints a cProfile listing of our runs.
+Target: ours <= 0.5x theirs. `--breakdown` times the known costs inside our runs (audit append and
+sync, session store, pending/rate-limit SQLite, the scripted model's copies, HaloClient) and re-times
+our runs with the audit fsync per record and off; `--profile` prints a cProfile listing of our runs.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ Durability (`fsync=`): every record is written to the file (one `write` to the k
 returns, so a crash of this process never loses a record. What the setting chooses is when the log and
 head are forced to disk (fsync), which only matters for a power cut or an OS crash:
 - "record": after every record (the strictest; one fsync per call);
-- "turn" (default): at `sync()`, which the agent loop calls once at the end of each turn, before the
-  answer or pause is handed to the person, and the executor after any call made outside a turn;
+- "turn" (default): at `sync()`, which the agent loop calls once per turn, before the turn's answer or
+  pause is handed to the person, and the executor after any call made outside a turn (MCP, approvals);
 - "off": never (the OS writes back on its own schedule; for tests and benchmarks).
 """
 
@@ -89,13 +89,18 @@ class AuditLog:
                 seq, prev_hash = written["seq"], written["hash"]
             return self._write(clean, seq, prev_hash)
 
+    @property
+    def needs_sync(self) -> bool:
+        """Records were written since the last sync (and the setting syncs at all)."""
+        return self._unsynced and self.durability != "off"
+
     def sync(self) -> None:
         """Force the records written so far to disk (log and head). Cheap when there is nothing to do."""
         if not self._unsynced:
             return
         with self._thread_lock:
             if self._unsynced and self.durability != "off":
-                self._files.fsync()
+                self._files.fsync()  # on failure the records stay unsynced: the next sync tries again
             self._unsynced = False
 
     def close(self) -> None:

@@ -286,3 +286,56 @@ def test_audit_tail_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_verify_of_a_log_never_written_is_clean(tmp_path: Path) -> None:
     report = AuditLog(tmp_path / "no" / "such" / "dir" / "audit.jsonl").verify()
     assert report.ok and report.records == 0
+
+
+# durability and kept-open files ---------------------------------------------------------------------------
+def test_by_turn_each_record_is_in_the_file_at_once_and_sync_clears_the_debt(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "a.jsonl")  # the default: fsync at sync()
+    log.append({"tool": "x"})
+    assert log.durability == "turn" and log.needs_sync
+    assert AuditLog(tmp_path / "a.jsonl").verify().records == 1  # readable before any fsync
+    log.sync()
+    assert not log.needs_sync
+
+
+def test_per_record_durability_leaves_nothing_to_sync(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "a.jsonl", fsync="record")
+    log.append({"tool": "x"})
+    assert not log.needs_sync and log.verify().ok
+
+
+@pytest.mark.parametrize(("given", "meant"), [(True, "record"), (False, "off"), ("off", "off")])
+def test_the_old_boolean_fsync_flag_still_means_what_it_said(tmp_path: Path, given: Any, meant: str) -> None:
+    assert AuditLog(tmp_path / "a.jsonl", fsync=given).durability == meant
+
+
+def test_an_unknown_durability_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="fsync"):
+        AuditLog(tmp_path / "a.jsonl", fsync="sometimes")  # type: ignore[arg-type]
+
+
+def test_a_rotated_log_is_not_written_through_the_old_descriptor(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl", 2)
+    log.path.rename(tmp_path / "old.jsonl")
+    log.head_path.rename(tmp_path / "old.jsonl.head")
+    log.append({"tool": "after rotation"})
+    assert len(lines(tmp_path / "old.jsonl")) == 2
+    assert [json.loads(line)["tool"] for line in lines(log.path)] == ["after rotation"]
+    assert log.verify().ok
+
+
+def test_a_cut_made_by_someone_else_is_seen_by_a_writer_with_its_files_open(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl", 3)
+    rewrite(log.path, lines(log.path)[:2])
+    log.append({"tool": "next"})
+    records = [json.loads(line) for line in lines(log.path)]
+    assert records[2]["event"] == GAP_EVENT and records[3]["seq"] == 4
+    assert not log.verify().ok
+
+
+def test_closing_syncs_and_a_closed_log_still_appends(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl", 1)
+    log.close()
+    assert not log.needs_sync
+    log.append({"tool": "again"})
+    assert log.verify().records == 2

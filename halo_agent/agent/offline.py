@@ -15,9 +15,10 @@ from typing import Any
 from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.model import Message, ModelResponse, TextSink, ToolCallRequest, ToolSchema
 from halo_agent.agent.offline_answers import answer_confirmed, compose
+from halo_agent.agent.offline_context import notices_about, retry_with_choice, with_referenced_ticket
 from halo_agent.agent.offline_lists import page_request, previous_list_args
 from halo_agent.agent.offline_parse import Intent, follow_up, parse
-from halo_agent.agent.offline_plan import Context, capabilities, plan
+from halo_agent.agent.offline_plan import UPDATE, Context, capabilities, plan
 from halo_agent.agent.offline_results import Step, parse_tool_message
 from halo_agent.agent.offline_vocab import Vocabulary, build_vocabulary
 
@@ -53,7 +54,8 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     vocab = build_vocabulary(messages, tools)
     if len(steps) > _MAX_STEPS:
         return ModelResponse(text=compose(steps[-1:]))
-    outcome = plan(Context(read_request(messages, last, vocab), vocab, names, steps))
+    intent = read_request(messages, last, vocab, asks_priority=UPDATE in names)
+    outcome = plan(Context(intent, vocab, names, steps, notices=_notices(messages, intent)))
     if isinstance(outcome, str):
         return ModelResponse(text=outcome)
     calls = [ToolCallRequest(id=f"call_{uuid.uuid4().hex[:24]}", name=call.name,
@@ -61,7 +63,7 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     return ModelResponse(tool_calls=calls)
 
 
-def read_request(messages: list[Message], last: int, vocab: Vocabulary) -> Intent:
+def read_request(messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool = False) -> Intent:
     """The person's request; an answer to our own question completes the earlier request instead."""
     text = _content(messages[last])
     earlier_list = previous_list_args(messages, last)
@@ -70,10 +72,20 @@ def read_request(messages: list[Message], last: int, vocab: Vocabulary) -> Inten
         return Intent("list", text, {**earlier_list, "page": page})
     previous = _previous_user_index(messages, last)
     if previous is not None and _asked_a_question(messages[previous + 1 : last]):
-        completed = follow_up(parse(_content(messages[previous]), vocab), text, vocab)
+        retry = retry_with_choice(_steps_between(messages, previous, last), text)
+        if retry is not None:
+            return retry
+        earlier = with_referenced_ticket(
+            parse(_content(messages[previous]), vocab, asks_priority=asks_priority), messages, previous)
+        completed = follow_up(earlier, text, vocab, asks_priority=asks_priority)
         if completed is not None:
             return completed
-    return parse(text, vocab)
+    return with_referenced_ticket(parse(text, vocab, asks_priority=asks_priority), messages, last)
+
+
+def _notices(messages: list[Message], intent: Intent) -> tuple[str, ...]:
+    ticket = intent.slots.get("ticket_id")
+    return tuple(notices_about(messages, ticket)) if isinstance(ticket, int) else ()
 
 
 def _asked_a_question(between: list[Message]) -> bool:
@@ -83,9 +95,13 @@ def _asked_a_question(between: list[Message]) -> bool:
 
 def _steps_since(messages: list[Message], last: int) -> list[Step]:
     """The calls made after the person's last message, each with its tool result."""
+    return _steps_between(messages, last, len(messages))
+
+
+def _steps_between(messages: list[Message], start: int, end: int) -> list[Step]:
     calls: dict[str, tuple[str, dict[str, Any]]] = {}
     steps: list[Step] = []
-    for message in messages[last + 1 :]:
+    for message in messages[start + 1 : end]:
         if message.get("role") == "assistant":
             for call in message.get("tool_calls") or []:
                 function = call.get("function", {})

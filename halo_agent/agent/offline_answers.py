@@ -65,8 +65,9 @@ def answer_error(step: Step) -> str:
     text = f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {error}"
     choices = [text_of(c, 80) for c in step.result.get("choices") or []]
     if choices:
-        options = ", ".join(choices)
-        return f"{text}\nDid you mean one of these: {options}? Tell me which one and I'll try again."
+        return f"{text}\nWhich one should I use instead: {', '.join(choices)}?"
+    if re.search(r"\b(?:429|rate.?limit|too many requests)\b", error, re.IGNORECASE):
+        return f"{text}\nHalo is busy (rate limit reached); nothing was changed. Please try again in a few minutes."
     return f"{text}\nPlease check the details and tell me what to correct."
 
 
@@ -119,9 +120,16 @@ def _answer_ticket(step: Step) -> str:
         when = readable_time(text_of(first(latest, "when", "datetime", "date"), 30))
         by = " ".join(part for part in (f"by {who}" if who else "", f"on {when}" if when else "") if part)
         kind = "hidden note" if latest.get("hidden") else "update"
-        note = text_of(first(latest, "note", "text"))
+        note = without_instructions(text_of(first(latest, "note", "text")))
         lines.append(f'Latest {kind}{" " + by if by else ""}: "{note}"')
     return "\n".join(lines)
+
+
+def ticket_details(step: Step) -> str:
+    """The ticket's description, quoted as data, for "what is it about" questions."""
+    row = ticket_of(payload(step.result)) or {}
+    details = without_instructions(text_of(first(row, "details", "description"), 400))
+    return f'Description: "{details}"' if details else ""
 
 
 def _answer_updated(step: Step) -> str:
@@ -184,7 +192,8 @@ def answer_articles(articles: list[dict[str, Any]], query: str) -> str:
                 "ask me to open a ticket and describe the problem, e.g. \"open a ticket: …\".")
     best = articles[0]
     title = text_of(first(best, "title", "name"), 120)
-    body = text_of(first(best, "answer", "body", "resolution", "content", "summary", "description"), 1200)
+    body = without_instructions(
+        text_of(first(best, "answer", "body", "resolution", "content", "summary", "description"), 1200))
     ref = f" (article #{best['id']})" if best.get("id") is not None else ""
     lines = [f'The knowledge base has "{title}"{ref}. It says:']
     lines += [f"> {part.strip()}" for part in _steps(body)]
@@ -202,16 +211,24 @@ def _steps(body: str) -> list[str]:
 
 def _answer_lookup(step: Step) -> str:
     kind = str(step.args.get("kind", "results"))
-    rows = rows_of(payload(step.result), kind, "items", "results")
+    data = payload(step.result)
+    rows = rows_of(data, kind, "items", "results")
     if not rows:
         search = step.args.get("search")
         return f"No {kind} found" + (f" matching '{search}'." if search else ".")
-    lines = [f"{len(rows)} {kind}:"]
-    for row in rows[:25]:
-        extra = text_of(first(row, "email", "client_name", "site_name", "inventory_number") or "", 60)
-        name = text_of(first(row, "name", "username", "inventory_number"), 60)
-        lines.append(f"  #{row.get('id')} {name}" + (f" ({extra})" if extra and extra != name else ""))
+    total = data.get("total") if isinstance(data.get("total"), int) else len(rows)
+    lines = [f"{total} {kind}" + (f" (the first {len(rows[:25])} shown)" if total > len(rows[:25]) else "") + ":"]
+    lines += [f"  {_directory_row(row)}" for row in rows[:25]]
     return "\n".join(lines)
+
+
+def _directory_row(row: dict[str, Any]) -> str:
+    """ "#6 Sam Turner (team 2nd Line Support)": the name, then every other plain field the tool gave."""
+    name = text_of(first(row, "name", "username", "tag", "inventory_number"), 60)
+    shown = {"id", "name", "username"} | ({"tag"} if name == row.get("tag") else set())
+    extras = [f"{key.replace('_', ' ')} {text_of(value, 60)}" for key, value in row.items()
+              if key not in shown and isinstance(value, str | int) and not isinstance(value, bool) and value != ""]
+    return f"#{row.get('id')} {name}" + (f" ({', '.join(extras)})" if extras else "")
 
 
 def _answer_options(step: Step) -> str:
@@ -222,6 +239,26 @@ def _answer_options(step: Step) -> str:
             names = [text_of(v if not isinstance(v, dict) else first(v, "name"), 40) for v in values]
             lines.append(f"  {key.replace('_', ' ').capitalize()}: {', '.join(n for n in names if n)}")
     return "\n".join(lines)
+
+
+_ADDRESSED_TO_AI = re.compile(
+    r"\b(?:assistant|AI|chat\s*bot|bot|LLM|language\s+model)\b\s*[:,]"
+    r"|\bNOTE\s+TO\s+(?:THE\s+)?(?:AI|ASSISTANT)\b"
+    r"|\b(?:the|this|an?)\s+(?:AI\s+)?assistant\s+(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|will)\b"
+    r"|\bignore\s+(?:all\s+)?(?:previous|prior|above|earlier)\s+instructions\b|\bSYSTEM\s*(?:MESSAGE|OVERRIDE)\b"
+    r"|\bsystem\s+prompt\b|\bclient[_ ]secret\b|\bapi\s+key\b|\bbearer\s+token\b"
+    r"|\brepeat\s+(?:all\s+)?the\s+text\b|\byour\s+(?:instructions|rules)\b", re.IGNORECASE)
+_WITHHELD = "[text addressed to the AI assistant left out; I did not act on it]"
+
+
+def without_instructions(text: str) -> str:
+    """Halo text with the sentences that address the assistant left out, so an answer never relays
+    planted instructions (or their bait, such as asking for credentials). The rest is quoted as data."""
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    kept = [part for part in sentences if not _ADDRESSED_TO_AI.search(part)]
+    if len(kept) == len(sentences):
+        return text
+    return " ".join([*kept, _WITHHELD])
 
 
 def _answer_generic(step: Step) -> str:

@@ -15,9 +15,25 @@ LIST_TOOL = "haloitsm_list_tickets"
 FULL_ROWS = 10  # rows shown in full in a first answer; the rest of the page is listed by number
 
 _I = re.IGNORECASE
-_NEXT = re.compile(r"^\W*(?:(?:show|see|give\s+me)\s+)?(?:(?:the\s+)?next(?:\s+page)?|more|the\s+rest)"
-                   r"(?:\s+(?:tickets|please))?\W*$", _I)
-_PAGE = re.compile(r"^\W*(?:(?:show|see|give\s+me)\s+(?:me\s+)?)?page\s+(\d{1,4})(?:\s+please)?\W*$", _I)
+_ASK = (r"(?:(?:and\s+|ok(?:ay)?,?\s+|now\s+)?(?:(?:please|can\s+you|could\s+you)\s+)?"
+        r"(?:show|see|give|get|display|list)(?:\s+me)?\s+)?")
+_NEXT = re.compile(rf"^\W*{_ASK}(?:(?:the\s+)?next(?:\s+(?:page|one|\d+|batch))?|more|the\s+rest)"
+                   r"(?:\s+(?:tickets|of\s+them|please))*\W*$", _I)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "one": 1, "two": 2,
+             "three": 3, "four": 4, "five": 5}
+_PAGE_NAMED = (r"\bpage\s+(\d{1,4}|one|two|three|four|five)\b"
+               r"|\b(first|second|third|fourth|fifth|\d{1,3}(?:st|nd|rd|th))\s+page\b")
+_PAGE = re.compile(rf"^\W*{_ASK}(?:the\s+)?(?:{_PAGE_NAMED})(?:\s+please)?\W*$", _I)
+
+
+def page_number(text: str) -> int | None:
+    """ "page 3", "page three", "the second page" -> 3, 3, 2; None when the text names no page."""
+    match = re.search(_PAGE_NAMED, text, _I)
+    if not match:
+        return None
+    word = (match.group(1) or match.group(2)).lower()
+    number = int(re.sub(r"\D", "", word)) if word[0].isdigit() else _ORDINALS[word]
+    return max(1, number)
 
 
 def page_request(text: str, previous: dict[str, Any]) -> int | None:
@@ -25,9 +41,8 @@ def page_request(text: str, previous: dict[str, Any]) -> int | None:
 
     "next page" after a first, compact answer is page 2: page 1's remaining rows were listed by number.
     """
-    explicit = _PAGE.match(text)
-    if explicit:
-        return max(1, int(explicit.group(1)))
+    if _PAGE.match(text):
+        return page_number(text)
     if _NEXT.match(text):
         return int(previous.get("page") or 1) + 1
     return None

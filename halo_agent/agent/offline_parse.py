@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from halo_agent.agent import offline_slots as slots
+from halo_agent.agent.offline_lists import page_number
 from halo_agent.agent.offline_vocab import Vocabulary, priority_in
 
 _I = re.IGNORECASE
@@ -31,6 +32,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("create", r"\b(?:create|raise|log|submit|file)\s+(?:new\s+)?(?:incident|ticket|service\s+request)\b"
                    r"(?!\s*#?\d)"),
         ("create", r"\bnew\s+(?:incident|ticket|service\s+request)\s*(?:for|:|about)"),
+        ("create", r"\b(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?(?:a|an)\s+"
+                   r"(?:new\s+)?(?:ticket|incident)\b"),
         ("resolve", rf"\b(?:close|resolve)\s+(?:out\s+)?(?:(?:my|the|this|that|our)\s+(?:[\w-]+\s+){{0,3}}?"
                     rf"{_TICKET_WORD}|{_TICKET_WORD}|it\b|this\b|that\b|#?\d+)"),
         ("resolve", r"\bmark\s+(?:ticket\s+)?#?\d+\s+(?:as\s+)?(?:resolved|closed|done|fixed|complete)"),
@@ -50,9 +53,12 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("update", r"\b(?:re-?assign|assign|transfer|route|escalate|hand\s+over|pass)\b"),
         ("update", r"\b(?:set|change|move|put|mark)\s+(?:the\s+status\s+of\s+)?(?:ticket\s+)?#?\d+\s+"
                    r"(?:to|as|in|into)\b"),
-        ("list", r"\b(?:list|show|display|get|give|find|see|view|what\s+are|which|pull\s+up)\b"
+        ("update", r"^\W*(?:ticket\s+)?#?\d+\s*[:,-]\s*(?:priority|team|status|agent)\b"),
+        ("update", r"\b(?:make|set|bump|raise|lower|drop|move|put)\s+(?:it|this|that)(?:\s+one)?\s+(?:to\s+)?"
+                   r"(?:an?\s+)?[\w-]+"),
+        ("list", r"\b(?:list|show|display|get|give|find|see|view|what|which|pull\s+up|search(?:\s+for)?)\b"
                  r"(?:\s+[\w'-]+){0,6}?\s+(?:tickets|incidents|requests|calls|cases)\b"),
-        ("list", r"\b(?:my|open|closed|all)\s+(?:open\s+|closed\s+)?(?:tickets|requests|incidents)\b"),
+        ("list", r"\b(?:my|open|closed|all)\s+(?:[\w-]+\s+){0,2}?(?:tickets|requests|incidents)\b"),
         ("list", r"\b(?:tickets|incidents|requests)\s+(?:with|in|having|whose)\s+"
                  r"(?:the\s+)?(?:status|state)\b"),
         ("list", r"\b(?:any|how\s+many)\s+(?:open\s+)?(?:tickets|incidents|requests)\b"),
@@ -60,14 +66,20 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("status", r"\b(?:show|get|check|look\s+up|view|details\s+(?:of|for)|open|see)\s+"
                    rf"(?:me\s+)?(?:my\s+)?(?:the\s+)?{_TICKET_WORD}\s*#?\d+"),
         ("status", rf"\bhow(?:'s|\s+is)\s+(?:my\s+)?{_TICKET_WORD}|\bwhere\s+(?:are\s+we|is)\s+with\b"),
-        ("lookup", r"\b(?:look\s*up|find|search(?:\s+for)?|list|show|who\s+(?:are|is))\b"
+        ("lookup", r"\b(?:look\s*up|find|search(?:\s+for)?|list|show|who\s+(?:are|is)|which|what)\b"
                    r"(?:\s+[\w'-]+){0,3}?\s+"
-                   r"(?:the\s+)?(?:clients?|sites?|users?|agents?|teams|assets?)\b"),
+                   r"(?:the\s+)?(?:clients?|sites?|users?|agents?|teams|assets?|equipment|devices|hardware)\b"),
+        ("lookup", r"\b(?:which|what)\s+team\s+(?:is|does)\b"),
+        ("lookup", r"\b(?:equipment|devices?|hardware|assets?|laptops?)\s+(?:is\s+|are\s+)?"
+                   r"(?:registered|assigned|issued|belonging)\s+to\b"),
+        ("lookup", r"\b(?:phone|mobile|telephone)\s+(?:number|no)\b|\be-?mail\s+address\b|\bcontact\s+details\b"),
         ("options", r"\b(?:what|which)\s+(?:ticket\s+types|priorities|statuses)\b|\bticket\s+options\b"),
         ("kb", r"^\W*how\s+(?:do|can|should|would|could)\s+(?:i|we|you)\b|\bhow\s+to\b"
                r"|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+(?:fix|solve|stop|get|set|change|connect)\b"
                r"|\b(?:forgot(?:ten)?|can'?t\s+remember)\s+my\s+password\b"
                r"|\bwhere\s+(?:do|can)\s+i\b"
+               r"|\b(?:any|some)\s+(?:tips|advice|suggestions|ideas)\b|\banything\s+i\s+(?:can|could)\s+(?:try|do)\b"
+               r"|\bwhat\s+(?:should|can|could)\s+i\s+(?:do|try)\b|\b(?:steps|procedure)\b"
                r"|\b(?:kb|knowledge\s*base|article|guide|instructions)\b"),
     )
 )
@@ -96,19 +108,29 @@ def classify(text: str) -> str:
     return best[2] if best else "unknown"
 
 
-def parse(text: str, vocab: Vocabulary) -> Intent:
+_NAMED_TICKET = re.compile(r"(?:\b(?:ticket|incident|request|case)\s*(?:number\s*|no\.?\s*)?#?\s*|#\s*)\d+\b"
+                           r"|(?<![\w.,:/-])\d{3,9}(?![\w.,:/-]\w)", _I)
+
+
+def parse(text: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Intent:
+    """`asks_priority`: the caller sets priorities on what they raise (desk staff), so a create without
+    one is asked about rather than left to the desk's default."""
     kind = classify(text)
+    if kind == "unknown" and _NAMED_TICKET.search(text):
+        kind = "status"  # any other question about a numbered ticket is answered by reading it
     extractor = _EXTRACTORS.get(kind)
     if extractor is None:
         return Intent(kind, text)
     found = extractor(text, vocab)
-    return Intent(kind, text, found, missing_detail(kind, found, text))
+    return Intent(kind, text, found, missing_detail(kind, found, text, asks_priority=asks_priority))
 
 
-def missing_detail(kind: str, found: dict[str, Any], text: str) -> str | None:
+def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority: bool = False) -> str | None:
     """The one detail to ask for before acting, or None when the request is complete."""
     if kind == "create":
-        return None if found.get("details") else "details"
+        if not found.get("details") or slots.is_vague(found["details"]):
+            return "details"
+        return "priority" if asks_priority and not found.get("priority") else None
     if kind in ("note", "update") and found.get("ticket_id") is None:
         return "ticket_id"
     if kind == "note":
@@ -120,10 +142,10 @@ def missing_detail(kind: str, found: dict[str, Any], text: str) -> str | None:
     return None
 
 
-def follow_up(previous: Intent, answer: str, vocab: Vocabulary) -> Intent | None:
+def follow_up(previous: Intent, answer: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Intent | None:
     """The earlier request completed by the person's answer to our question, if the answer fits it."""
     fresh = parse(answer, vocab)
-    if fresh.kind != "unknown" and not (fresh.kind == previous.kind and fresh.missing == "ticket_id"):
+    if classify(answer) != "unknown" and not (fresh.kind == previous.kind and fresh.missing == "ticket_id"):
         return None
     wanted = previous.missing or ("ticket_id" if previous.kind in _ASKS_FOR_TICKET else None)
     if wanted is None or (wanted == "ticket_id" and previous.slots.get("ticket_id") is not None):
@@ -131,8 +153,10 @@ def follow_up(previous: Intent, answer: str, vocab: Vocabulary) -> Intent | None
     value = _FILLERS[wanted](answer, vocab)
     if not value:
         return None
-    found = {**previous.slots, **{k: v for k, v in fresh.slots.items() if v is not None}, **value}
-    return Intent(previous.kind, previous.text, found, missing_detail(previous.kind, found, previous.text))
+    fresh_slots = fresh.slots if fresh.kind == previous.kind else {}
+    found = {**previous.slots, **{k: v for k, v in fresh_slots.items() if v is not None}, **value}
+    missing = missing_detail(previous.kind, found, previous.text, asks_priority=asks_priority)
+    return Intent(previous.kind, previous.text, found, missing)
 
 
 _ASKS_FOR_TICKET = {"resolve", "status", "note", "update"}
@@ -191,9 +215,9 @@ def _kb(text: str, vocab: Vocabulary) -> dict[str, Any]:
 
 def _list(text: str, vocab: Vocabulary) -> dict[str, Any]:
     found = slots.list_slots(text, vocab)
-    page = re.search(r"\bpage\s+(\d{1,4})\b", text, _I)
-    if page:
-        found["page"] = max(1, int(page.group(1)))
+    page = page_number(text)
+    if page is not None:
+        found["page"] = page
     return found
 
 

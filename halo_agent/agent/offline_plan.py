@@ -6,6 +6,7 @@ structured fields (a ticket id from a search of the person's own tickets, an age
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ class Context:
     vocab: Vocabulary
     tools: frozenset[str]
     steps: list[Step]
+    notices: tuple[str, ...] = ()  # what approvers did with this ticket's paused calls, in the service's words
 
     @property
     def slots(self) -> dict[str, Any]:
@@ -90,7 +92,24 @@ def plan_status(ctx: Context) -> Plan:
     if ctx.slots.get("ticket_id") is None:
         about = {"search": ctx.slots["topic"]} if ctx.slots.get("topic") else {}
         return _single(ctx, LIST, {"mine": True, "status": "open", **about})
-    return _single(ctx, GET, {"ticket_id": ctx.slots["ticket_id"]})
+    outcome = _single(ctx, GET, {"ticket_id": ctx.slots["ticket_id"]})
+    if isinstance(outcome, str) and ctx.steps and ctx.steps[0].ok:
+        extra = [answers.ticket_details(ctx.steps[0])] if _ASKS_WHAT_ABOUT.search(ctx.intent.text) else []
+        extra += [f"Earlier in this conversation: {notice.removeprefix('Update:').strip()}" for notice in ctx.notices]
+        return "\n".join([outcome, *(line for line in extra if line)])
+    return outcome
+
+
+_ASKS_WHAT_ABOUT = re.compile(r"\babout\b|\bsummar|\bdetails?\b|\bdescri|\bwhat(?:'s|\s+is)\s+(?:wrong|the\s+problem)",
+                              re.IGNORECASE)
+
+
+def plan_retry(ctx: Context) -> Plan:
+    """The person picked one of the choices a tool's error offered: the same call with that value."""
+    tool, args = str(ctx.slots["tool"]), dict(ctx.slots["args"])
+    if tool == UPDATE and _closes(args.get("status")):
+        tool, args = RESOLVE, _pick(args, "ticket_id", "status")
+    return _single(ctx, tool, args)
 
 
 def plan_kb(ctx: Context) -> Plan:
@@ -119,7 +138,20 @@ def _ranked_articles(steps: list[Step]) -> list[dict[str, Any]]:
 
 
 def plan_lookup(ctx: Context) -> Plan:
-    return _single(ctx, LOOKUP, _pick(ctx.slots, "kind", "search"))
+    """One lookup; "the sites of Kestrel Research" first finds the client, then its sites."""
+    kind, owner = ctx.slots.get("kind"), ctx.slots.get("owner")
+    if kind == "teams" and LOOKUP not in ctx.tools and OPTIONS in ctx.tools:
+        return _single(ctx, OPTIONS, {})  # the teams are among the ticket options everyone may read
+    if not owner or LOOKUP not in ctx.tools:
+        return _single(ctx, LOOKUP, _pick(ctx.slots, "kind", "search"))
+    if not ctx.steps:
+        return [Call(LOOKUP, {"kind": "clients", "search": owner})]
+    if len(ctx.steps) == 1:
+        clients = rows_of(payload(ctx.steps[0].result), "clients", "items", "results")
+        if len(clients) == 1 and ticket_id_of(clients[0]) is not None:
+            return [Call(LOOKUP, {"kind": kind, "client_id": ticket_id_of(clients[0])})]
+        return [Call(LOOKUP, {"kind": kind, "search": owner})]  # not a client: perhaps a person or a name
+    return answers.compose(ctx.steps[-1:])
 
 
 def plan_options(ctx: Context) -> Plan:
@@ -131,6 +163,8 @@ def plan_update(ctx: Context) -> Plan:
     name = ctx.slots.get("agent_name")
     if UPDATE not in ctx.tools:
         return not_offered(UPDATE)
+    if _closes(changes.get("status")):  # the update tool refuses closing statuses: closing is a resolve
+        return _single(ctx, RESOLVE, {"ticket_id": ctx.slots["ticket_id"], "status": changes["status"]})
     if not ctx.steps and name and "agent_id" not in changes:
         if LOOKUP not in ctx.tools:
             return ("I can't look up agents by name here. Tell me the agent's number, "
@@ -161,6 +195,10 @@ def plan_resolve(ctx: Context) -> Plan:
                 **_pick(ctx.slots, "status")}
         return _single(ctx, RESOLVE, args)
     return _resolve_by_topic(ctx, note or "Closed at the user's request.")
+
+
+def _closes(status: Any) -> bool:
+    return isinstance(status, str) and re.search(r"\b(?:clos|resolv|complet|cancel)", status, re.IGNORECASE) is not None
 
 
 def _requester_note(slots: dict[str, Any]) -> str | None:
@@ -202,10 +240,10 @@ def _which_ticket(rows: list[dict[str, Any]], topic: str | None, *, searched: bo
 _PLANNERS: dict[str, Callable[[Context], Plan]] = {
     "create": plan_create, "list": plan_list, "note": plan_note, "update": plan_update,
     "resolve": plan_resolve, "status": plan_status, "kb": plan_kb, "lookup": plan_lookup,
-    "options": plan_options,
+    "options": plan_options, "retry": plan_retry,
 }
 
-_REQUIRES = {"create": CREATE, "note": NOTE, "update": UPDATE, "kb": KB, "lookup": LOOKUP, "options": OPTIONS}
+_REQUIRES = {"create": CREATE, "note": NOTE, "update": UPDATE, "kb": KB, "options": OPTIONS}
 
 
 # --- questions and plain answers ---------------------------------------------------------------------
@@ -217,7 +255,8 @@ def ask_for(intent: Intent, vocab: Vocabulary) -> str:
                    "won't charge\")?",
         "ticket_id": "Which ticket number do you mean (for example 789)?",
         "note": f"What should the note on ticket #{ticket} say?",
-        "priority": f"Which priority should ticket #{ticket} get: {_or_list(vocab.priorities)}?",
+        "priority": (f"Which priority should ticket #{ticket} get: {_or_list(vocab.priorities)}?" if ticket
+                     else f"What priority should the new ticket have: {_or_list(vocab.priorities)}?"),
         "change": f"What should I change on ticket #{ticket}: the priority ({_or_list(vocab.priorities)}), "
                   f"the team ({_or_list(vocab.teams)}) or the agent?",
         "question": "What would you like to know how to do?",
@@ -230,13 +269,16 @@ def _or_list(names: tuple[str, ...]) -> str:
 
 
 def not_offered(tool: str) -> str:
+    """The person's role has no such tool, so nothing was tried: say so, and what they can do instead."""
+    if tool == LOOKUP:
+        return ("You can't look up the directory (people, clients, sites, agents, assets) with your access, "
+                "so I can't answer that. The service desk can help, or ask me to open a ticket.")
     what = {
         UPDATE: "change a ticket's priority, status, team or agent",
-        LOOKUP: "look up clients, sites, users or agents",
         RESOLVE: "close tickets",
     }.get(tool, f"use {tool}")
-    return (f"You can't {what} with your access. I can add a note to the ticket for the service desk "
-            "instead, for example \"add a note to ticket 789: please treat this as urgent\".")
+    return (f"You can't {what} with your access, so nothing was changed. I can add a note to the ticket for "
+            "the service desk instead, for example \"add a note to ticket 789: please treat this as urgent\".")
 
 
 def small_talk(ctx: Context) -> str:

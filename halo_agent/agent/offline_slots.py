@@ -54,8 +54,14 @@ def sentence(text: str) -> str:
 _CREATE_COMMAND = re.compile(
     r"\b(?:(?:please|kindly)\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
     r"(?:create|open|raise|log|submit|file|start|make)\s+(?:me\s+|up\s+)?(?:a|an|one)?\s*(?:new\s+)?"
-    r"(?:(?:urgent|[\w-]+[- ]priority)\s+)?(?:incident|ticket|service\s+request|request|call|case)"
+    r"(?P<adjectives>(?:[\w-]+[- ]priority\s+|(?!(?:incident|ticket|service|request|call|case)\b)[\w-]+\s+){0,2})"
+    r"(?:incident|ticket|service\s+request|request|call|case)"
     r"(?:\s+for\s+(?:me|us))?(?:\s+please)?\b(?:\s*\?)?", _I)
+# "..., I need a ticket opened": the request to open one, said after the problem.
+_NEED_TICKET = re.compile(
+    r"[,;]?\s*(?:so\s+|and\s+)?(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?"
+    r"(?:a|an)\s+(?:new\s+)?(?:ticket|incident)(?:\s+(?:opened|raised|logged|created|for\s+(?:it|this)))?"
+    r"(?:\s+please)?", _I)
 _NEW_TICKET = re.compile(r"\bnew\s+(?:incident|ticket|service\s+request)\b", _I)
 _SLOT_PHRASES = (
     re.compile(r"\b(?:for|at|on)\s+site\s*(?:id\s*)?#?\s*\d+\b", _I),
@@ -67,6 +73,7 @@ _SLOT_PHRASES = (
     re.compile(r"\b(?:as\s+an?\s+)?(?:incident|service\s+request)\s+type\b", _I),
     re.compile(r"\bfor\s+(?:me|us)\b", _I),
     re.compile(r"\bp[1-4]\b", _I),
+    re.compile(r"\b(?:[Aa]nd\s+)?(?:[Ff]or\s+|[Tt]o\s+)?(?:the\s+)?[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])[^.,;]+"),
 )
 _LEAD_IN = re.compile(
     r"^(?:\s*(?:about|regarding|re|because|since|that|for|saying|:|-|–|—|,|\.|and|to\s+say)\s*)+", _I)
@@ -77,12 +84,12 @@ def create_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     kind = _ticket_type(text, vocab)
     if kind:
         found["ticket_type"] = kind
-    priority = _explicit_priority(text, vocab)
+    priority = _explicit_priority(text, vocab) or _adjective_priority(text, vocab)
     if priority:
         found["priority"] = priority
     _put(found, "site_id", _int(_SITE, text))
     _put(found, "agent_id", _int(_AGENT, text))
-    team = _assigned_team(text, vocab)
+    team = _assigned_team(text, vocab) or named_team(text, vocab)
     if team:
         found["team"] = team
     details = describe_problem(text)
@@ -114,7 +121,38 @@ def _explicit_priority(text: str, vocab: Vocabulary) -> str | None:
         hit = match_name(word, vocab.priorities) or priority_in(word, vocab)
         if hit:
             return hit
-    return None
+    return unknown_priority(text, vocab)
+
+
+_NOT_PRIORITY_WORDS = frozenset({"of", "on", "for", "ticket", "to", "the", "a", "an", "and", "level", "is", "be",
+                                 "should", "it", "this", "that", "priority", "please", "too", "as", "now"})
+
+
+def unknown_priority(text: str, vocab: Vocabulary) -> str | None:
+    """A priority the person named that this instance doesn't have ("priority Urgent"), passed on as
+    typed so the tool answers with the real choices instead of us guessing a level."""
+    match = re.search(r"\bpriority\s*(?:is|:|=|to|should\s+be)?\s*([A-Za-z][\w-]*)\s*[.!]*$"
+                      r"|\bpriority\s*(?:is|:|=|to|should\s+be)?\s*([A-Za-z][\w-]*)\s*[,;]", text, _I)
+    word = next((g for g in match.groups() if g), "") if match else ""
+    if not word or word.lower() in _NOT_PRIORITY_WORDS or match_name(word, vocab.priorities):
+        return None
+    return word
+
+
+def _adjective_priority(text: str, vocab: Vocabulary) -> str | None:
+    """ "Open a Critical ticket": a priority level used as the ticket's adjective (names only)."""
+    head = _CREATE_COMMAND.search(text)
+    words = head.group("adjectives").split() if head else []
+    return next((hit for word in words if (hit := match_name(word, vocab.priorities))), None)
+
+
+def named_team(text: str, vocab: Vocabulary) -> str | None:
+    """ "team 1st Line Support" / "team: Network": a team given as a field, known name or as typed."""
+    match = re.search(r"\b[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])([^.,;]+)", text)
+    if not match:
+        return None
+    value = match.group(1).strip()
+    return find_name(value, vocab.teams) or match_name(value, vocab.teams) or (value if value[:1].isupper() else None)
 
 
 def _assigned_team(text: str, vocab: Vocabulary) -> str | None:
@@ -135,11 +173,25 @@ def describe_problem(text: str) -> str:
     """The person's description with the command and the slot phrases taken out."""
     rest = _CREATE_COMMAND.sub(" ", text)
     rest = _NEW_TICKET.sub(" ", rest)
+    rest = _NEED_TICKET.sub(" ", rest)
     for pattern in _SLOT_PHRASES:
         rest = pattern.sub(" ", rest)
-    parts = [_LEAD_IN.sub("", part).strip() for part in re.split(r"(?<=[.!?])\s+|\n+", rest)]
+    parts = [_LEAD_IN.sub("", part).strip() for part in re.split(r"(?<=[.!?])\s+|\n+|\s*;\s*", rest)]
     kept = [sentence(part) for part in parts if len(re.findall(r"[A-Za-z]{2,}", part)) >= 2]
     return " ".join(kept)
+
+
+_VAGUE_WORDS = frozenset({
+    "something", "anything", "everything", "it", "its", "is", "isn't", "are", "aren't", "was", "has", "have",
+    "broken", "broke", "problem", "problems", "issue", "issues", "wrong", "working", "work", "works", "not",
+    "doesn't", "don't", "won't", "can't", "help", "need", "there", "a", "an", "the", "my", "i", "with", "please",
+    "some", "stuff", "thing", "things", "again", "up", "down", "me", "we", "urgent", "urgently", "quickly"})
+
+
+def is_vague(details: str) -> bool:
+    """True when a description names no thing that is wrong ("Something is broken")."""
+    words = re.findall(r"[a-z']+", details.lower())
+    return not [word for word in words if word not in _VAGUE_WORDS]
 
 
 def summarise(details: str, limit: int = 80) -> str:
@@ -188,7 +240,7 @@ def note_text(text: str) -> tuple[str, str]:
 
 def update_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    _put(found, "priority", priority_in(text, vocab))
+    _put(found, "priority", unknown_priority(text, vocab) or priority_in(text, vocab))
     _put(found, "agent_id", _int(_AGENT, text))
     if "agent_id" not in found:
         team = _assigned_team(text, vocab) or find_name(text, vocab.teams)
@@ -214,8 +266,9 @@ def resolve_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     found: dict[str, Any] = {}
     note, _ = note_text(text)
     if not note:
-        said = re.search(r"\bwith\s+(?:a\s+|the\s+)?(?:note|comment|message)\s+(?:that\s+)?(.{4,})$",
-                         text, _I)
+        said = re.search(r"\b(?:with|leave|add|post|include|and)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,2}?"
+                         r"(?:note|comment|message)\s+(?:(?:to\s+the\s+user\s+)?(?:that|saying|to\s+say)\s+)?"
+                         r"(.{4,})$", text, _I)
         note = sentence(said.group(1)) if said else ""
     if note:
         found["note"] = note
@@ -236,8 +289,11 @@ _TOPIC_PATTERNS = (
     re.compile(r"\b(?:ticket|incident|request|case)\s+(?:about|for|regarding|on)\s+(?:my\s+|the\s+)?"
                r"([\w-]+)", _I),
     re.compile(r"\bmy\s+([\w-]+)\s+(?:is\s+|are\s+)?(?:works|working|fixed|sorted|back|ok|okay|fine)\b", _I),
+    re.compile(r"(?:^|[.,;]\s*)(?:the\s+|our\s+)?([\w-]+)\s+(?:is|are)\s+(?:now\s+)?(?:fixed|working|sorted|back|"
+               r"ok|okay|fine|resolved)\b", _I),
 )
-_NOT_TOPICS = frozenset({"open", "old", "last", "latest", "current", "support", "service", "new", "it"})
+_NOT_TOPICS = frozenset({"open", "old", "last", "latest", "current", "support", "service", "new", "it", "this",
+                         "that", "everything", "all", "thing", "problem", "issue", "s"})
 
 
 def topic(text: str) -> str | None:
@@ -277,11 +333,24 @@ def list_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     search = re.search(r"\b(?:about|mentioning|matching|containing|regarding|related\s+to)\s+(?:the\s+)?"
                        r"([\w' -]+?)\s*[?.!]*$", text, _I)
     if search:
-        found["search"] = search.group(1).strip()
+        found["search"] = singular(search.group(1).strip())
     return found
 
 
+def singular(phrase: str) -> str:
+    """Halo searches for the phrase as one substring: "printers" would miss "Printer queue stuck"."""
+    words = phrase.split()
+    last = words[-1] if words else ""
+    if len(last) > 4 and last.lower().endswith("s") and not last.lower().endswith(("ss", "us", "is")):
+        words[-1] = last[:-1]
+    return " ".join(words)
+
+
 def _list_status(text: str, vocab: Vocabulary) -> str | None:
+    """The status filter the person asked for; none said (or "open or closed", "in total") means every status."""
+    if re.search(r"\bopen\s+or\s+closed\b|\bclosed\s+or\s+open\b|\b(?:in\s+)?total\b|\bany\s+status\b"
+                 r"|\bregardless\b|\bevery\s+status\b|\ball\s+statuses\b", text, _I):
+        return None
     named = re.search(r"\b(?:status|state)\s*(?:is|of|=|:)?\s*([\w -]+?)\s*[?.!]*$", text, _I)
     if named:
         hit = match_name(named.group(1), vocab.statuses)
@@ -292,9 +361,9 @@ def _list_status(text: str, vocab: Vocabulary) -> str | None:
     known = find_name(text, tuple(s for s in vocab.statuses if s.lower() not in {"closed", "new"}))
     if known:
         return known
-    if re.search(r"\b(?:all|every|any\s+status)\b", text, _I) and not re.search(r"\bopen\b", text, _I):
-        return None
-    return "open"
+    if re.search(r"\b(?:open|still\s+open|outstanding|unresolved|active)\b", text, _I):
+        return "open"
+    return None
 
 
 def kb_query(text: str) -> str:
@@ -303,15 +372,50 @@ def kb_query(text: str) -> str:
     return " ".join(kept[:6])
 
 
-_KINDS = ("clients", "sites", "users", "agents", "teams", "assets")
+_KIND_WORDS = (  # (kind, words that name it), most specific first
+    ("assets", r"assets?|equipment|devices?|hardware|laptops?|kit|inventory"),
+    ("sites", r"sites?|locations?|offices?"),
+    ("clients", r"clients?|customers?|compan(?:y|ies)|organi[sz]ations?"),
+    ("agents", r"agents?|technicians?|engineers?|analysts?"),
+    ("teams", r"teams"),
+    ("users", r"users?|people|person|employees?|phone|e-?mail\s+address|contact"),
+)
+_SEARCH = (  # where the name being looked up sits in the sentence
+    r"\b(?:named|called|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?\s*[?.!]*$",
+    r"\bwhich\s+team\s+is\s+(.+?)\s+(?:in|on|part\s+of)\b",
+    r"\bwhat\s+team\s+(?:does|is)\s+(.+?)\s+(?:belong|work|sit|in|on|part)\b",
+    r"\b(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b",
+    r"\b(?:registered|assigned|issued|belonging|given)\s+to\s+([\w.@' -]+?)\s*[?.!]*$",
+    r"\b(?:owned|used)\s+by\s+([\w.@' -]+?)\s*[?.!]*$",
+    r"\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)+)'s\b",
+)
+# "the sites of Kestrel Research": the owner may be a client (its id then filters the lookup)
+_OWNER = r"\b(?:for|of|at|under)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s*[?.!]*$"
 
 
 def lookup_slots(text: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    match = re.search(r"\b(client|site|user|agent|team|asset)s?\b", text, _I)
-    found["kind"] = match.group(1).lower() + "s" if match else "users"
-    named = re.search(r"\b(?:named|called|for|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?"
-                      r"\s*[?.!]*$", text, _I)
-    if named:
-        found["search"] = named.group(1).strip()
+    found: dict[str, Any] = {"kind": lookup_kind(text)}
+    for pattern in _SEARCH:
+        named = re.search(pattern, text, 0 if "[A-Z]" in pattern else _I)
+        if named:
+            found["search"] = named.group(1).strip()
+            return found
+    owner = re.search(_OWNER, text)
+    if owner and found["kind"] != "clients":
+        found["owner"] = owner.group(1).strip()
     return found
+
+
+def lookup_kind(text: str) -> str:
+    """What is being looked up: "which team is Sam in" asks about an agent, "which client does the X site
+    belong to" about a site, "what equipment does Emma have" about assets."""
+    if re.search(r"\b(?:which|what)\s+team\s+(?:is|does)\b", text, _I):
+        return "agents"
+    if re.search(r"\b[A-Z][\w&'-]*\s+site\b", text):
+        return "sites"
+    first: tuple[int, str] | None = None
+    for kind, words in _KIND_WORDS:
+        match = re.search(rf"\b(?:{words})\b", text, _I)
+        if match and (first is None or match.start() < first[0]):
+            first = (match.start(), kind)
+    return first[1] if first else "users"

@@ -51,6 +51,13 @@ from halo_agent.halo.transport import HaloHttp
 log = structlog.get_logger("halo_agent.halo")
 M = TypeVar("M", bound=BaseModel)
 
+# pydantic caches parametrised generics only weakly: unpinned, `ListPage[Ticket]` is freed by the next
+# cyclic GC pass and rebuilt from scratch (milliseconds) by the next page read. Pinned here, once each.
+_PAGE_TYPES = (
+    ListPage[Ticket], ListPage[Client], ListPage[Site], ListPage[User], ListPage[Agent], ListPage[Asset],
+    ListPage[KBArticle],
+)
+
 
 class HaloClient:
     """Async client for one Halo instance. Use `async with HaloClient(settings) as client:`."""

@@ -12,11 +12,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from halo_agent.agent.events import AgentEvent, Paused, ToolCallProposed, ToolResultEvent
 from halo_agent.agent.model import ToolCallRequest, ToolSchema
 from halo_agent.approvals import PendingStore
+from halo_agent.audit import AuditLog
 from halo_agent.errors import PendingError
 from halo_agent.halo.stats import ClientStats
 from halo_agent.principal import Principal
@@ -53,6 +54,7 @@ class FakeExecutor:
 
     def __post_init__(self) -> None:
         self.pending = PendingStore(self.store_path)
+        self.audit = AuditLog(self.store_path.with_name("audit.jsonl"))
 
     def tool_schemas(self, principal: Principal) -> list[ToolSchema]:
         return [{"type": "function", "function": {"name": name, "parameters": {}}} for name in self.tools]
@@ -63,6 +65,7 @@ class FakeExecutor:
         try:
             return await self._execute(call, turn)
         finally:
+            self.audit.append({"event": "tool_call", "call_id": call.id, "tool": call.name})
             self.trace.append(("end", call.id, time.monotonic()))
 
     async def _execute(self, call: ToolCallRequest, turn: TurnContext) -> CallOutcome:
@@ -80,7 +83,9 @@ class FakeExecutor:
         return _outcome(call.id, call.name, "ok", {"status": "ok", "result": result})
 
     def _pause(self, call: ToolCallRequest, args: dict[str, Any], turn: TurnContext) -> CallOutcome:
-        kind = "confirmation" if call.name in self.confirm else "approval"
+        kind: Literal["confirmation", "approval"] = (
+            "confirmation" if call.name in self.confirm else "approval"
+        )
         record = self.pending.create(
             kind=kind,
             requester=turn.principal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -26,6 +26,7 @@ from halo_agent.config import AgentSettings
 from halo_agent.errors import ModelError
 from halo_agent.principal import Principal
 from halo_agent.testing import FunctionModel, ScriptedModel, call, raw_call, text
+from halo_agent.tools.executor import Executor
 from tests.agent.loop_fakes import FakeExecutor, slow
 
 ADMIN = Principal(role="admin", name="Alex Morgan", halo_agent_id=1)
@@ -49,9 +50,13 @@ async def _turn(
     session: Session, message: str, model: Any, executor: FakeExecutor, settings: AgentSettings = SETTINGS
 ) -> list[AgentEvent]:
     events = run_turn(
-        session, message, model=model, executor=executor, settings=settings, system_prompt="SYS"
+        session, message, model=model, executor=_real(executor), settings=settings, system_prompt="SYS"
     )
     return [event async for event in events]
+
+
+def _real(fake: FakeExecutor) -> Executor:
+    return cast("Executor", fake)  # the fake has the interface the loop uses
 
 
 def _well_formed(history: list[Message]) -> bool:
@@ -257,7 +262,7 @@ async def test_a_button_answer_confirms_one_pending_call(executor: FakeExecutor)
         pending_id,
         approve=True,
         model=ScriptedModel(["Closed."]),
-        executor=executor,
+        executor=_real(executor),
         settings=SETTINGS,
     )
     events = [event async for event in turn]
@@ -295,3 +300,22 @@ async def test_an_empty_model_answer_is_not_shown_as_silence(executor: FakeExecu
     session = Session(id="s", principal=ADMIN)
     events = await _turn(session, "hi", ScriptedModel([ModelResponse(text="  ")]), executor)
     assert "empty answer" in _final(events).text
+
+
+async def test_the_turns_audit_records_are_on_disk_before_the_answer(executor: FakeExecutor) -> None:
+    session = Session(id="s", principal=ADMIN)
+    model = ScriptedModel([[call("get", id=1), call("list")], text("Done.")])
+    async for event in run_turn(session, "go", model=model, executor=_real(executor), settings=SETTINGS):
+        if isinstance(event, FinalAnswer):
+            assert not executor.audit.needs_sync
+    assert executor.audit.verify().records == 2
+
+
+async def test_a_pause_is_shown_only_after_the_records_are_on_disk(executor: FakeExecutor) -> None:
+    session = Session(id="s", principal=ADMIN)
+    model = ScriptedModel([[call("close", id=789)]])
+    turn = run_turn(session, "close 789", model=model, executor=_real(executor), settings=SETTINGS)
+    async for event in turn:
+        if isinstance(event, Paused):
+            assert not executor.audit.needs_sync
+    assert session.pending_id is not None

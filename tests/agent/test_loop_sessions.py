@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,34 @@ async def test_different_sessions_run_concurrently(tmp_path: Path) -> None:
     async with store.lock("s1"):
         assert not store.lock("s2").locked()
         assert store.lock("s1").locked()
+
+
+def test_an_unchanged_session_is_not_written_again(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "state.db")
+    session = store.load("s1", EMMA)
+    session.history.append({"role": "user", "content": "hello"})
+    store.save(session)
+    saved_at = session.updated_at
+    again = store.load("s1", EMMA)
+    store.save(again)
+    assert again.updated_at == saved_at == store.get("s1").updated_at  # type: ignore[union-attr]
+    again.history.append({"role": "assistant", "content": "hi"})
+    store.save(again)
+    assert len(SessionStore(tmp_path / "state.db").load("s1", EMMA).history) == 2
+
+
+def test_one_store_serves_several_threads(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "state.db")
+
+    def work(worker: int) -> None:
+        for i in range(10):
+            session = store.load(f"t{worker}", EMMA)
+            session.user_texts.append(str(i))
+            store.save(session)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [len(store.load(f"t{w}", EMMA).user_texts) for w in range(4)] == [10, 10, 10, 10]

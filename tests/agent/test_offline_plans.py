@@ -185,7 +185,7 @@ def test_a_created_ticket_is_reported_with_its_number() -> None:
 
 
 def test_a_create_result_without_a_number_is_not_claimed_as_done() -> None:
-    chat = Chat()
+    chat = Chat("employee")
     final = chat.answer(chat.say("Open a ticket: printer jams"), ok({}))
     assert final.text is not None and "can't confirm" in final.text
 

@@ -356,9 +356,20 @@ def test_an_employee_listing_is_always_their_own_tickets() -> None:
     assert call_for("list open tickets", "employee")[1]["mine"] is True
 
 
-def test_a_listing_without_a_status_means_open_but_all_means_every_status() -> None:
-    assert call_for("list incidents for agent 6")[1]["status"] == "open"
-    assert "status" not in call_for("list all tickets for agent 6")[1]
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("list incidents for agent 6", None),  # like the tool: no status named, every status
+        ("list all tickets for agent 6", None),
+        ("How many tickets does agent 6 have in total, open or closed?", None),
+        ("How many tickets does agent 6 have in total?", None),
+        ("list all open incidents for agent 6", "open"),
+        ("which incidents are still open for agent 6?", "open"),
+        ("closed tickets for agent 6", "closed"),
+    ],
+)
+def test_a_listing_filters_by_status_only_when_one_is_named(text: str, status: str | None) -> None:
+    assert call_for(text)[1].get("status") == status
 
 
 def test_a_note_without_a_visibility_word_leaves_the_tools_default() -> None:
@@ -371,7 +382,7 @@ def test_words_inside_the_note_do_not_change_its_visibility() -> None:
 
 
 def test_a_problem_description_mentioning_low_is_not_a_priority() -> None:
-    _, args = call_for("Open a ticket: the printer is low on toner")
+    _, args = call_for("Open a ticket: the printer is low on toner", "employee")
     assert "priority" not in args
     assert args["details"] == "The printer is low on toner."
 

@@ -296,3 +296,15 @@ async def test_a_confirmation_can_arrive_in_a_later_process(settings: Settings) 
         assert _store(second).ticket(790)["status_id"] == 9
     finally:
         await second.aclose()
+
+
+async def test_the_system_prompt_follows_a_metadata_refresh(make_service: Any) -> None:
+    service: AgentService = await make_service([])
+    admin, emma = await _admin(service), await _emma(service)
+    first = await service.system_prompt(admin)
+    assert await service.system_prompt(admin) == first != await service.system_prompt(emma)
+    assert service.sandbox is not None
+    service.sandbox.state_store.lookup("teams").append({"id": 990, "name": "Night Shift Desk"})
+    assert "Night Shift Desk" not in await service.system_prompt(admin)  # within the metadata TTL
+    service.client.forget_metadata()
+    assert "Night Shift Desk" in await service.system_prompt(admin)
