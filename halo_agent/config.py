@@ -9,7 +9,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -90,6 +90,9 @@ class Settings(BaseModel):
     home: Path = Path(platformdirs.user_data_dir("halo-agent", appauthor=False))
     policy_file: Path | None = None  # None = the packaged default.yaml
     audit_path: Path | None = None  # None = <home>/audit.jsonl
+    # When audit records reach the disk: every record is written before the call returns either way;
+    # "turn" fsyncs once before an answer or pause is shown, "record" after each record, "off" never.
+    audit_fsync: Literal["record", "turn", "off"] = "turn"
 
     @property
     def uses_sandbox(self) -> bool:
@@ -165,6 +168,7 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
         ("HALO_AGENT_HOME", "home"),
         ("HALO_AGENT_POLICY", "policy_file"),
         ("HALO_AGENT_AUDIT_LOG", "audit_path"),
+        ("HALO_AGENT_AUDIT_FSYNC", "audit_fsync"),
     ):
         if env.get(name):
             _set_dotted(data, dotted, env[name])

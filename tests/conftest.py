@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import structlog
 
 from halo_agent.sandbox.auth import TokenIssuer
 from halo_agent.testing import block_model_requests
@@ -63,6 +64,13 @@ def _no_real_model_calls() -> Iterator[None]:
     even if the caller swallowed the error. Recorded fixtures and in-process transports are untouched."""
     with block_model_requests():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging_config() -> Iterator[None]:
+    """A command under test may configure structlog (quiet_logging); the next test starts from defaults."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(autouse=True)

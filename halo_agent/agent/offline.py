@@ -63,7 +63,9 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     return ModelResponse(tool_calls=calls)
 
 
-def read_request(messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool = False) -> Intent:
+def read_request(
+    messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool = False
+) -> Intent:
     """The person's request; an answer to our own question completes the earlier request instead."""
     text = _content(messages[last])
     earlier_list = previous_list_args(messages, last)

@@ -66,8 +66,6 @@ def answer_error(step: Step) -> str:
     choices = [text_of(c, 80) for c in step.result.get("choices") or []]
     if choices:
         return f"{text}\nWhich one should I use instead: {', '.join(choices)}?"
-    if re.search(r"\b(?:429|rate.?limit|too many requests)\b", error, re.IGNORECASE):
-        return f"{text}\nHalo is busy (rate limit reached); nothing was changed. Please try again in a few minutes."
     return f"{text}\nPlease check the details and tell me what to correct."
 
 
@@ -216,9 +214,11 @@ def _answer_lookup(step: Step) -> str:
     if not rows:
         search = step.args.get("search")
         return f"No {kind} found" + (f" matching '{search}'." if search else ".")
-    total = data.get("total") if isinstance(data.get("total"), int) else len(rows)
-    lines = [f"{total} {kind}" + (f" (the first {len(rows[:25])} shown)" if total > len(rows[:25]) else "") + ":"]
-    lines += [f"  {_directory_row(row)}" for row in rows[:25]]
+    total = data["total"] if isinstance(data.get("total"), int) else len(rows)
+    shown = rows[:25]
+    noun = kind.removesuffix("s") if total == 1 else kind
+    lines = [f"{total} {noun}" + (f" (the first {len(shown)} shown)" if total > len(shown) else "") + ":"]
+    lines += [f"  {_directory_row(row)}" for row in shown]
     return "\n".join(lines)
 
 
@@ -227,7 +227,7 @@ def _directory_row(row: dict[str, Any]) -> str:
     name = text_of(first(row, "name", "username", "tag", "inventory_number"), 60)
     shown = {"id", "name", "username"} | ({"tag"} if name == row.get("tag") else set())
     extras = [f"{key.replace('_', ' ')} {text_of(value, 60)}" for key, value in row.items()
-              if key not in shown and isinstance(value, str | int) and not isinstance(value, bool) and value != ""]
+              if key not in shown and _plain(value)]
     return f"#{row.get('id')} {name}" + (f" ({', '.join(extras)})" if extras else "")
 
 
@@ -239,6 +239,10 @@ def _answer_options(step: Step) -> str:
             names = [text_of(v if not isinstance(v, dict) else first(v, "name"), 40) for v in values]
             lines.append(f"  {key.replace('_', ' ').capitalize()}: {', '.join(n for n in names if n)}")
     return "\n".join(lines)
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and value != ""
 
 
 _ADDRESSED_TO_AI = re.compile(

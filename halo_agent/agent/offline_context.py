@@ -26,9 +26,10 @@ _REFERENCE = re.compile(
     r"\b(?:to|on|for|into|close|resolve|reassign|assign|move|update|change|set|make|bump|raise|lower|escalate|"
     r"check|read|show|reopen|about|of)\s+(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+same\s+(?:ticket|one)|"
     r"(?:this|that|the)\s+(?:ticket|incident|request|case))(?!\s*(?:#?\s*\d|about|for|regarding))\b", _I)
-_KIND_OF_TOOL = {"haloitsm_update_ticket": "update", "haloitsm_create_ticket": "create",
-                 "haloitsm_list_tickets": "list", "haloitsm_add_note": "note", "haloitsm_resolve_ticket": "resolve",
-                 "haloitsm_lookup": "lookup"}
+_KIND_OF_TOOL = {
+    "haloitsm_update_ticket": "update", "haloitsm_create_ticket": "create", "haloitsm_list_tickets": "list",
+    "haloitsm_add_note": "note", "haloitsm_resolve_ticket": "resolve", "haloitsm_lookup": "lookup"}
+_FILLER = re.compile(r"\b(?:ok(?:ay)?|then|please|use|the|one|team|make\s+it|go\s+with|try)\b|[^\w\s-]", _I)
 _NEEDS_TICKET = {"note", "update", "resolve", "status"}
 NOTICE = "Update:"  # how the service words what an approver did with a paused call
 
@@ -91,15 +92,14 @@ def _json(raw: Any) -> dict[str, Any]:
 
 
 def retry_with_choice(steps: list[Step], answer: str) -> Intent | None:
-    """The failed call of the previous turn again, with the value the person chose from its error's choices."""
-    failed = next((step for step in reversed(steps) if step.status == "error" and step.result.get("choices")), None)
+    """The previous turn's failed call again, with the value the person chose from its error's choices."""
+    failed = next((s for s in reversed(steps) if s.status == "error" and s.result.get("choices")), None)
     if failed is None or failed.name not in _KIND_OF_TOOL:
         return None
     if classify(answer) not in ("unknown", _KIND_OF_TOOL[failed.name]):
         return None  # a new request, not an answer
     choices = tuple(str(c) for c in failed.result["choices"] if isinstance(c, str | int))
-    bare = re.sub(r"\b(?:ok(?:ay)?|then|please|use|the|one|team|make\s+it|go\s+with|try)\b|[^\w\s-]", " ", answer, flags=_I)
-    choice = find_name(answer, choices) or match_name(bare.strip(), choices)
+    choice = find_name(answer, choices) or match_name(_FILLER.sub(" ", answer).strip(), choices)
     field = _rejected_field(failed)
     if choice is None or field is None:
         return None

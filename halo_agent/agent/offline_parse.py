@@ -13,6 +13,7 @@ from typing import Any
 
 from halo_agent.agent import offline_slots as slots
 from halo_agent.agent.offline_lists import page_number
+from halo_agent.agent.offline_lookup import lookup_slots
 from halo_agent.agent.offline_vocab import Vocabulary, priority_in
 
 _I = re.IGNORECASE
@@ -57,7 +58,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("update", r"\b(?:make|set|bump|raise|lower|drop|move|put)\s+(?:it|this|that)(?:\s+one)?\s+(?:to\s+)?"
                    r"(?:an?\s+)?[\w-]+"),
         ("list", r"\b(?:list|show|display|get|give|find|see|view|what|which|pull\s+up|search(?:\s+for)?)\b"
-                 r"(?:\s+[\w'-]+){0,6}?\s+(?:tickets|incidents|requests|calls|cases)\b"),
+                 r"(?:\s+[\w'-]+){0,6}?\s+(?:tickets|incidents|requests|calls|cases)\b"
+                 r"|\b(?:list|show|display|give|get)\s+(?:me\s+)?(?:every|each)\s+(?:ticket|incident|request)\b"),
         ("list", r"\b(?:my|open|closed|all)\s+(?:[\w-]+\s+){0,2}?(?:tickets|requests|incidents)\b"),
         ("list", r"\b(?:tickets|incidents|requests)\s+(?:with|in|having|whose)\s+"
                  r"(?:the\s+)?(?:status|state)\b"),
@@ -72,7 +74,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("lookup", r"\b(?:which|what)\s+team\s+(?:is|does)\b"),
         ("lookup", r"\b(?:equipment|devices?|hardware|assets?|laptops?)\s+(?:is\s+|are\s+)?"
                    r"(?:registered|assigned|issued|belonging)\s+to\b"),
-        ("lookup", r"\b(?:phone|mobile|telephone)\s+(?:number|no)\b|\be-?mail\s+address\b|\bcontact\s+details\b"),
+        ("lookup", r"\b(?:phone|mobile|telephone)\s+(?:number|no)\b|\be-?mail\s+address\b"
+                   r"|\bcontact\s+details\b"),
         ("options", r"\b(?:what|which)\s+(?:ticket\s+types|priorities|statuses)\b|\bticket\s+options\b"),
         ("kb", r"^\W*how\s+(?:do|can|should|would|could)\s+(?:i|we|you)\b|\bhow\s+to\b"
                r"|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+(?:fix|solve|stop|get|set|change|connect)\b"
@@ -142,7 +145,9 @@ def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority
     return None
 
 
-def follow_up(previous: Intent, answer: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Intent | None:
+def follow_up(
+    previous: Intent, answer: str, vocab: Vocabulary, *, asks_priority: bool = False
+) -> Intent | None:
     """The earlier request completed by the person's answer to our question, if the answer fits it."""
     fresh = parse(answer, vocab)
     if classify(answer) != "unknown" and not (fresh.kind == previous.kind and fresh.missing == "ticket_id"):
@@ -222,7 +227,7 @@ def _list(text: str, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _lookup(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return slots.lookup_slots(text)
+    return lookup_slots(text)
 
 
 _EXTRACTORS: dict[str, Callable[[str, Vocabulary], dict[str, Any]]] = {

@@ -34,7 +34,7 @@ class Context:
     vocab: Vocabulary
     tools: frozenset[str]
     steps: list[Step]
-    notices: tuple[str, ...] = ()  # what approvers did with this ticket's paused calls, in the service's words
+    notices: tuple[str, ...] = ()  # the service's words on what approvers did with this ticket
 
     @property
     def slots(self) -> dict[str, Any]:
@@ -95,13 +95,13 @@ def plan_status(ctx: Context) -> Plan:
     outcome = _single(ctx, GET, {"ticket_id": ctx.slots["ticket_id"]})
     if isinstance(outcome, str) and ctx.steps and ctx.steps[0].ok:
         extra = [answers.ticket_details(ctx.steps[0])] if _ASKS_WHAT_ABOUT.search(ctx.intent.text) else []
-        extra += [f"Earlier in this conversation: {notice.removeprefix('Update:').strip()}" for notice in ctx.notices]
+        extra += [f"Earlier in this conversation: {n.removeprefix('Update:').strip()}" for n in ctx.notices]
         return "\n".join([outcome, *(line for line in extra if line)])
     return outcome
 
 
-_ASKS_WHAT_ABOUT = re.compile(r"\babout\b|\bsummar|\bdetails?\b|\bdescri|\bwhat(?:'s|\s+is)\s+(?:wrong|the\s+problem)",
-                              re.IGNORECASE)
+_ASKS_WHAT_ABOUT = re.compile(
+    r"\babout\b|\bsummar|\bdetails?\b|\bdescri|\bwhat(?:'s|\s+is)\s+(?:wrong|the\s+problem)", re.IGNORECASE)
 
 
 def plan_retry(ctx: Context) -> Plan:
@@ -198,7 +198,10 @@ def plan_resolve(ctx: Context) -> Plan:
 
 
 def _closes(status: Any) -> bool:
-    return isinstance(status, str) and re.search(r"\b(?:clos|resolv|complet|cancel)", status, re.IGNORECASE) is not None
+    return isinstance(status, str) and _CLOSING.search(status) is not None
+
+
+_CLOSING = re.compile(r"\b(?:clos|resolv|complet|cancel)", re.IGNORECASE)
 
 
 def _requester_note(slots: dict[str, Any]) -> str | None:
@@ -277,8 +280,9 @@ def not_offered(tool: str) -> str:
         UPDATE: "change a ticket's priority, status, team or agent",
         RESOLVE: "close tickets",
     }.get(tool, f"use {tool}")
-    return (f"You can't {what} with your access, so nothing was changed. I can add a note to the ticket for "
-            "the service desk instead, for example \"add a note to ticket 789: please treat this as urgent\".")
+    return (f"You can't {what} with your access, so nothing was changed. I can add a note to the ticket "
+            "for the service desk instead, for example \"add a note to ticket 789: please treat this as "
+            "urgent\".")
 
 
 def small_talk(ctx: Context) -> str:

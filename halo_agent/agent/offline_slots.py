@@ -42,7 +42,7 @@ def _int(pattern: re.Pattern[str], text: str) -> int | None:
 
 def sentence(text: str) -> str:
     """Tidy a fragment into a sentence: trimmed, capitalised, ending with a full stop."""
-    text = re.sub(r"\s+", " ", text).strip(" \t\n,;:-–—")
+    text = re.sub(r"\s+([.,;!?])", r"\1", re.sub(r"\s+", " ", text)).strip(" \t\n,;:-–—")
     if not text:
         return ""
     text = text[0].upper() + text[1:]
@@ -54,7 +54,8 @@ def sentence(text: str) -> str:
 _CREATE_COMMAND = re.compile(
     r"\b(?:(?:please|kindly)\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
     r"(?:create|open|raise|log|submit|file|start|make)\s+(?:me\s+|up\s+)?(?:a|an|one)?\s*(?:new\s+)?"
-    r"(?P<adjectives>(?:[\w-]+[- ]priority\s+|(?!(?:incident|ticket|service|request|call|case)\b)[\w-]+\s+){0,2})"
+    r"(?P<adjectives>(?:[\w-]+[- ]priority\s+"
+    r"|(?!(?:incident|ticket|service|request|call|case)\b)[\w-]+\s+){0,2})"
     r"(?:incident|ticket|service\s+request|request|call|case)"
     r"(?:\s+for\s+(?:me|us))?(?:\s+please)?\b(?:\s*\?)?", _I)
 # "..., I need a ticket opened": the request to open one, said after the problem.
@@ -124,8 +125,9 @@ def _explicit_priority(text: str, vocab: Vocabulary) -> str | None:
     return unknown_priority(text, vocab)
 
 
-_NOT_PRIORITY_WORDS = frozenset({"of", "on", "for", "ticket", "to", "the", "a", "an", "and", "level", "is", "be",
-                                 "should", "it", "this", "that", "priority", "please", "too", "as", "now"})
+_NOT_PRIORITY_WORDS = frozenset({
+    "of", "on", "for", "ticket", "to", "the", "a", "an", "and", "level", "is", "be", "should", "it", "this",
+    "that", "priority", "please", "too", "as", "now"})
 
 
 def unknown_priority(text: str, vocab: Vocabulary) -> str | None:
@@ -152,7 +154,8 @@ def named_team(text: str, vocab: Vocabulary) -> str | None:
     if not match:
         return None
     value = match.group(1).strip()
-    return find_name(value, vocab.teams) or match_name(value, vocab.teams) or (value if value[:1].isupper() else None)
+    known = find_name(value, vocab.teams) or match_name(value, vocab.teams)
+    return known or (value if value[:1].isupper() else None)
 
 
 def _assigned_team(text: str, vocab: Vocabulary) -> str | None:
@@ -184,8 +187,9 @@ def describe_problem(text: str) -> str:
 _VAGUE_WORDS = frozenset({
     "something", "anything", "everything", "it", "its", "is", "isn't", "are", "aren't", "was", "has", "have",
     "broken", "broke", "problem", "problems", "issue", "issues", "wrong", "working", "work", "works", "not",
-    "doesn't", "don't", "won't", "can't", "help", "need", "there", "a", "an", "the", "my", "i", "with", "please",
-    "some", "stuff", "thing", "things", "again", "up", "down", "me", "we", "urgent", "urgently", "quickly"})
+    "doesn't", "don't", "won't", "can't", "help", "need", "there", "a", "an", "the", "my", "i", "with",
+    "please", "some", "stuff", "thing", "things", "again", "up", "down", "me", "we", "urgent", "urgently",
+    "quickly"})
 
 
 def is_vague(details: str) -> bool:
@@ -292,8 +296,8 @@ _TOPIC_PATTERNS = (
     re.compile(r"(?:^|[.,;]\s*)(?:the\s+|our\s+)?([\w-]+)\s+(?:is|are)\s+(?:now\s+)?(?:fixed|working|sorted|back|"
                r"ok|okay|fine|resolved)\b", _I),
 )
-_NOT_TOPICS = frozenset({"open", "old", "last", "latest", "current", "support", "service", "new", "it", "this",
-                         "that", "everything", "all", "thing", "problem", "issue", "s"})
+_NOT_TOPICS = frozenset({"open", "old", "last", "latest", "current", "support", "service", "new", "it",
+                         "this", "that", "everything", "all", "thing", "problem", "issue", "s"})
 
 
 def topic(text: str) -> str | None:
@@ -347,7 +351,7 @@ def singular(phrase: str) -> str:
 
 
 def _list_status(text: str, vocab: Vocabulary) -> str | None:
-    """The status filter the person asked for; none said (or "open or closed", "in total") means every status."""
+    """The status filter asked for; none named (or "open or closed", "in total") means every status."""
     if re.search(r"\bopen\s+or\s+closed\b|\bclosed\s+or\s+open\b|\b(?:in\s+)?total\b|\bany\s+status\b"
                  r"|\bregardless\b|\bevery\s+status\b|\ball\s+statuses\b", text, _I):
         return None
@@ -370,52 +374,3 @@ def kb_query(text: str) -> str:
     words = re.findall(r"[\w'-]+", text.lower())
     kept = [w for w in words if w not in _STOPWORDS and not w.isdigit()]
     return " ".join(kept[:6])
-
-
-_KIND_WORDS = (  # (kind, words that name it), most specific first
-    ("assets", r"assets?|equipment|devices?|hardware|laptops?|kit|inventory"),
-    ("sites", r"sites?|locations?|offices?"),
-    ("clients", r"clients?|customers?|compan(?:y|ies)|organi[sz]ations?"),
-    ("agents", r"agents?|technicians?|engineers?|analysts?"),
-    ("teams", r"teams"),
-    ("users", r"users?|people|person|employees?|phone|e-?mail\s+address|contact"),
-)
-_SEARCH = (  # where the name being looked up sits in the sentence
-    r"\b(?:named|called|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?\s*[?.!]*$",
-    r"\bwhich\s+team\s+is\s+(.+?)\s+(?:in|on|part\s+of)\b",
-    r"\bwhat\s+team\s+(?:does|is)\s+(.+?)\s+(?:belong|work|sit|in|on|part)\b",
-    r"\b(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b",
-    r"\b(?:registered|assigned|issued|belonging|given)\s+to\s+([\w.@' -]+?)\s*[?.!]*$",
-    r"\b(?:owned|used)\s+by\s+([\w.@' -]+?)\s*[?.!]*$",
-    r"\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)+)'s\b",
-)
-# "the sites of Kestrel Research": the owner may be a client (its id then filters the lookup)
-_OWNER = r"\b(?:for|of|at|under)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s*[?.!]*$"
-
-
-def lookup_slots(text: str) -> dict[str, Any]:
-    found: dict[str, Any] = {"kind": lookup_kind(text)}
-    for pattern in _SEARCH:
-        named = re.search(pattern, text, 0 if "[A-Z]" in pattern else _I)
-        if named:
-            found["search"] = named.group(1).strip()
-            return found
-    owner = re.search(_OWNER, text)
-    if owner and found["kind"] != "clients":
-        found["owner"] = owner.group(1).strip()
-    return found
-
-
-def lookup_kind(text: str) -> str:
-    """What is being looked up: "which team is Sam in" asks about an agent, "which client does the X site
-    belong to" about a site, "what equipment does Emma have" about assets."""
-    if re.search(r"\b(?:which|what)\s+team\s+(?:is|does)\b", text, _I):
-        return "agents"
-    if re.search(r"\b[A-Z][\w&'-]*\s+site\b", text):
-        return "sites"
-    first: tuple[int, str] | None = None
-    for kind, words in _KIND_WORDS:
-        match = re.search(rf"\b(?:{words})\b", text, _I)
-        if match and (first is None or match.start() < first[0]):
-            first = (match.start(), kind)
-    return first[1] if first else "users"

@@ -87,7 +87,7 @@ class AgentService:
         """Wire every part from settings. No Halo configured: the embedded sandbox, in-process."""
         settings.ensure_home()
         engine = PolicyEngine.load(settings.policy_file)
-        audit = AuditLog(settings.audit_file, secrets=_secrets(settings))
+        audit = AuditLog(settings.audit_file, secrets=_secrets(settings), fsync=settings.audit_fsync)
         pending_store = PendingStore(settings.state_db)
         model = model or build_model(settings.model)
         client, sandbox = _halo_client(settings, halo_transport)  # last: nothing to close if the rest fails

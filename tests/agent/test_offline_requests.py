@@ -337,6 +337,105 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         {"mine": True, "status": "open", "search": "email"},
     ),
     ("admin", "find users named emma", "haloitsm_lookup", {"kind": "users", "search": "emma"}),
+    ("admin", "Which team is Sam Turner in?", "haloitsm_lookup", {"kind": "agents", "search": "Sam Turner"}),
+    (
+        "admin",
+        "What team does Ben Carter belong to?",
+        "haloitsm_lookup",
+        {"kind": "agents", "search": "Ben Carter"},
+    ),
+    (
+        "admin",
+        "Which client does the Manchester Office site belong to?",
+        "haloitsm_lookup",
+        {"kind": "sites", "search": "Manchester Office"},
+    ),
+    (
+        "admin",
+        "What equipment is registered to Emma Hart?",
+        "haloitsm_lookup",
+        {"kind": "assets", "search": "Emma Hart"},
+    ),
+    (
+        "admin",
+        "What's Liam Cole's phone number?",
+        "haloitsm_lookup",
+        {"kind": "users", "search": "Liam Cole"},
+    ),
+    ("admin", "Which support teams do we have?", "haloitsm_lookup", {"kind": "teams"}),
+    (
+        "admin",
+        "List the sites of Kestrel Research.",
+        "haloitsm_lookup",
+        {"kind": "clients", "search": "Kestrel Research"},
+    ),
+    ("employee", "Which teams are there?", "haloitsm_ticket_options", {}),
+    (
+        "employee",
+        "Open a Critical ticket for me: my monitor flickers.",
+        "haloitsm_create_ticket",
+        {"priority": "Critical", "summary": "My monitor flickers", "details": "My monitor flickers."},
+    ),
+    (
+        "employee",
+        "My laptop won't charge its battery, I need a ticket opened.",
+        "haloitsm_create_ticket",
+        {"summary": "My laptop won't charge its battery"},
+    ),
+    (
+        "admin",
+        "New ticket for site 18, printer on floor two keeps jamming paper; priority high; "
+        "team 1st Line Support.",
+        "haloitsm_create_ticket",
+        {
+            "site_id": 18,
+            "priority": "High",
+            "team": "1st Line Support",
+            "summary": "Printer on floor two keeps jamming paper",
+        },
+    ),
+    (
+        "admin",
+        "Ticket 789: priority High, team 2nd Line Support.",
+        "haloitsm_update_ticket",
+        {"ticket_id": 789, "priority": "High", "team": "2nd Line Support"},
+    ),
+    (
+        "admin",
+        "Set the status of ticket 790 to Closed.",
+        "haloitsm_resolve_ticket",
+        {"ticket_id": 790, "status": "Closed"},
+    ),
+    (
+        "admin",
+        "Mark ticket 790 as resolved",
+        "haloitsm_resolve_ticket",
+        {"ticket_id": 790, "status": "Resolved"},
+    ),
+    (
+        "admin",
+        "Ticket 790 can be closed. Leave a user-visible note that the VPN cert was renewed "
+        "and all is working.",
+        "haloitsm_resolve_ticket",
+        {"ticket_id": 790, "note": "The VPN cert was renewed and all is working."},
+    ),
+    (
+        "employee",
+        "Email is fixed now, close my ticket about it.",
+        "haloitsm_list_tickets",
+        {"mine": True, "status": "open", "search": "Email"},
+    ),
+    ("admin", "Search for tickets about printers.", "haloitsm_list_tickets", {"search": "printer"}),
+    (
+        "admin",
+        "Show me the second page of all tickets assigned to agent 6.",
+        "haloitsm_list_tickets",
+        {"agent_id": 6, "page": 2},
+    ),
+    ("employee", "Where is my ticket 789 at?", "haloitsm_get_ticket", {"ticket_id": 789}),
+    ("employee", "Password reset steps please.", "haloitsm_search_kb", {"query": "password reset"}),
+    ("employee", "The printer keeps jamming, is there anything I can try myself?", "haloitsm_search_kb", {}),
+    ("employee", "Outlook keeps asking for my password. Any tips?", "haloitsm_search_kb", {}),
     ("admin", "what priorities are there", "haloitsm_ticket_options", {}),
 ]
 
@@ -427,11 +526,25 @@ def test_a_request_it_cannot_read_says_an_llm_is_needed(text: str) -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["Bump ticket 789 to Critical", "reassign ticket 789 to 2nd Line Support"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bump ticket 789 to Critical",
+        "reassign ticket 789 to 2nd Line Support",
+        "Make my ticket 789 Critical priority.",
+    ],
+)
 def test_an_employee_is_told_plainly_what_their_access_does_not_include(text: str) -> None:
     response = Chat("employee").say(text)
     assert response.tool_calls == []
     assert response.text is not None and "can't" in response.text and "add a note" in response.text
+
+
+@pytest.mark.parametrize("text", ["What's Liam Cole's phone number?", "What equipment does Emma Hart have?"])
+def test_an_employee_asking_for_the_directory_is_told_it_is_not_in_their_access(text: str) -> None:
+    response = Chat("employee").say(text)
+    assert response.tool_calls == []
+    assert response.text is not None and "can't look up the directory" in response.text
 
 
 def test_a_bare_yes_with_nothing_pending_changes_nothing() -> None:

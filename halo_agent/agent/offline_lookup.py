@@ -1,0 +1,60 @@
+"""Directory lookups in the person's words: what kind of record, and the name to search for.
+
+"Which team is Sam Turner in?" asks about an agent; "which client does the Manchester Office site belong
+to?" about a site; "what equipment is registered to Emma Hart?" about assets; "the sites of Kestrel
+Research" about the sites of a client (found first, then its sites by id).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_I = re.IGNORECASE
+_KIND_WORDS = (  # (kind, words that name it), most specific first
+    ("assets", r"assets?|equipment|devices?|hardware|laptops?|kit|inventory"),
+    ("sites", r"sites?|locations?|offices?"),
+    ("clients", r"clients?|customers?|compan(?:y|ies)|organi[sz]ations?"),
+    ("agents", r"agents?|technicians?|engineers?|analysts?"),
+    ("teams", r"teams"),
+    ("users", r"users?|people|person|employees?|phone|e-?mail\s+address|contact"),
+)
+_SEARCH = (  # where the name being looked up sits in the sentence
+    r"\b(?:named|called|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?\s*[?.!]*$",
+    r"\bwhich\s+team\s+is\s+(.+?)\s+(?:in|on|part\s+of)\b",
+    r"\bwhat\s+team\s+(?:does|is)\s+(.+?)\s+(?:belong|work|sit|in|on|part)\b",
+    r"\b(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b",
+    r"\b(?:registered|assigned|issued|belonging|given)\s+to\s+([\w.@' -]+?)\s*[?.!]*$",
+    r"\b(?:owned|used)\s+by\s+([\w.@' -]+?)\s*[?.!]*$",
+    r"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)+)'s\b",
+)
+# "the sites of Kestrel Research": the owner may be a client (its id then filters the lookup)
+_OWNER = r"\b(?:for|of|at|under)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s*[?.!]*$"
+
+
+def lookup_slots(text: str) -> dict[str, Any]:
+    found: dict[str, Any] = {"kind": lookup_kind(text)}
+    for pattern in _SEARCH:
+        named = re.search(pattern, text, 0 if "[A-Z]" in pattern else _I)
+        if named:
+            found["search"] = named.group(1).strip()
+            return found
+    owner = re.search(_OWNER, text)
+    if owner and found["kind"] != "clients":
+        found["owner"] = owner.group(1).strip()
+    return found
+
+
+def lookup_kind(text: str) -> str:
+    """What is being looked up: "which team is Sam in" asks about an agent, "which client does the X site
+    belong to" about a site, "what equipment does Emma have" about assets."""
+    if re.search(r"\b(?:which|what)\s+team\s+(?:is|does)\b", text, _I):
+        return "agents"
+    if re.search(r"\b[A-Z][\w&'-]*\s+site\b", text):
+        return "sites"
+    first: tuple[int, str] | None = None
+    for kind, words in _KIND_WORDS:
+        match = re.search(rf"\b(?:{words})\b", text, _I)
+        if match and (first is None or match.start() < first[0]):
+            first = (match.start(), kind)
+    return first[1] if first else "users"
