@@ -25,7 +25,8 @@ _I = re.IGNORECASE
 _REFERENCE = re.compile(
     r"\b(?:to|on|for|into|close|resolve|reassign|assign|move|update|change|set|make|bump|raise|lower|escalate|"
     r"check|read|show|reopen|about|of)\s+(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+same\s+(?:ticket|one)|"
-    r"(?:this|that|the)\s+(?:ticket|incident|request|case))(?!\s*(?:#?\s*\d|about|for|regarding))\b", _I)
+    r"(?:this|that|the)\s+(?:ticket|incident|request|case))(?!\s*(?:#?\s*\d|about|for|regarding))\b"
+    r"|\b(?:its|this\s+ticket's|that\s+ticket's)\s+(?:priority|status|team|agent|notes?|summary)\b", _I)
 _KIND_OF_TOOL = {
     "haloitsm_update_ticket": "update", "haloitsm_create_ticket": "create", "haloitsm_list_tickets": "list",
     "haloitsm_add_note": "note", "haloitsm_resolve_ticket": "resolve", "haloitsm_lookup": "lookup"}

@@ -34,7 +34,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"(?!\s*#?\d)"),
         ("create", r"\bnew\s+(?:incident|ticket|service\s+request)\s*(?:for|:|about)"),
         ("create", r"\b(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?(?:a|an)\s+"
-                   r"(?:new\s+)?(?:ticket|incident)\b"),
+                   r"(?:new\s+)?(?:ticket|incident)\b"
+                   r"|\b(?:can|could|may)\s+(?:i|we|you)\s+(?:please\s+)?(?:get|have)\s+(?:a|an)\s+(?:new\s+)?"
+                   r"(?:ticket|incident)\b"),
         ("resolve", rf"\b(?:close|resolve)\s+(?:out\s+)?(?:(?:my|the|this|that|our)\s+(?:[\w-]+\s+){{0,3}}?"
                     rf"{_TICKET_WORD}|{_TICKET_WORD}|it\b|this\b|that\b|#?\d+)"),
         ("resolve", r"\bmark\s+(?:ticket\s+)?#?\d+\s+(?:as\s+)?(?:resolved|closed|done|fixed|complete)"),
@@ -55,6 +57,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("update", r"\b(?:set|change|move|put|mark)\s+(?:the\s+status\s+of\s+)?(?:ticket\s+)?#?\d+\s+"
                    r"(?:to|as|in|into)\b"),
         ("update", r"^\W*(?:ticket\s+)?#?\d+\s*[:,-]\s*(?:priority|team|status|agent)\b"),
+        ("update", r"\b(?:set|change|update|move|put)\b(?:\s+[\w#'-]+){0,4}?\s+(?:status|state)\s+(?:to|as)\b"),
         ("update", r"\b(?:make|set|bump|raise|lower|drop|move|put)\s+(?:it|this|that)(?:\s+one)?\s+(?:to\s+)?"
                    r"(?:an?\s+)?[\w-]+"),
         ("list", r"\b(?:list|show|display|get|give|find|see|view|what|which|pull\s+up|search(?:\s+for)?)\b"
@@ -70,7 +73,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("status", rf"\bhow(?:'s|\s+is)\s+(?:my\s+)?{_TICKET_WORD}|\bwhere\s+(?:are\s+we|is)\s+with\b"),
         ("lookup", r"\b(?:look\s*up|find|search(?:\s+for)?|list|show|who\s+(?:are|is)|which|what)\b"
                    r"(?:\s+[\w'-]+){0,3}?\s+"
-                   r"(?:the\s+)?(?:clients?|sites?|users?|agents?|teams|assets?|equipment|devices|hardware)\b"),
+                   r"(?:the\s+)?(?:clients?|customers?|sites?|users?|agents?|teams|assets?|equipment|devices|"
+                   r"hardware)\b"),
         ("lookup", r"\b(?:which|what)\s+team\s+(?:is|does)\b"),
         ("lookup", r"\b(?:equipment|devices?|hardware|assets?|laptops?)\s+(?:is\s+|are\s+)?"
                    r"(?:registered|assigned|issued|belonging)\s+to\b"),

@@ -60,9 +60,10 @@ _CREATE_COMMAND = re.compile(
     r"(?:\s+for\s+(?:me|us))?(?:\s+please)?\b(?:\s*\?)?", _I)
 # "..., I need a ticket opened": the request to open one, said after the problem.
 _NEED_TICKET = re.compile(
-    r"[,;]?\s*(?:so\s+|and\s+)?(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?"
-    r"(?:a|an)\s+(?:new\s+)?(?:ticket|incident)(?:\s+(?:opened|raised|logged|created|for\s+(?:it|this)))?"
-    r"(?:\s+please)?", _I)
+    r"[,;]?\s*(?:so\s+|and\s+)?(?:(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?"
+    r"|(?:can|could|may)\s+(?:i|we|you)\s+(?:please\s+)?(?:get|have)\s+)"
+    r"(?:a|an)\s+(?:new\s+)?(?:ticket|incident)(?:\s+(?:opened|raised|logged|created|for\s+(?:it|this|that)))?"
+    r"(?:\s+please)?\s*\??", _I)
 _NEW_TICKET = re.compile(r"\bnew\s+(?:incident|ticket|service\s+request)\b", _I)
 _SLOT_PHRASES = (
     re.compile(r"\b(?:for|at|on)\s+site\s*(?:id\s*)?#?\s*\d+\b", _I),

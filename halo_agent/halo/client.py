@@ -19,6 +19,7 @@ from halo_agent import __version__
 from halo_agent.config import HaloSettings
 from halo_agent.halo import writes
 from halo_agent.halo.auth import InstanceKind, TokenManager, instance_kind
+from halo_agent.halo.cache import TtlCache
 from halo_agent.halo.errors import (
     HaloNotFoundError,
     HaloPermissionError,
@@ -50,6 +51,7 @@ from halo_agent.halo.transport import HaloHttp
 
 log = structlog.get_logger("halo_agent.halo")
 M = TypeVar("M", bound=BaseModel)
+AGENT_DIRECTORY_LIMIT = 2000  # agents held for id -> name; far above any service desk seen
 
 # pydantic caches parametrised generics only weakly: unpinned, `ListPage[Ticket]` is freed by the next
 # cyclic GC pass and rebuilt from scratch (milliseconds) by the next page read. Pinned here, once each.
@@ -81,9 +83,8 @@ class HaloClient:
         self.http = HaloHttp(self._client, self.retry, self.stats)
         self.auth = TokenManager(settings, self.http)
         self.metadata_ttl = metadata_ttl
-        self._metadata: InstanceMetadata | None = None
-        self._metadata_expires = 0.0
-        self._metadata_lock = asyncio.Lock()
+        self._metadata = TtlCache(self._fetch_metadata, ttl=metadata_ttl, clock=self.retry.clock)
+        self._agents = TtlCache(self._fetch_agents, ttl=metadata_ttl, clock=self.retry.clock)
 
     def __repr__(self) -> str:
         return f"HaloClient({self.settings.halo_url!r}, client_id={self.settings.client_id!r})"
@@ -242,17 +243,22 @@ class HaloClient:
     # --- instance metadata -----------------------------------------------------------------------
     async def metadata(self) -> InstanceMetadata:
         """Ticket types, statuses, priorities, teams and outcomes: one fetch per TTL, shared."""
-        if self._metadata is not None and self.retry.clock() < self._metadata_expires:
-            return self._metadata
-        async with self._metadata_lock:
-            if self._metadata is None or self.retry.clock() >= self._metadata_expires:
-                self._metadata = await self._fetch_metadata()
-                self._metadata_expires = self.retry.clock() + self.metadata_ttl
-            return self._metadata
+        return await self._metadata.get()
+
+    async def agents(self) -> list[Agent]:
+        """Every agent (the directory that turns agent ids into names), cached like the metadata."""
+        return await self._agents.get()
 
     def forget_metadata(self) -> None:
-        """Drop the cached metadata (e.g. after an admin changed statuses in Halo)."""
-        self._metadata_expires = 0.0
+        """Drop the cached metadata and agents (e.g. after an admin changed statuses in Halo)."""
+        self._metadata.forget()
+        self._agents.forget()
+
+    async def _fetch_agents(self) -> list[Agent]:
+        # Disabled agents too: old tickets still name them. (An unknown parameter is ignored by Halo.)
+        params = {"includedisabled": "true"}
+        rows = walk_pages(self._fetcher("Agent"), KEYS["Agent"], params, limit=AGENT_DIRECTORY_LIMIT)
+        return [agent async for row in rows if (agent := model_of(Agent, row)) is not None]
 
     async def _fetch_metadata(self) -> InstanceMetadata:
         warnings: list[str] = []

@@ -46,8 +46,7 @@ async def find_site(ctx: ToolContext, site_id: int) -> Site:
 
 
 async def find_agent(ctx: ToolContext, agent_id: int) -> Agent:
-    page = await ctx.client.list_agents(limit=100)
-    active = [a for a in page.items if not a.isdisabled]
+    active = [a for a in await ctx.client.agents() if not a.isdisabled]
     for agent in active:
         if agent.id == agent_id:
             return agent

@@ -47,8 +47,7 @@ async def name_book(ctx: ToolContext, tickets: Sequence[Ticket]) -> NameBook:
     meta = await ctx.client.metadata()
     if not any(t.agent_id for t in tickets):
         return NameBook.of(meta)
-    agents = await ctx.client.list_agents(limit=100)
-    return NameBook.of(meta, agents.items)
+    return NameBook.of(meta, await ctx.client.agents())
 
 
 async def get_ticket(ctx: ToolContext, args: GetTicketArgs) -> ToolResult:

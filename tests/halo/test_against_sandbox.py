@@ -180,3 +180,19 @@ async def test_metadata_is_cached_and_shared(client: HaloClient) -> None:
     assert cold.api_calls == 5 + 1  # five kinds, plus /api/authinfo before the first token
     assert cold.token_calls == 1
     assert warm.api_calls == 0 and warm.token_calls == 0
+
+
+async def test_agent_directory_is_complete_cached_and_forgettable(
+    client: HaloClient, app: SandboxApp
+) -> None:
+    await client.metadata()  # token and authinfo out of the way
+    with client.stats.scope() as cold:
+        first = await asyncio.gather(*(client.agents() for _ in range(5)))
+    with client.stats.scope() as warm:
+        await client.agents()
+    assert cold.api_calls == 1 and warm.api_calls == 0
+    assert {a.id for a in first[0]} == {int(a["id"]) for a in app.state_store.lookups["agents"]}
+    client.forget_metadata()
+    with client.stats.scope() as again:
+        await client.agents()
+    assert again.api_calls == 1
