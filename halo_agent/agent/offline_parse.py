@@ -53,11 +53,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("update", r"\bpriority\s+(?:to|should\s+be|=|:)\s*\w+"),
         ("update", r"\b(?:bump|raise|lower|drop|downgrade|upgrade|make)\s+(?:ticket\s+)?#?\d+\s+"
                    r"(?:to\s+)?\w+"),
-        ("update", r"\b(?:re-?assign|assign|transfer|route|escalate|hand\s+over|pass)\b"),
+        ("update", r"\b(?:re-?assign|assign|transfer|route|escalate|hand\s+over|pass)\b"
+                   r"|\bmove\s+(?:it|this|that|the\s+ticket|ticket)\b"),
         ("update", r"\b(?:set|change|move|put|mark)\s+(?:the\s+status\s+of\s+)?(?:ticket\s+)?#?\d+\s+"
                    r"(?:to|as|in|into)\b"),
         ("update", r"^\W*(?:ticket\s+)?#?\d+\s*[:,-]\s*(?:priority|team|status|agent)\b"),
-        ("update", r"\b(?:set|change|update|move|put)\b(?:\s+[\w#'-]+){0,4}?\s+(?:status|state)\s+(?:to|as)\b"),
+        ("update", r"\b(?:set|change|update|move|put)\b(?:\s+[\w#'-]+){0,4}?\s+(?:status|state)\s+"
+                   r"(?:to|as)\b"),
         ("update", r"\b(?:make|set|bump|raise|lower|drop|move|put)\s+(?:it|this|that)(?:\s+one)?\s+(?:to\s+)?"
                    r"(?:an?\s+)?[\w-]+"),
         ("list", r"\b(?:list|show|display|get|give|find|see|view|what|which|pull\s+up|search(?:\s+for)?)\b"

@@ -153,7 +153,8 @@ def named_team(text: str, vocab: Vocabulary) -> str | None:
     """ "team 1st Line Support" / "team: Network": a team given as a field, known name or as typed."""
     match = re.search(r"\b[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])([^.,;]+)", text)
     if not match:
-        return None
+        owner = re.search(r"\b(?:for|to)\s+the\s+([\w -]+?)\s+(?:team|queue)\b", text, _I)
+        return find_name(owner.group(1), vocab.teams) if owner else None
     value = match.group(1).strip()
     known = find_name(value, vocab.teams) or match_name(value, vocab.teams)
     return known or (value if value[:1].isupper() else None)

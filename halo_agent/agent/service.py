@@ -212,6 +212,7 @@ class AgentService:
     async def aclose(self) -> None:
         self.audit.sync()
         self.sessions.close()
+        self.pending_store.close()
         await self.client.aclose()
         closer: Any = getattr(self.model, "aclose", None)
         if closer is not None:
