@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from halo_agent.agent.service import AgentService
 
 SANDBOX_LABEL = "embedded Halo sandbox (demo data, in-process)"
-SANDBOX_STATE_FILE = "sandbox-state.json"
 
 
 def add_identity_args(parser: argparse.ArgumentParser) -> None:
@@ -62,13 +61,11 @@ async def build_service(
     args: argparse.Namespace, *, settings: Settings | None = None, model: ChatModel | None = None
 ) -> AgentService:
     """The service for a CLI command. On the sandbox the service keeps Halo's state in
-    `sandbox_state_file(settings)`, so a pause made by one command can be confirmed by the next."""
+    `settings.sandbox_state_file`, so a pause made by one command can be confirmed by the next."""
     from halo_agent.agent.service import AgentService
 
     quiet_logging()
-    settings = settings or settings_from_args(args)
-    settings.ensure_home()
-    return await AgentService.create(settings, model=model)
+    return await AgentService.create(settings or settings_from_args(args), model=model)
 
 
 def quiet_logging() -> None:
@@ -79,10 +76,6 @@ def quiet_logging() -> None:
             wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
             logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         )
-
-
-def sandbox_state_file(settings: Settings) -> Path:
-    return settings.home / SANDBOX_STATE_FILE
 
 
 async def principal_from_args(service: AgentService, args: argparse.Namespace) -> Principal:
@@ -152,7 +145,7 @@ def banner(settings: Settings, principal: Principal) -> list[tuple[str, str]]:
 
 def data_label(settings: Settings) -> str:
     if settings.halo is None:
-        return f"{settings.home} (delete {sandbox_state_file(settings).name} there to reset the demo data)"
+        return f"{settings.home} (delete {settings.sandbox_state_file.name} there to reset the demo data)"
     return str(settings.home)
 
 

@@ -106,6 +106,11 @@ class Settings(BaseModel):
     def state_db(self) -> Path:
         return self.home / "state.db"
 
+    @property
+    def sandbox_state_file(self) -> Path:
+        """The embedded sandbox's Halo data, kept between commands so a pause can be confirmed later."""
+        return self.home / "sandbox-state.json"
+
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
         return self.home

@@ -19,7 +19,7 @@ from halo_agent.agent.offline_context import notices_about, retry_with_choice, w
 from halo_agent.agent.offline_lists import page_request, previous_list_args
 from halo_agent.agent.offline_parse import Intent, follow_up, parse
 from halo_agent.agent.offline_plan import UPDATE, Context, capabilities, plan
-from halo_agent.agent.offline_results import Step, parse_tool_message
+from halo_agent.agent.offline_results import Step, json_object, parse_tool_message
 from halo_agent.agent.offline_vocab import Vocabulary, build_vocabulary
 
 _MAX_STEPS = 6  # a safety net: no plan here makes more than four calls in a turn
@@ -107,20 +107,12 @@ def _steps_between(messages: list[Message], start: int, end: int) -> list[Step]:
         if message.get("role") == "assistant":
             for call in message.get("tool_calls") or []:
                 function = call.get("function", {})
-                name, args = str(function.get("name")), _json_args(function.get("arguments"))
+                name, args = str(function.get("name")), json_object(function.get("arguments"))
                 calls[str(call.get("id"))] = (name, args)
         elif message.get("role") == "tool" and str(message.get("tool_call_id")) in calls:
             name, args = calls[str(message.get("tool_call_id"))]
             steps.append(Step(name, args, parse_tool_message(message.get("content"))))
     return steps
-
-
-def _json_args(raw: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _last_user_index(messages: list[Message]) -> int | None:

@@ -11,14 +11,13 @@ Halo never decides which ticket is acted on.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from halo_agent.agent import offline_slots as slots
 from halo_agent.agent.model import Message
 from halo_agent.agent.offline_parse import Intent, classify
-from halo_agent.agent.offline_results import Step, payload, ticket_of
+from halo_agent.agent.offline_results import Step, json_object, payload, ticket_of
 from halo_agent.agent.offline_vocab import find_name, match_name
 
 _I = re.IGNORECASE
@@ -71,25 +70,17 @@ def recent_ticket(messages: list[Message], before: int) -> int | None:
 
 def _call_ticket(message: Message) -> int | None:
     for call in reversed(message.get("tool_calls") or []):
-        args = _json(call.get("function", {}).get("arguments"))
+        args = json_object(call.get("function", {}).get("arguments"))
         if isinstance(args.get("ticket_id"), int):
             return int(args["ticket_id"])
     return None
 
 
 def _result_ticket(content: Any) -> int | None:
-    data = payload(_json(content))
+    data = payload(json_object(content))
     row = ticket_of(data)
     value = data.get("ticket_id", row.get("id") if row else None)
     return value if isinstance(value, int) else None
-
-
-def _json(raw: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def retry_with_choice(steps: list[Step], answer: str) -> Intent | None:

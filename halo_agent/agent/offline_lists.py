@@ -4,12 +4,11 @@ the person's "next page" / "page 3" follow-ups, which repeat their previous list
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from halo_agent.agent.model import Message
-from halo_agent.agent.offline_results import Step, payload, rows_of, text_of
+from halo_agent.agent.offline_results import Step, json_object, payload, rows_of, text_of
 
 LIST_TOOL = "haloitsm_list_tickets"
 FULL_ROWS = 10  # rows shown in full in a first answer; the rest of the page is listed by number
@@ -54,16 +53,8 @@ def previous_list_args(messages: list[Message], before: int) -> dict[str, Any] |
         for call in reversed(message.get("tool_calls") or []):
             function = call.get("function", {})
             if function.get("name") == LIST_TOOL:
-                return _args(function.get("arguments"))
+                return json_object(function.get("arguments"))
     return None
-
-
-def _args(raw: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return {}
-    return dict(value) if isinstance(value, dict) else {}
 
 
 def answer_list(step: Step) -> str:

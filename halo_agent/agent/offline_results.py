@@ -36,6 +36,15 @@ def parse_tool_message(content: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"status": "ok", "result": {"value": value}}
 
 
+def json_object(raw: Any) -> dict[str, Any]:
+    """Call arguments or a result as a dict (a copy): JSON text or a dict; anything else is empty."""
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
 def payload(result: dict[str, Any]) -> dict[str, Any]:
     for key in ("result", "untrusted_data", "data"):
         value = result.get(key)

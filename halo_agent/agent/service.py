@@ -40,8 +40,7 @@ if TYPE_CHECKING:
     from halo_agent.sandbox import SandboxApp
 
 SANDBOX_NOTICE = "Using the embedded Halo sandbox (demo data, in-process). Set HALO_URL to use a real Halo."
-SANDBOX_STATE_FILE = "sandbox-state.json"
-_PROMPT_CACHE_SIZE = 256  # the same file the CLI names (cli_common.sandbox_state_file)
+_PROMPT_CACHE_SIZE = 256
 
 
 class IdentityError(HaloAgentError):
@@ -288,7 +287,7 @@ def _halo_client(
         return HaloClient(settings.halo, transport=transport), None
     from halo_agent.sandbox import SandboxConfig, create_app, sandbox_client
 
-    app = create_app(SandboxConfig(state_file=settings.home / SANDBOX_STATE_FILE))
+    app = create_app(SandboxConfig(state_file=settings.sandbox_state_file))
     return sandbox_client(app), app
 
 

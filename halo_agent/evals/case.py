@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Scalar = str | int | float | bool | None
 # A value matcher: a plain value (strings compare case-insensitively), or one of these operators.
 Matcher = Scalar | dict[str, Any] | list[Any]
-MATCH_OPERATORS = frozenset({"contains", "not_contains", "any_of", "absent"})
 
 
 class _Strict(BaseModel):
@@ -210,7 +209,3 @@ class Case(_Strict):
             if target is not None and target >= index:
                 raise ValueError(f"turn {index} acts on turn {target}, which has not happened yet")
         return self
-
-    @property
-    def user_turns(self) -> int:
-        return sum(1 for turn in self.turns if turn.user is not None)

@@ -51,6 +51,7 @@ from halo_agent.halo.transport import HaloHttp
 
 log = structlog.get_logger("halo_agent.halo")
 M = TypeVar("M", bound=BaseModel)
+NOTES_READ_LIMIT = 2000  # actions read per ticket; far above any real ticket's history
 AGENT_DIRECTORY_LIMIT = 2000  # agents held for id -> name; far above any service desk seen
 
 # pydantic caches parametrised generics only weakly: unpinned, `ListPage[Ticket]` is freed by the next
@@ -180,10 +181,15 @@ class HaloClient:
         )
 
     async def list_notes(self, ticket_id: int, *, limit: int = 50) -> list[Action]:
-        params = {"ticket_id": str(int(ticket_id)), "count": str(max(1, limit))}
-        rows, _ = rows_of(await self.request_json("GET", "Actions", params=params), "Actions")
-        actions = [a for a in models_of(Action, rows) if a.ticket_id in (None, ticket_id)]
-        return actions[:limit]
+        """The ticket's latest `limit` notes, oldest first. Every page is read (one request for most
+        tickets): Halo's order for actions is not documented, so "latest" is only known after all."""
+        params = {"ticket_id": str(int(ticket_id))}
+        rows = walk_pages(self._fetcher("Actions"), KEYS["Actions"], params, limit=NOTES_READ_LIMIT)
+        actions = [
+            a async for row in rows if (a := model_of(Action, row)) and a.ticket_id in (None, ticket_id)
+        ]
+        actions.sort(key=lambda action: action.id)
+        return actions[-max(1, limit):]
 
     # --- lookups ---------------------------------------------------------------------------------
     async def list_clients(self, search: str | None = None, *, limit: int = 25) -> ListPage[Client]:

@@ -48,7 +48,8 @@ async def create_ticket(client: HaloClient, fields: TicketWrite) -> Ticket:
     started = datetime.now(UTC)
 
     async def send() -> Ticket:
-        return _check_created(await client.request_json("POST", "Tickets", json_body=[body], unsafe=True))
+        payload = await client.request_json("POST", "Tickets", json_body=[body], unsafe=True)
+        return first_record(payload, Ticket, "Tickets")
 
     ticket = await _send_once(
         "ticket", send, lambda: _find_ticket(client, body, started), lambda lost: _ticket_doubt(body, lost)
@@ -207,10 +208,6 @@ def _norm(text: Any) -> str:
 def _extra_str(record: Ticket, name: str) -> str | None:
     value = (record.model_extra or {}).get(name)
     return str(value) if value else None
-
-
-def _check_created(payload: Any) -> Ticket:
-    return first_record(payload, Ticket, "Tickets")
 
 
 def _ticket_doubt(body: dict[str, Any], lost: WriteMaybeLanded) -> str:

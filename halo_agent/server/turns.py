@@ -45,10 +45,6 @@ class TurnFeed:
             else:
                 yield _event(item)
 
-    async def all(self) -> list[AgentEvent]:
-        first = await self.first()
-        return [] if first is None else [first, *[event async for event in self.rest()]]
-
 
 class TurnRunner:
     def __init__(self) -> None:

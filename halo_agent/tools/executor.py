@@ -199,11 +199,7 @@ class Executor:
 def schemas_for(registry: ToolRegistry, engine: PolicyEngine, role: str) -> list[ToolSchema]:
     """The role's toolset as sent to the model. Arguments outside a rule's `allowed_args` are dropped
     (the engine would refuse them anyway), which keeps the employee toolset small."""
-    names = engine.actions_for(role)
-    role_policy = engine.policy.roles.get(role)
-    rules = {n: role_policy.actions[n] for n in names if role_policy and n in role_policy.actions}
-    settable = {n: rule.allowed_args for n, rule in rules.items() if rule.allowed_args is not None}
-    return registry.schemas(names, settable=settable)
+    return registry.schemas(engine.actions_for(role), settable=engine.settable_args(role))
 
 
 def _parse(text: str) -> tuple[dict[str, Any] | None, str]:

@@ -193,7 +193,7 @@ async def update_ticket(ctx: ToolContext, args: UpdateTicketArgs) -> ToolResult:
 async def plan_resolve(ctx: ToolContext, args: ResolveTicketArgs) -> Plan:
     ticket = await target_ticket(ctx, args.ticket_id)
     meta = await ctx.client.metadata()
-    if ticket.status_id in meta.closed_status_ids:
+    if meta.is_closed(ticket.status_id):
         raise ToolError(f"ticket {ticket.id} is already {meta.status_name(ticket.status_id)}")
     status = (
         resolve("closed status", args.status, closed_statuses(meta))

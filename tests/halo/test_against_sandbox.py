@@ -196,3 +196,12 @@ async def test_agent_directory_is_complete_cached_and_forgettable(
     with client.stats.scope() as again:
         await client.agents()
     assert again.api_calls == 1
+
+
+async def test_latest_notes_are_found_on_a_ticket_with_more_than_a_page_of_them(client: HaloClient) -> None:
+    for number in range(130):
+        await client.add_note(790, f"progress update {number}", hidden_from_user=False)
+    with client.stats.scope() as calls:
+        latest = await client.list_notes(790, limit=3)
+    assert [note.note for note in latest] == [f"progress update {n}" for n in (127, 128, 129)]
+    assert calls.api_calls >= 2  # more than one page was read
