@@ -12,7 +12,6 @@ change who is asking. One service holds one Halo client, one executor, one polic
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +20,12 @@ import httpx2
 from halo_agent.agent.events import AgentEvent, TextDelta
 from halo_agent.agent.loop import answer_confirmation, run_turn
 from halo_agent.agent.model import ChatModel
+from halo_agent.agent.models import build_model
 from halo_agent.agent.session import Session, SessionStore
 from halo_agent.approvals import PendingRecord, PendingStore
 from halo_agent.audit import AuditLog
-from halo_agent.config import ModelSettings, Settings
-from halo_agent.errors import ConfigError, HaloAgentError, PendingError
+from halo_agent.config import Settings
+from halo_agent.errors import HaloAgentError, PendingError
 from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloError, HaloNotFoundError
 from halo_agent.halo.models import Agent, InstanceMetadata
@@ -266,18 +266,6 @@ def approval_note(record: PendingRecord) -> str | None:
         "expired": f"Update: {what} expired without a decision; nothing was changed.",
     }
     return notes.get(record.state)
-
-
-def build_model(settings: ModelSettings) -> ChatModel:
-    """The configured chat model, from `halo_agent.agent.models.build_model`."""
-    try:
-        models = importlib.import_module("halo_agent.agent.models")
-    except ModuleNotFoundError as exc:
-        raise ConfigError(
-            "model", "name", f"no chat model factory is installed ({exc.name} is missing)"
-        ) from None
-    model: ChatModel = models.build_model(settings)
-    return model
 
 
 def _halo_client(
