@@ -23,6 +23,7 @@ head are forced to disk (fsync), which only matters for a power cut or an OS cra
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -271,12 +272,29 @@ def _usable(secrets: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True))
 
 
+_SAFE_SCALARS = (int, float, bool, type(None))
+
+
 def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
+    kind = type(value)
+    if kind is str:  # the common cases first, by exact type: records are mostly short strings and ids
+        return _cut(_scrub(value, secrets))
+    if kind in _SAFE_SCALARS:
+        return value
+    if kind is dict:
+        return _redact_dict(value, secrets)
+    return _redact_other(value, secrets)
+
+
+def _redact_dict(value: dict[Any, Any], secrets: tuple[str, ...]) -> dict[str, Any]:
+    return {str(k): REDACTED if _sensitive(str(k)) and v else _redact(v, secrets) for k, v in value.items()}
+
+
+def _redact_other(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
     if isinstance(value, dict):
-        return {str(k): REDACTED if _sensitive(str(k)) and v else _redact(v, secrets)
-                for k, v in value.items()}
+        return _redact_dict(value, secrets)
     if isinstance(value, list | tuple | set | frozenset):
         return [_redact(item, secrets) for item in value]
     if value is None or isinstance(value, bool | int | float):
@@ -287,7 +305,8 @@ def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
     return _cut(_scrub(text, secrets))
 
 
-def _sensitive(key: str) -> bool:
+@functools.lru_cache(maxsize=1024)
+def _sensitive(key: str) -> bool:  # records repeat the same few keys
     normal = key.lower().replace("-", "_")
     return normal in _SENSITIVE_KEYS or normal.endswith(_SENSITIVE_SUFFIXES)
 

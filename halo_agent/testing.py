@@ -65,20 +65,34 @@ class ModelRequest:
         return [t["function"]["name"] for t in self.tools]
 
 
+class _ToolsetCopies:
+    """The last toolset received and its copy, shared by every recording model in the process: the
+    executor hands out the same schema dicts per role, so a model made per test (or per benchmark run)
+    need not copy them again. The originals are held, so an identity match cannot be a reused id."""
+
+    def __init__(self) -> None:
+        self._last: tuple[list[ToolSchema], list[ToolSchema]] | None = None  # (as received, its copy)
+
+    def copy_of(self, tools: list[ToolSchema]) -> list[ToolSchema]:
+        if self._last is None or not _same_items(self._last[0], tools):
+            self._last = (list(tools), _copy_json(tools))
+        return list(self._last[1])
+
+
+_TOOLSETS = _ToolsetCopies()
+
+
 class _RecordingModel:
     def __init__(self, name: str) -> None:
         self._name = name
         self.requests: list[ModelRequest] = []
-        self._tools: tuple[list[ToolSchema], list[ToolSchema]] | None = None  # (as received, its copy)
 
     @property
     def name(self) -> str:
         return self._name
 
     def _record(self, messages: list[Message], tools: list[ToolSchema]) -> None:
-        if self._tools is None or not _same_items(self._tools[0], tools):
-            self._tools = (list(tools), _copy_json(tools))  # the toolset rarely changes between requests
-        self.requests.append(ModelRequest(_copy_json(messages), list(self._tools[1])))
+        self.requests.append(ModelRequest(_copy_json(messages), _TOOLSETS.copy_of(tools)))
 
 
 class ScriptedModel(_RecordingModel):
@@ -143,13 +157,17 @@ def as_response(step: Step) -> ModelResponse:
 
 def _copy_json(value: Any) -> Any:
     """A deep copy of JSON-shaped data (dicts, lists, scalars), several times faster than deepcopy."""
-    if isinstance(value, dict):
-        return {key: _copy_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy_json(item) for item in value]
-    if value is None or isinstance(value, str | int | float | bool):
+    kind = type(value)
+    if kind in _IMMUTABLE:
         return value
-    return copy.deepcopy(value)
+    if kind is dict:
+        return {key: _copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy_json(item) for item in value]
+    return copy.deepcopy(value)  # anything else, subclasses of dict and list included
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 def _same_items(old: list[ToolSchema], new: list[ToolSchema]) -> bool:

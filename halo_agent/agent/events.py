@@ -53,14 +53,14 @@ class TurnUsage(BaseModel):
     model_round_trips: int = 0
     halo_calls: int = 0
     tool_calls: int = 0
-    usage: Usage = Usage()
+    usage: Usage = Field(default_factory=Usage)  # a factory: a model default is deep-copied per instance
     seconds: float = 0.0
 
 
 class FinalAnswer(BaseModel):
     type: Literal["final"] = "final"
     text: str
-    usage: TurnUsage = TurnUsage()
+    usage: TurnUsage = Field(default_factory=TurnUsage)
 
 
 class ErrorEvent(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Message = dict[str, Any]  # {"role": "system"|"user"|"assistant"|"tool", ...} as in OpenAI chat completions
 ToolSchema = dict[str, Any]  # {"type": "function", "function": {"name", "description", "parameters"}}
@@ -34,7 +34,7 @@ class Usage(BaseModel):
 class ModelResponse(BaseModel):
     text: str | None = None
     tool_calls: list[ToolCallRequest] = []
-    usage: Usage = Usage()
+    usage: Usage = Field(default_factory=Usage)  # a factory: a model default is deep-copied per instance
 
 
 @runtime_checkable

@@ -44,6 +44,11 @@ async def execute_all(
     executor: Executor, calls: Sequence[ToolCallRequest], turn: TurnContext, counter: HaloCallCounter
 ) -> AsyncIterator[CallOutcome]:
     """Each call's outcome as soon as it is ready (the caller restores call order for the history)."""
+    groups = _groups(calls)
+    if len(groups) == 1:  # nothing runs in parallel: no tasks or queue, the calls run right here
+        for call in groups[0]:
+            yield await counter.run(executor.execute(call, turn))
+        return
     ready: asyncio.Queue[CallOutcome | Exception] = asyncio.Queue()
 
     async def run_group(group: list[ToolCallRequest]) -> None:
@@ -53,7 +58,7 @@ async def execute_all(
         except Exception as exc:  # a bug, not a Halo failure: surface it instead of waiting forever
             ready.put_nowait(exc)
 
-    tasks = [asyncio.create_task(run_group(group)) for group in _groups(calls)]
+    tasks = [asyncio.create_task(run_group(group)) for group in groups]
     try:
         for _ in calls:
             item = await ready.get()

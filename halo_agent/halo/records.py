@@ -13,6 +13,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 
 def _to_int(value: Any) -> Any:
+    if type(value) is int:  # what Halo sends almost always: out first (hundreds per page of tickets)
+        return value
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):

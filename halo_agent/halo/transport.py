@@ -6,9 +6,11 @@ it may have reached the server; `WriteMaybeLanded` tells the caller to look for 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import httpx2
 import structlog
@@ -104,7 +106,8 @@ class HaloHttp:
             self.stats.count_api()
         started = time.perf_counter()
         response = await self.client.request(
-            method, url, headers=headers, params=params, json=json, data=data
+            method, _parsed(url, tuple(params.items()) if params else ()), headers=headers, json=json,
+            data=data,
         )
         log.debug(
             "halo.call", method=method, path=_no_query(url), status=response.status_code,
@@ -117,6 +120,20 @@ def _log_retry(method: str, url: str, attempt: int, wait: float, why: str) -> No
     log.warning(
         "halo.retry", method=method, path=_no_query(url), attempt=attempt, wait_s=round(wait, 2), why=why
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(url: str, params: tuple[tuple[str, str], ...]) -> httpx2.URL:
+    """The request's URL, parsed once per distinct URL and query.
+
+    httpx2 parses a URL string and quotes a `params=` mapping character by character in Python on every
+    request (~40% of a request's cost); an `httpx2.URL` is immutable and passes through as is, so the
+    URLs asked for again (metadata, a ticket read for the policy and then by the tool, the next page)
+    cost a dict lookup. The query is encoded as httpx2 encodes `params=` (`urlencode`).
+    """
+    if not params:
+        return httpx2.URL(url)
+    return httpx2.URL(f"{url}{'&' if '?' in url else '?'}{urlencode(params)}")
 
 
 def _no_query(url: str) -> str:

@@ -72,21 +72,35 @@ class NameBook:
 
     meta: InstanceMetadata
     agents: dict[int, str] = field(default_factory=dict)
+    # Names already looked up: a page's rows repeat the same few ids, and each lookup scans a list.
+    _seen: dict[tuple[str, int, int | None], str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, meta: InstanceMetadata, agents: Iterable[Agent] = ()) -> NameBook:
         return cls(meta, {a.id: _name(a) for a in agents})
 
     def status(self, status_id: int | None) -> str | None:
-        return self.meta.status_name(status_id) if status_id is not None else None
+        if status_id is None:
+            return None
+        return self._lookup("status", status_id, None, lambda: self.meta.status_name(status_id))
 
     def priority(self, priority_id: int | None, sla_id: int | None) -> str | None:
         if priority_id is None:
             return None
-        return self.meta.priority_name(priority_id, sla_id)
+        return self._lookup(
+            "priority", priority_id, sla_id, lambda: self.meta.priority_name(priority_id, sla_id)
+        )
 
     def ticket_type(self, type_id: int | None) -> str | None:
-        return self.meta.ticket_type_name(type_id) if type_id is not None else None
+        if type_id is None:
+            return None
+        return self._lookup("type", type_id, None, lambda: self.meta.ticket_type_name(type_id))
+
+    def _lookup(self, kind: str, key: int, sla_id: int | None, find: Callable[[], str | None]) -> str | None:
+        seen = (kind, key, sla_id)
+        if seen not in self._seen:
+            self._seen[seen] = find()
+        return self._seen[seen]
 
     def agent(self, agent_id: int | None) -> str | None:
         if not agent_id:
