@@ -57,6 +57,16 @@ class OpenAIChatModel:
             # `from None`: the SDK's own exception carries the request, headers included.
             raise ModelError(self._scrub(_describe(exc, self._settings, self._where))) from None
 
+    async def ping(self) -> None:
+        """Readiness: the endpoint answers and accepts the key (one `GET /models`, no retries, 5 s).
+        A server without a models list (404) still answered, so it counts as reachable."""
+        try:
+            await self._client.with_options(timeout=5.0, max_retries=0).models.list()
+        except openai.NotFoundError:
+            return
+        except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
+            raise ModelError(self._scrub(_describe(exc, self._settings, self._where))) from None
+
     async def aclose(self) -> None:
         await self._client.close()
 

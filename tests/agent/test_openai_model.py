@@ -301,3 +301,25 @@ async def test_an_error_in_the_middle_of_a_stream_is_a_model_error() -> None:
 async def test_an_answer_that_is_not_a_chat_completion_is_a_model_error(reply: httpx2.Response) -> None:
     with pytest.raises(ModelError, match=r"not a chat completion.*/v1"):
         await model_on(FakeOpenAI(reply)).complete(MESSAGES, [])
+
+
+async def test_ping_lists_models_once_without_retrying() -> None:
+    fake = FakeOpenAI(httpx2.Response(200, json={"object": "list", "data": []}))
+    await model_on(fake).ping()
+    assert [r.url.path for r in fake.requests] == ["/v1/models"]
+
+
+async def test_ping_counts_a_server_without_a_models_list_as_reachable() -> None:
+    await model_on(FakeOpenAI(error(404, "no such route"))).ping()
+
+
+async def test_ping_reports_a_refused_key_and_an_unreachable_endpoint_without_the_key() -> None:
+    with pytest.raises(ModelError) as refused:
+        await model_on(FakeOpenAI(error(401, "bad key"))).ping()
+    assert "401" in str(refused.value)
+    down = FakeOpenAI(httpx2.ConnectError("connection refused"))
+    with pytest.raises(ModelError) as unreachable:
+        await model_on(down).ping()
+    assert len(down.requests) == 1
+    for message in (str(refused.value), str(unreachable.value)):
+        assert settings().api_key is not None and settings().api_key.get_secret_value() not in message
