@@ -23,11 +23,11 @@ from typing import Any
 import structlog
 
 from halo_agent.agent.model import ToolCallRequest
-from halo_agent.approvals import PendingStore
-from halo_agent.audit import AuditLog
 from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
 from halo_agent.sandbox import create_app, sandbox_client
+from halo_agent.storage.approvals import PendingStore
+from halo_agent.storage.audit import AuditLog
 from halo_agent.tools.executor import Executor, TurnContext
 from halo_agent.tools.registry import default_registry
 

@@ -11,7 +11,7 @@ import json
 
 from rich.markup import escape
 
-from halo_agent.agent.render import Renderer, make_console, pending_table
+from halo_agent.channels.render import Renderer, make_console, pending_table
 from halo_agent.cli_common import add_backend_args, add_identity_args, opened, run
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from halo_agent.agent.render import audit_table
-from halo_agent.audit import AuditLog
+from halo_agent.channels.render import audit_table
 from halo_agent.config import load_settings
+from halo_agent.storage.audit import AuditLog
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,14 +12,14 @@ from halo_agent.errors import HaloAgentError
 
 # Each module has `register(subparsers)`; see docs/contracts.md.
 COMMAND_MODULES = (
-    "halo_agent.agent.cli",
+    "halo_agent.channels.chat_cli",
     "halo_agent.sandbox.cli",
     "halo_agent.halo.cli",
     "halo_agent.policies.cli",
     "halo_agent.approvals_cli",
     "halo_agent.audit_cli",
     "halo_agent.evals.cli",
-    "halo_agent.server.cli",
+    "halo_agent.channels.serve_cli",
 )
 
 

@@ -20,19 +20,19 @@ import httpx2
 from halo_agent.agent.events import AgentEvent, TextDelta
 from halo_agent.agent.loop import answer_confirmation, run_turn
 from halo_agent.agent.model import ChatModel
-from halo_agent.agent.models import build_model
 from halo_agent.agent.session import Session, SessionStore
-from halo_agent.approvals import PendingRecord, PendingStore
-from halo_agent.audit import AuditLog
 from halo_agent.config import Settings
 from halo_agent.errors import HaloAgentError, PendingError
 from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloError, HaloNotFoundError
 from halo_agent.halo.models import Agent, InstanceMetadata
 from halo_agent.halo.reading import first_record
+from halo_agent.models.factory import build_model
 from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
 from halo_agent.prompts import InstanceVocabulary, render_system_prompt
+from halo_agent.storage.approvals import PendingRecord, PendingStore
+from halo_agent.storage.audit import AuditLog
 from halo_agent.tools.executor import CallOutcome, Executor
 from halo_agent.tools.registry import default_registry
 

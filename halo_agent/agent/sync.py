@@ -21,9 +21,9 @@ import httpx2
 from halo_agent.agent.events import AgentEvent
 from halo_agent.agent.model import ChatModel
 from halo_agent.agent.service import AgentService
-from halo_agent.approvals import PendingRecord
 from halo_agent.config import Settings
 from halo_agent.principal import Principal
+from halo_agent.storage.approvals import PendingRecord
 from halo_agent.tools.executor import CallOutcome
 
 T = TypeVar("T")

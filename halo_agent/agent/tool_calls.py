@@ -15,9 +15,9 @@ from typing import TypeVar
 
 from halo_agent.agent.events import AgentEvent, ErrorEvent
 from halo_agent.agent.model import ToolCallRequest
-from halo_agent.approvals import PendingRecord
 from halo_agent.errors import PendingError
 from halo_agent.halo.stats import ClientStats
+from halo_agent.storage.approvals import PendingRecord
 from halo_agent.tools.executor import CallOutcome, Executor, TurnContext
 
 T = TypeVar("T")

@@ -27,9 +27,9 @@ from vcr.cassette import Cassette
 from vcr.request import Request as VcrRequest
 
 from halo_agent.agent.model import Message, ModelResponse, TextSink, ToolSchema
-from halo_agent.agent.openai_model import OpenAIChatModel
 from halo_agent.config import ModelSettings
 from halo_agent.errors import ModelError
+from halo_agent.models.openai import OpenAIChatModel
 
 CassetteMode = Literal["record", "replay"]
 REDACTED = "<redacted>"

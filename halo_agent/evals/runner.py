@@ -73,7 +73,7 @@ def _step(step: ReferenceStep) -> ModelResponse:
 
 
 def offline_model(case: Case, run: int = 1) -> ChatModel:
-    from halo_agent.agent.offline import OfflineModel
+    from halo_agent.models.offline import OfflineModel
 
     return OfflineModel()
 
@@ -97,7 +97,7 @@ class LiveModels:
     settings: ModelSettings
 
     def __call__(self, case: Case, run: int = 1) -> ChatModel:
-        from halo_agent.agent.models import build_model
+        from halo_agent.models.factory import build_model
 
         return build_model(self.settings)
 

@@ -35,10 +35,10 @@ from halo_agent.tools.pending_runs import PendingRunner
 from halo_agent.tools.trace import CallOutcome, Trace
 
 if TYPE_CHECKING:
-    from halo_agent.approvals import PendingStore
-    from halo_agent.audit import AuditLog
     from halo_agent.halo.client import HaloClient
     from halo_agent.policies.engine import PolicyEngine
+    from halo_agent.storage.approvals import PendingStore
+    from halo_agent.storage.audit import AuditLog
     from halo_agent.tools.registry import ToolRegistry
 
 __all__ = ["CallOutcome", "Executor", "TurnContext"]

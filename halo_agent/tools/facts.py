@@ -11,10 +11,10 @@ from halo_agent.policies.types import Facts
 from halo_agent.principal import Principal
 
 if TYPE_CHECKING:
-    from halo_agent.approvals import PendingStore
     from halo_agent.halo.client import HaloClient
     from halo_agent.halo.models import Ticket
     from halo_agent.policies.engine import PolicyEngine
+    from halo_agent.storage.approvals import PendingStore
     from halo_agent.tools.base import ToolSpec
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from halo_agent.approvals import PendingRecord, args_hash
 from halo_agent.errors import HaloAgentError, PendingError
 from halo_agent.policies.types import Decision, ProposedCall
 from halo_agent.principal import Principal
+from halo_agent.storage.approvals import PendingRecord, args_hash
 from halo_agent.tools.base import ToolContext, ToolError
 from halo_agent.tools.outcomes import error_payload, halo_error_text, refused_payload
 from halo_agent.tools.trace import CallOutcome, Trace, principal_record

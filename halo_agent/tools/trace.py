@@ -9,10 +9,10 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from halo_agent.agent.events import AgentEvent, Paused, PolicyDecisionEvent, ToolResultEvent
-from halo_agent.approvals import PendingRecord
-from halo_agent.audit import AuditLog
 from halo_agent.policies.types import Decision
 from halo_agent.principal import Principal
+from halo_agent.storage.approvals import PendingRecord
+from halo_agent.storage.audit import AuditLog
 from halo_agent.tools.base import ToolResult
 from halo_agent.tools.format import dumps
 

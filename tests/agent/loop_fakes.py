@@ -16,11 +16,11 @@ from typing import Any, Literal
 
 from halo_agent.agent.events import AgentEvent, Paused, ToolCallProposed, ToolResultEvent
 from halo_agent.agent.model import ToolCallRequest, ToolSchema
-from halo_agent.approvals import PendingStore
-from halo_agent.audit import AuditLog
 from halo_agent.errors import PendingError
 from halo_agent.halo.stats import ClientStats
 from halo_agent.principal import Principal
+from halo_agent.storage.approvals import PendingStore
+from halo_agent.storage.audit import AuditLog
 from halo_agent.tools.executor import CallOutcome, TurnContext
 
 Tool = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]

@@ -15,9 +15,9 @@ from halo_agent.agent.events import (
     ToolCallProposed,
     ToolResultEvent,
 )
-from halo_agent.approvals import PendingRecord
 from halo_agent.errors import PendingError
 from halo_agent.principal import Principal
+from halo_agent.storage.approvals import PendingRecord
 
 Script = Callable[[str], list[Any]]
 

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from halo_agent.audit import AuditLog
 from halo_agent.examples import ADMIN_PROMPTS, DEMO_EMPLOYEE_EMAIL, SEED_PROMPTS
+from halo_agent.storage.audit import AuditLog
 from tests.cli.proc import Terminal, halo
 
 EMMA = ("--role", "employee", "--user", DEMO_EMPLOYEE_EMAIL)

@@ -5,7 +5,7 @@ import io
 from rich.console import Console
 
 from halo_agent.agent.events import ErrorEvent, FinalAnswer, TextDelta, ToolResultEvent, TurnUsage
-from halo_agent.agent.render import Renderer, format_call, format_usage, pending_table
+from halo_agent.channels.render import Renderer, format_call, format_usage, pending_table
 from tests.cli.fakes import list_events, paused_events, record, refused_events
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from rich.console import Console
 
-from halo_agent.agent.repl import Repl
+from halo_agent.channels.repl import Repl
 from halo_agent.config import load_settings
 from halo_agent.errors import HaloAgentError
 from tests.cli.fakes import EMMA, FakeService, refused_events

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from halo_agent.config import ModelSettings
 from halo_agent.errors import ModelError
 from halo_agent.evals.cassette import CassetteDivergedError, CassetteModel
-from tests.agent.openai_fake import FakeOpenAI, completion, error, tool_call
+from tests.models.openai_fake import FakeOpenAI, completion, error, tool_call
 
 SECRET = "sk-live-cassette-secret-42"
 HALO_SECRET = "halo-client-secret-99"

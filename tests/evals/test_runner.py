@@ -17,7 +17,7 @@ from halo_agent.evals.cassette import CassetteModel
 from halo_agent.evals.report import summarize
 from halo_agent.evals.runner import reference_model, run_case, run_suite
 from halo_agent.testing import FunctionModel, ScriptedModel, call
-from tests.agent.openai_fake import FakeOpenAI, completion, tool_call
+from tests.models.openai_fake import FakeOpenAI, completion, tool_call
 
 STATUS_789 = {
     "id": "status-789",

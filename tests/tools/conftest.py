@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 
 from halo_agent.agent.model import ToolCallRequest
-from halo_agent.approvals import PendingStore
-from halo_agent.audit import AuditLog
 from halo_agent.examples import (
     DEMO_ADMIN_AGENT_ID,
     DEMO_EMPLOYEE_EMAIL,
@@ -25,6 +23,8 @@ from halo_agent.halo.client import HaloClient
 from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
 from halo_agent.sandbox import SandboxApp, SandboxConfig, create_app, sandbox_client
+from halo_agent.storage.approvals import PendingStore
+from halo_agent.storage.audit import AuditLog
 from halo_agent.tools.executor import CallOutcome, Executor, TurnContext
 from halo_agent.tools.registry import default_registry
 

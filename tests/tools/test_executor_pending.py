@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from halo_agent.approvals import PendingStore
 from halo_agent.errors import PendingError
 from halo_agent.principal import Principal
+from halo_agent.storage.approvals import PendingStore
 from halo_agent.tools.executor import CallOutcome
 from halo_agent.tools.registry import default_registry
 from tests.tools.conftest import Desk, make_desk, payload

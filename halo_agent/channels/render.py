@@ -1,0 +1,378 @@
+"""Turn events into terminal output: compact, coloured on a terminal, plain text when piped.
+
+Colours carry meaning: green = allowed / done, red = refused / failed, yellow = paused (waiting for a
+person). rich drops every control code by itself when the output is not a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Console, OverflowMethod
+from rich.markup import escape
+from rich.status import Status
+from rich.table import Table
+from rich.text import Text
+
+from halo_agent.agent.events import (
+    ErrorEvent,
+    FinalAnswer,
+    Paused,
+    PolicyDecisionEvent,
+    TextDelta,
+    ToolCallProposed,
+    ToolResultEvent,
+    TurnUsage,
+)
+from halo_agent.storage.approvals import PendingRecord
+
+PauseHint = Callable[[Paused], str]
+_DECISION_STYLE = {
+    "allow": ("green", "allowed"),
+    "deny": ("red", "refused"),
+    "confirm": ("yellow", "needs your confirmation"),
+    "approval": ("yellow", "needs approval"),
+    "invalid": ("magenta", "invalid arguments, sent back to the model"),
+}
+_RESULT_STYLE = {"ok": ("green", "✓"), "error": ("magenta", "✗"), "refused": ("red", "✗")}
+_TICKET_COLUMNS = ("id", "summary", "status", "priority", "type", "agent", "team", "user")
+_ARG_WIDTH = 60
+
+
+def make_console() -> Console:
+    """The CLI's console: colours and word wrapping on a terminal; plain, unwrapped lines when piped."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.soft_wrap = True  # a pipe has no width: lines stay whole
+        console.width = int(os.environ.get("COLUMNS") or 120)  # tables: room for a log or a pager
+    return console
+
+
+def default_pause_hint(paused: Paused) -> str:
+    if paused.kind == "confirmation":
+        return "Answer yes to go ahead or no to cancel."
+    who = " or ".join(paused.approver_roles) or "an approver"
+    return f"Waiting for {who}: halo-agent approvals approve {paused.pending_id}"
+
+
+def format_call(tool: str, arguments: dict[str, Any] | str) -> str:
+    """`tool(k=v, …)` with long values cut, as a person reads a proposed call."""
+    if isinstance(arguments, str):
+        return f"{tool}({_cut(arguments)})  [unreadable arguments]"
+    parts = [f"{key}={_cut(json.dumps(value, ensure_ascii=False))}" for key, value in arguments.items()]
+    return f"{tool}({', '.join(parts)})"
+
+
+def format_usage(usage: TurnUsage) -> str:
+    tokens = usage.usage.prompt_tokens + usage.usage.completion_tokens
+    parts = [
+        _plural(usage.model_round_trips, "model round trip"),
+        _plural(usage.tool_calls, "tool call"),
+        _plural(usage.halo_calls, "Halo call"),
+    ]
+    if tokens:
+        parts.append(f"{tokens} tokens")
+    parts.append(f"{usage.seconds:.2f} s")
+    return " · ".join(parts)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _cut(text: str, width: int = _ARG_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def ticket_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Ticket rows of a list result, wherever the tool put them (plain or framed as untrusted data)."""
+    for holder in (data, data.get("result"), data.get("untrusted_data")):
+        if isinstance(holder, dict) and isinstance(holder.get("tickets"), list):
+            return [row for row in holder["tickets"] if isinstance(row, dict)]
+    return []
+
+
+class Renderer:
+    """Prints one turn's events. `steps` shows proposed calls, decisions, results and ticket tables;
+    `usage` the per-turn counts. A spinner runs while the model or Halo works, on a terminal only.
+
+    A ticket table (built from Halo's data, not from the model's words) follows the final answer, unless
+    the answer already lists every one of its tickets.
+    """
+
+    def __init__(
+        self, console: Console, *, steps: bool = True, usage: bool = True, pause_hint: PauseHint | None = None
+    ) -> None:
+        self.console = console
+        self.steps = steps
+        self.usage = usage
+        self.pause_hint = pause_hint or default_pause_hint
+        self._streamed = ""
+        self._rows: list[dict[str, Any]] = []
+        self._calls: set[str] = set()  # calls proposed in this turn; others are resumed pauses
+        self._refused: set[str] = set()  # calls whose refusal was already shown with its reason
+        self._status: Status | None = None
+
+    def _out(self, *objects: Any, **options: Any) -> None:
+        self.console.print(*objects, highlight=False, **options)
+
+    # -- the spinner -------------------------------------------------------------------------------
+    def working(self, label: str = "thinking…") -> None:
+        if not self.console.is_terminal:
+            return
+        if self._status is None:
+            self._status = self.console.status(label, spinner="dots")
+            self._status.start()
+        else:
+            self._status.update(label)
+
+    def idle(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    # -- events ------------------------------------------------------------------------------------
+    def begin_turn(self) -> None:
+        self._streamed = ""
+        self._rows = []
+        self._calls = set()
+        self._refused = set()
+        self.working()
+
+    def event(self, event: Any) -> None:
+        self.idle()
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def end_turn(self) -> None:
+        self.idle()
+        self._rows = []
+        self._close_stream()
+        self._streamed = ""
+
+    def _tables(self, answer: str) -> None:
+        rows, self._rows = self._rows, []
+        if rows and not all(re.search(rf"\b{row.get('id')}\b", answer) for row in rows):
+            self._out(tickets_table(rows, self.console.width))
+
+    def _text(self, event: TextDelta) -> None:
+        self._out(event.text, end="", markup=False, soft_wrap=True)
+        self._streamed += event.text
+
+    def _close_stream(self) -> None:
+        if self._streamed and not self._streamed.endswith("\n"):
+            self._out()
+
+    def _call(self, event: ToolCallProposed) -> None:
+        self._close_stream()
+        self._streamed = ""
+        self._calls.add(event.call_id)
+        if self.steps:
+            self._out(f"  [cyan]→[/] {escape(format_call(event.tool, event.arguments))}")
+        self.working("checking policy…")
+
+    def _decision(self, event: PolicyDecisionEvent) -> None:
+        if self.steps and event.call_id not in self._calls and event.decision in ("confirm", "approval"):
+            # a paused call resumed by a person's go-ahead: the policy was asked again and still agrees
+            self._out(f"  [green]go-ahead given[/] for {escape(event.tool)}, re-checked against policy")
+        elif self.steps:
+            style, label = _DECISION_STYLE[event.decision]
+            if event.decision == "deny":
+                self._refused.add(event.call_id)
+            rule = f" [dim]({escape(event.rule_id)})[/]" if event.rule_id else ""
+            reason = f": {escape(event.reason)}" if event.reason and event.decision != "allow" else ""
+            self._out(f"    [{style}]{label}[/]{reason}{rule}")
+        if event.decision == "allow":
+            self.working("working in Halo…")
+
+    def _result(self, event: ToolResultEvent) -> None:
+        if event.status == "paused" or event.call_id in self._refused:
+            return  # the Paused event, or the refusal with its reason, already says it all
+        if self.steps:
+            style, mark = _RESULT_STYLE[event.status]
+            self._out(f"    [{style}]{mark} {escape(event.summary)}[/]")
+            self._rows += ticket_rows(event.data)
+        self.working()
+
+    def _paused(self, event: Paused) -> None:
+        self._rows = []  # lists read on the way to a pause were lookups, not the answer
+        what = "Confirmation needed" if event.kind == "confirmation" else "Approval needed"
+        self._out(f"[bold yellow]⏸ {what}[/] [dim](pending {escape(event.pending_id)})[/]")
+        for line in event.preview.splitlines() or [""]:
+            self._out(f"  [yellow]│[/] {escape(line)}")
+        self._out(f"  [yellow]{escape(self.pause_hint(event))}[/]")
+
+    def _final(self, event: FinalAnswer) -> None:
+        text = event.text.strip()
+        if text and text != self._streamed.strip():
+            self._close_stream()
+            self._out(escape(text))
+        else:
+            self._close_stream()
+        self._tables(text or self._streamed)
+        self._streamed = ""
+        if self.usage:
+            self._out(f"[dim]  {format_usage(event.usage)}[/]")
+
+    def _error(self, event: ErrorEvent) -> None:
+        self._rows = []
+        self._close_stream()
+        self._out(f"[bold red]error[/] [dim]({escape(event.kind)})[/]: {escape(event.message)}")
+
+
+_HANDLERS: dict[type, Callable[[Renderer, Any], None]] = {
+    TextDelta: Renderer._text,
+    ToolCallProposed: Renderer._call,
+    PolicyDecisionEvent: Renderer._decision,
+    ToolResultEvent: Renderer._result,
+    Paused: Renderer._paused,
+    FinalAnswer: Renderer._final,
+    ErrorEvent: Renderer._error,
+}
+
+
+_GAP = 3  # between two columns of a borderless SIMPLE_HEAD table
+_NARROW_MAX, _NARROW_MIN, _WIDE_MIN, _WIDE_READABLE = 24, 6, 20, 36
+
+
+def fitted_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    wide: str,
+    width: int | None = None,
+    optional: Sequence[str] = (),
+) -> Table:
+    """A borderless table sized here, not by rich (which drops whole columns when space runs out):
+    every column stays on one line, cut with …, except `wide`, which takes the room left and wraps.
+    The first column (an id a person may need to type) is never cut; `optional` columns are left out,
+    in that order, while `wide` would get less than a readable width. `width` defaults to what a
+    Console would use here (the terminal's, or 80 when piped)."""
+    keep, widths = _layout(columns, rows, columns.index(wide), width or Console().width, list(optional))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    for position, column_width in zip(keep, widths, strict=True):
+        wraps = columns[position] == wide
+        overflow: OverflowMethod = "fold" if wraps else "ellipsis"
+        table.add_column(columns[position], width=column_width, no_wrap=not wraps, overflow=overflow)
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
+    return table
+
+
+def _layout(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], wide: int, width: int, optional: list[str]
+) -> tuple[list[int], list[int]]:
+    """(the columns kept, their widths)."""
+    keep = list(range(len(columns)))
+    while True:
+        natural = _natural(columns, rows, keep)
+        at = keep.index(wide)
+        widths = _column_widths(natural, at, width)
+        if widths[at] >= min(natural[at], _WIDE_READABLE) or not optional:
+            return keep, widths
+        keep.remove(columns.index(optional.pop(0)))
+
+
+def _natural(columns: Sequence[str], rows: Sequence[Sequence[str]], keep: list[int]) -> list[int]:
+    return [max([len(columns[i]), *(_plain_len(row[i]) for row in rows)]) for i in keep]
+
+
+def _column_widths(natural: list[int], wide: int, width: int) -> list[int]:
+    widths = [n if i in (0, wide) else min(n, _NARROW_MAX) for i, n in enumerate(natural)]
+    room = width - _GAP * (len(widths) - 1) - (sum(widths) - widths[wide])
+    shrinkable = [i for i in range(1, len(widths)) if i != wide]
+    while room < _WIDE_MIN and shrinkable and max(widths[i] for i in shrinkable) > _NARROW_MIN:
+        widths[max(shrinkable, key=lambda i: widths[i])] -= 1
+        room += 1
+    widths[wide] = max(min(widths[wide], room), _NARROW_MIN)
+    return widths
+
+
+def _plain_len(markup: str) -> int:
+    return len(Text.from_markup(markup).plain)
+
+
+def tickets_table(rows: Sequence[dict[str, Any]], width: int | None = None) -> Table:
+    """Ticket rows; a column every row leaves empty is dropped, and so is `user` when it is one person."""
+    present = [c for c in _TICKET_COLUMNS if any(row.get(c) not in (None, "") for row in rows)]
+    if len(rows) > 1 and "user" in present and len({str(row.get("user")) for row in rows}) == 1:
+        present.remove("user")
+    cells = [[escape(str(row.get(c) if row.get(c) is not None else "")) for c in present] for row in rows]
+    optional = [c for c in ("type", "team", "agent", "priority") if c in present]
+    return fitted_table(present, cells, wide="summary", width=width, optional=optional)
+
+
+def pending_table(records: Iterable[PendingRecord], width: int | None = None) -> Table:
+    cells = [
+        [
+            escape(record.id),
+            record.kind,
+            escape(record.action),
+            escape(record.requester.describe()),
+            escape(" ".join(record.preview.split())),
+            f"{record.expires_at.astimezone():%Y-%m-%d %H:%M}",
+        ]
+        for record in records
+    ]
+    columns = ("id", "kind", "action", "requester", "preview", "expires")
+    return fitted_table(columns, cells, wide="preview", width=width, optional=("kind", "expires"))
+
+
+def audit_table(records: Iterable[dict[str, Any]], width: int | None = None) -> Table:
+    """Audit records (see halo_agent/tools/trace.py) as rows a person scans: who did what, and why."""
+    cells = []
+    for record in records:
+        decision = str(record.get("decision") or "")
+        style = _AUDIT_STYLE.get(decision, "yellow")
+        cells.append([
+            str(record.get("seq", "")),
+            str(record.get("time", ""))[11:19],
+            escape(_principal_text(record.get("principal"))),
+            escape(_event_text(record)),
+            f"[{style}]{escape(decision)}[/]",
+            escape(str(record.get("rule_id") or "")),
+            escape(_outcome_text(record.get("outcome"))),
+        ])
+    columns = ("#", "time", "who", "action", "decision", "rule", "outcome")
+    return fitted_table(columns, cells, wide="outcome", width=width, optional=("time", "rule"))
+
+
+_AUDIT_EVENTS = {"pending_decision": "decided", "pending_run": "resumed"}
+_AUDIT_STYLE = {"allow": "green", "deny": "red", "invalid": "magenta", "none": "dim"}
+
+
+def _event_text(record: dict[str, Any]) -> str:
+    tool = str(record.get("tool") or "").removeprefix("haloitsm_")
+    event = record.get("event")
+    label = _AUDIT_EVENTS.get(str(event), str(event).replace("_", " "))
+    return tool if event in (None, "tool_call") else f"{tool} ({label})"
+
+
+def _principal_text(principal: Any) -> str:
+    if not isinstance(principal, dict):
+        return str(principal or "")
+    if principal.get("email"):
+        return str(principal["email"]).split("@")[0]
+    if principal.get("agent_id") is not None:
+        return f"agent {principal['agent_id']}"
+    if principal.get("user_id") is not None:
+        return f"user {principal['user_id']}"
+    return str(principal.get("role") or "unknown")
+
+
+def _outcome_text(outcome: Any) -> str:
+    if not isinstance(outcome, dict):
+        return str(outcome or "")
+    status = str(outcome.get("status") or "")
+    if outcome.get("error"):
+        return f"error: {outcome['error']}"
+    if status == "paused":
+        return f"paused, pending {outcome.get('pending_id', '?')}"
+    summary = str(outcome.get("summary") or "").removeprefix(f"{status}: ")
+    return f"{status}: {summary}" if summary else status

@@ -1,0 +1,110 @@
+"""`halo-agent serve` (HTTP/SSE), `halo-agent mcp` (stdio or streamable HTTP) and `halo-agent keys hash`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from halo_agent.channels.keys import API_KEY_ENV, KeyRing, generate_key, hash_key
+from halo_agent.cli_common import add_backend_args, add_identity_args, build_service, run
+
+DEFAULT_PORT = 8080
+DEFAULT_MCP_PORT = 8081
+SHUTDOWN_GRACE_SECONDS = 60
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser("serve", help="the HTTP/SSE service for chat frontends (OpenAPI at /docs)")
+    _add_listen_args(serve, DEFAULT_PORT)
+    serve.add_argument(
+        "--rate-limit", type=float, default=60.0, metavar="N", help="requests a minute per user (default: 60)"
+    )
+    serve.add_argument(
+        "--burst", type=int, default=20, metavar="N", help="requests a user may make at once (default: 20)"
+    )
+    add_backend_args(serve)
+    serve.set_defaults(func=lambda args: run(_serve(args)))
+
+    mcp = subparsers.add_parser("mcp", help="the MCP server: the same tools under the same policy")
+    mcp.add_argument(
+        "--transport",
+        choices=("stdio", "http"),
+        default="stdio",
+        help="stdio: identity from the flags; http: per request from API keys and headers",
+    )
+    _add_listen_args(mcp, DEFAULT_MCP_PORT)
+    add_identity_args(mcp)
+    add_backend_args(mcp)
+    mcp.set_defaults(func=lambda args: run(_mcp(args)))
+
+    keys = subparsers.add_parser("keys", help="API keys for `serve` and `mcp --transport http`")
+    commands = keys.add_subparsers(dest="keys_command", metavar="COMMAND", required=True)
+    hashing = commands.add_parser("hash", help="print a key's sha256 for the keys file (a new key if none)")
+    hashing.add_argument(
+        "key", nargs="?", help="the key to hash; '-' reads it from stdin; omit for a new one"
+    )
+    hashing.add_argument("--name", default="my-frontend", help="the frontend's name in the TOML snippet")
+    hashing.add_argument("--roles", default=None, help="comma-separated roles the key may assert")
+    hashing.set_defaults(func=_hash)
+
+
+def _add_listen_args(parser: argparse.ArgumentParser, port: int) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=int, default=port, help=f"port (default: {port})")
+    parser.add_argument(
+        "--keys",
+        metavar="FILE",
+        type=Path,
+        help=f"API keys file (TOML, hashed keys); default: ${API_KEY_ENV}, one key for all roles",
+    )
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from halo_agent.channels.http_app import create_http_app
+    from halo_agent.channels.ratelimit import RateLimiter
+
+    keys = KeyRing.from_config(args.keys)  # before the service: a missing key fails fast
+    service = await build_service(args)
+    try:
+        limiter = RateLimiter(per_minute=args.rate_limit, capacity=args.burst)
+        app = create_http_app(service, keys, limiter=limiter, shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS)
+        print(f"halo-agent serving on http://{args.host}:{args.port} (OpenAPI at /docs)", file=sys.stderr)
+        if service.sandbox_notice:
+            print(service.sandbox_notice, file=sys.stderr)
+        config = uvicorn.Config(
+            app, host=args.host, port=args.port, log_level="warning",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )  # fmt: skip
+        await uvicorn.Server(config).serve()
+    finally:
+        await service.aclose()
+    return 0
+
+
+async def _mcp(args: argparse.Namespace) -> int:
+    from halo_agent.channels.mcp_server import serve_http, serve_stdio
+
+    if args.transport == "http":
+        keys = KeyRing.from_config(args.keys)
+        return await serve_http(args, keys)
+    return await serve_stdio(args)
+
+
+def _hash(args: argparse.Namespace) -> int:
+    key = args.key
+    if key == "-":
+        key = sys.stdin.readline().strip()
+    fresh = key is None
+    key = key or generate_key()
+    if fresh:
+        print(f"# new API key (give it to the frontend; it is not stored anywhere): {key}")
+    print("[[keys]]")
+    print(f'name = "{args.name}"')
+    print(f'sha256 = "{hash_key(key)}"')
+    if args.roles:
+        roles = ", ".join(f'"{role.strip()}"' for role in args.roles.split(",") if role.strip())
+        print(f"roles = [{roles}]")
+    return 0

@@ -1,0 +1,1 @@
+"""ChatModel implementations: any OpenAI-compatible server, the offline model, and the factory."""

@@ -1,0 +1,282 @@
+"""Final answers from tool results: one function per result kind, facts taken only from the results.
+
+Halo text (summaries, notes, KB bodies) is shown quoted, as data. A success is only claimed when the
+result says "ok"; refusals, pauses and errors are explained, never retried here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from halo_agent.models.offline.lists import answer_list
+from halo_agent.models.offline.results import Step, first, payload, rows_of, text_of, ticket_of
+
+_ACTIONS = {
+    "haloitsm_create_ticket": "open the ticket",
+    "haloitsm_get_ticket": "read the ticket",
+    "haloitsm_list_tickets": "list the tickets",
+    "haloitsm_update_ticket": "update the ticket",
+    "haloitsm_add_note": "add the note",
+    "haloitsm_resolve_ticket": "close the ticket",
+    "haloitsm_lookup": "look that up",
+    "haloitsm_ticket_options": "read the ticket options",
+    "haloitsm_search_kb": "search the knowledge base",
+}
+
+
+def compose(steps: list[Step]) -> str:
+    """One paragraph per step, in order."""
+    return "\n\n".join(answer_step(step) for step in steps)
+
+
+def answer_step(step: Step) -> str:
+    if step.status == "refused":
+        return answer_refused(step)
+    if step.status == "paused":
+        return answer_paused(step)
+    if step.status == "error":
+        return answer_error(step)
+    handler = _OK_ANSWERS.get(step.name, _answer_generic)
+    return handler(step)
+
+
+def answer_refused(step: Step) -> str:
+    reason = text_of(step.result.get("reason")) or "the policy does not allow it"
+    rule = step.result.get("rule")
+    suffix = f" (policy rule {rule})" if rule else ""
+    return f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {reason}{suffix}. Nothing was changed."
+
+
+def answer_paused(step: Step) -> str:
+    preview = text_of(step.result.get("preview"), 500) or _ACTIONS.get(step.name, step.name)
+    pending = step.result.get("pending_id")
+    ref = f" (request {pending})" if pending else ""
+    if step.result.get("kind") == "approval":
+        return (f"This needs approval before it happens{ref}: {preview}\n"
+                "Nothing has changed yet; it will run once an approver says yes, and not if they say no.")
+    return f"Please confirm{ref}: {preview}\nAnswer yes to go ahead or no to cancel. Nothing has changed yet."
+
+
+def answer_error(step: Step) -> str:
+    error = text_of(step.result.get("error")) or "Halo returned an error"
+    text = f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {error}"
+    choices = [text_of(c, 80) for c in step.result.get("choices") or []]
+    if choices:
+        return f"{text}\nWhich one should I use instead: {', '.join(choices)}?"
+    return f"{text}\nPlease check the details and tell me what to correct."
+
+
+def describe_ticket(row: dict[str, Any]) -> str:
+    """`#789 "Summary" — status, priority, type, team, agent`, only the fields present."""
+    facts = [
+        f"status {first(row, 'status')}" if first(row, "status") else "",
+        f"priority {first(row, 'priority')}" if first(row, "priority") else "",
+        str(first(row, "type", "ticket_type") or ""),
+        f"team {first(row, 'team')}" if first(row, "team") else "",
+        f"agent {first(row, 'agent')}" if first(row, "agent") else "unassigned" if "agent" in row else "",
+        f"user {first(row, 'user')}" if first(row, "user") else "",
+    ]
+    summary = text_of(first(row, "summary"), 120)
+    head = f"#{row.get('id')}" + (f' "{summary}"' if summary else "")
+    details = ", ".join(text_of(fact, 60) for fact in facts if fact)
+    return f"{head} — {details}" if details else head
+
+
+def readable_time(value: str) -> str:
+    """ "2025-05-07T16:30:00.000" -> "7 May 2025 16:30"; anything else unchanged."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    clock = f" {moment:%H:%M}" if (moment.hour, moment.minute) != (0, 0) or "T" in value else ""
+    return f"{moment.day} {moment:%b %Y}{clock}"
+
+
+def _answer_created(step: Step) -> str:
+    data = payload(step.result)
+    ticket = first(data, "ticket_id", "id")
+    if ticket is None:
+        return ("Halo answered without a ticket number, so I can't confirm the ticket was created. "
+                "Please check your tickets before trying again.")
+    created = text_of(data.get("created"), 400)
+    return f"Opened ticket #{ticket}" + (f": {created}." if created else ".")
+
+
+def _answer_ticket(step: Step) -> str:
+    data = payload(step.result)
+    row = ticket_of(data)
+    if row is None:
+        return f"Halo returned no details for ticket #{step.args.get('ticket_id')}."
+    lines = [f"Ticket {describe_ticket(row)}."]
+    notes = rows_of(data, "notes", "recent_notes", "actions")
+    if notes:
+        latest = notes[-1]  # the tools list notes oldest first
+        who = text_of(first(latest, "who", "author"), 60)
+        when = readable_time(text_of(first(latest, "when", "datetime", "date"), 30))
+        by = " ".join(part for part in (f"by {who}" if who else "", f"on {when}" if when else "") if part)
+        kind = "hidden note" if latest.get("hidden") else "update"
+        note = without_instructions(text_of(first(latest, "note", "text")))
+        lines.append(f'Latest {kind}{" " + by if by else ""}: "{note}"')
+    return "\n".join(lines)
+
+
+def ticket_details(step: Step) -> str:
+    """The ticket's description, quoted as data, for "what is it about" questions."""
+    row = ticket_of(payload(step.result)) or {}
+    details = without_instructions(text_of(first(row, "details", "description"), 400))
+    return f'Description: "{details}"' if details else ""
+
+
+def _answer_updated(step: Step) -> str:
+    data = payload(step.result)
+    ticket = first(data, "ticket_id", "id") or step.args.get("ticket_id")
+    changed = [text_of(change, 200) for change in data.get("changed") or []]
+    if not changed:
+        return f"Halo accepted the update of ticket #{ticket} but reported no change."
+    kept = [f"the {field} was already {step.args[field]}" for field in ("priority", "team", "status")
+            if step.args.get(field) and not any(c.startswith(f"{field} ") for c in changed)]
+    also = f" ({'; '.join(kept)})" if kept else ""
+    return f"Updated ticket #{ticket}: {'; '.join(changed)}{also}."
+
+
+def _answer_note(step: Step) -> str:
+    data = payload(step.result)
+    visibility = data.get("visibility")
+    hidden = visibility == "hidden" if visibility else bool(step.args.get("hidden_from_user"))
+    seen = "a hidden note (agents only, not visible to the user)" if hidden else "a note visible to the user"
+    ticket = first(data, "ticket_id") or step.args.get("ticket_id")
+    return f'Added {seen} to ticket #{ticket}: "{text_of(step.args.get("note"))}"'
+
+
+def _answer_resolved(step: Step) -> str:
+    """ 'Ticket #790 is now Closed (was In Progress). The note "…" is visible to the user.' """
+    data = payload(step.result)
+    ticket = first(data, "ticket_id", "id") or step.args.get("ticket_id")
+    changed = [text_of(change, 200) for change in data.get("changed") or []]
+    status = next((m for c in changed if (m := _STATUS_CHANGE.match(c))), None)
+    if status is None:
+        detail = f": {'; '.join(changed)}" if changed else ""
+        return f"Closed ticket #{ticket}{detail}."
+    was = f" (was {status.group(1)})" if status.group(1) != "(none)" else ""
+    note = text_of(step.args.get("note"))
+    told = f' The note "{note}" is visible to the user.' if note else ""
+    return f"Ticket #{ticket} is now {status.group(2)}{was}.{told}"
+
+
+_STATUS_CHANGE = re.compile(r"^status (.+?) -> (.+)$")
+
+
+def answer_confirmed(steps: list[Step]) -> str:
+    """The answer after the person said yes: what the released calls did, or why they could not."""
+    text = compose(steps)
+    return f"Done. {text}" if all(step.ok for step in steps) else text
+
+
+def _answer_kb(step: Step) -> str:
+    return answer_articles(kb_articles(step), str(step.args.get("query", "")))
+
+
+def kb_articles(step: Step) -> list[dict[str, Any]]:
+    return rows_of(payload(step.result), "articles", "results", "items")
+
+
+def answer_articles(articles: list[dict[str, Any]], query: str) -> str:
+    """The best article's title and steps (quoted, as data), then a few related titles."""
+    if not articles:
+        return (f"I found no knowledge-base article about '{query}'. If you need help with it, "
+                "ask me to open a ticket and describe the problem, e.g. \"open a ticket: …\".")
+    best = articles[0]
+    title = text_of(first(best, "title", "name"), 120)
+    body = without_instructions(
+        text_of(first(best, "answer", "body", "resolution", "content", "summary", "description"), 1200))
+    ref = f" (article #{best['id']})" if best.get("id") is not None else ""
+    lines = [f'The knowledge base has "{title}"{ref}. It says:']
+    lines += [f"> {part.strip()}" for part in _steps(body)]
+    others = [f'"{text_of(first(a, "title", "name"), 80)}"' for a in articles[1:4]]
+    if others:
+        lines.append(f"Related articles: {', '.join(others)}.")
+    return "\n".join(lines)
+
+
+def _steps(body: str) -> list[str]:
+    """Split numbered steps ("1. … 2. …") onto their own lines; otherwise one line."""
+    parts = [p for p in re.split(r"\s+(?=\d+[.)]\s)", body) if p.strip()]
+    return parts or ["(the article has no text)"]
+
+
+def _answer_lookup(step: Step) -> str:
+    kind = str(step.args.get("kind", "results"))
+    data = payload(step.result)
+    rows = rows_of(data, kind, "items", "results")
+    if not rows:
+        search = step.args.get("search")
+        return f"No {kind} found" + (f" matching '{search}'." if search else ".")
+    total = data["total"] if isinstance(data.get("total"), int) else len(rows)
+    shown = rows[:25]
+    noun = kind.removesuffix("s") if total == 1 else kind
+    lines = [f"{total} {noun}" + (f" (the first {len(shown)} shown)" if total > len(shown) else "") + ":"]
+    lines += [f"  {_directory_row(row)}" for row in shown]
+    return "\n".join(lines)
+
+
+def _directory_row(row: dict[str, Any]) -> str:
+    """ "#6 Sam Turner (team 2nd Line Support)": the name, then every other plain field the tool gave."""
+    name = text_of(first(row, "name", "username", "tag", "inventory_number"), 60)
+    shown = {"id", "name", "username"} | ({"tag"} if name == row.get("tag") else set())
+    extras = [f"{key.replace('_', ' ')} {text_of(value, 60)}" for key, value in row.items()
+              if key not in shown and _plain(value)]
+    return f"#{row.get('id')} {name}" + (f" ({', '.join(extras)})" if extras else "")
+
+
+def _answer_options(step: Step) -> str:
+    data = payload(step.result)
+    lines = ["This service desk uses:"]
+    for key, values in data.items():
+        if isinstance(values, list):
+            names = [text_of(v if not isinstance(v, dict) else first(v, "name"), 40) for v in values]
+            lines.append(f"  {key.replace('_', ' ').capitalize()}: {', '.join(n for n in names if n)}")
+    return "\n".join(lines)
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and value != ""
+
+
+_ADDRESSED_TO_AI = re.compile(
+    r"\b(?:assistant|AI|chat\s*bot|bot|LLM|language\s+model)\b\s*[:,]"
+    r"|\bNOTE\s+TO\s+(?:THE\s+)?(?:AI|ASSISTANT)\b"
+    r"|\b(?:the|this|an?)\s+(?:AI\s+)?assistant\s+(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|will)\b"
+    r"|\bignore\s+(?:all\s+)?(?:previous|prior|above|earlier)\s+instructions\b|\bSYSTEM\s*(?:MESSAGE|OVERRIDE)\b"
+    r"|\bsystem\s+prompt\b|\bclient[_ ]secret\b|\bapi\s+key\b|\bbearer\s+token\b"
+    r"|\brepeat\s+(?:all\s+)?the\s+text\b|\byour\s+(?:instructions|rules)\b", re.IGNORECASE)
+_WITHHELD = "[text addressed to the AI assistant left out; I did not act on it]"
+
+
+def without_instructions(text: str) -> str:
+    """Halo text with the sentences that address the assistant left out, so an answer never relays
+    planted instructions (or their bait, such as asking for credentials). The rest is quoted as data."""
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    kept = [part for part in sentences if not _ADDRESSED_TO_AI.search(part)]
+    if len(kept) == len(sentences):
+        return text
+    return " ".join([*kept, _WITHHELD])
+
+
+def _answer_generic(step: Step) -> str:
+    return f"Done: {step.name} answered {text_of(payload(step.result), 400)}"
+
+
+_OK_ANSWERS: dict[str, Callable[[Step], str]] = {
+    "haloitsm_create_ticket": _answer_created,
+    "haloitsm_get_ticket": _answer_ticket,
+    "haloitsm_list_tickets": answer_list,
+    "haloitsm_update_ticket": _answer_updated,
+    "haloitsm_add_note": _answer_note,
+    "haloitsm_resolve_ticket": _answer_resolved,
+    "haloitsm_search_kb": _answer_kb,
+    "haloitsm_lookup": _answer_lookup,
+    "haloitsm_ticket_options": _answer_options,
+}

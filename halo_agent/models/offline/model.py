@@ -1,0 +1,137 @@
+"""The offline model: a deterministic, rule-based ChatModel for machines with no LLM configured.
+
+Each round trip it re-reads the conversation since the person's last message: the request (or the
+person's answer to a question it asked) decides the plan; the tool results so far decide the next step.
+It emits tool calls exactly as an LLM would, so everything after it (validation, policy, audit) is the
+same code path. Text inside tool results is never read as instructions.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from halo_agent.agent.confirm_words import classify_answer
+from halo_agent.agent.model import Message, ModelResponse, TextSink, ToolCallRequest, ToolSchema
+from halo_agent.models.offline.answers import answer_confirmed, compose
+from halo_agent.models.offline.context import notices_about, retry_with_choice, with_referenced_ticket
+from halo_agent.models.offline.lists import page_request, previous_list_args
+from halo_agent.models.offline.parse import Intent, follow_up, parse
+from halo_agent.models.offline.plan import UPDATE, Context, capabilities, plan
+from halo_agent.models.offline.results import Step, json_object, parse_tool_message
+from halo_agent.models.offline.vocab import Vocabulary, build_vocabulary
+
+_MAX_STEPS = 6  # a safety net: no plan here makes more than four calls in a turn
+_NOTHING_PENDING = "There's nothing waiting for a yes or no from you right now. What would you like to do?"
+
+
+class OfflineModel:
+    """`ChatModel` without a network: understands the common service-desk requests, asks otherwise."""
+
+    @property
+    def name(self) -> str:
+        return "offline"
+
+    async def complete(
+        self, messages: list[Message], tools: list[ToolSchema], *, on_text: TextSink | None = None
+    ) -> ModelResponse:
+        response = respond(messages, tools)
+        if response.text and on_text is not None:
+            on_text(response.text)
+        return response
+
+
+def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
+    names = frozenset(_tool_name(tool) for tool in tools)
+    last = _last_user_index(messages)
+    if last is None:
+        return ModelResponse(text="Hello! " + capabilities(names))
+    text = _content(messages[last])
+    steps = _steps_since(messages, last)
+    if classify_answer(text) is not None:
+        return ModelResponse(text=answer_confirmed(steps) if steps else _NOTHING_PENDING)
+    vocab = build_vocabulary(messages, tools)
+    if len(steps) > _MAX_STEPS:
+        return ModelResponse(text=compose(steps[-1:]))
+    intent = read_request(messages, last, vocab, asks_priority=UPDATE in names)
+    outcome = plan(Context(intent, vocab, names, steps, notices=_notices(messages, intent)))
+    if isinstance(outcome, str):
+        return ModelResponse(text=outcome)
+    calls = [ToolCallRequest(id=f"call_{uuid.uuid4().hex[:24]}", name=call.name,
+                             arguments=json.dumps(call.args)) for call in outcome]
+    return ModelResponse(tool_calls=calls)
+
+
+def read_request(
+    messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool = False
+) -> Intent:
+    """The person's request; an answer to our own question completes the earlier request instead."""
+    text = _content(messages[last])
+    earlier_list = previous_list_args(messages, last)
+    page = page_request(text, earlier_list) if earlier_list is not None else None
+    if earlier_list is not None and page is not None:  # "next page": the same list, another page
+        return Intent("list", text, {**earlier_list, "page": page})
+    previous = _previous_user_index(messages, last)
+    if previous is not None and _asked_a_question(messages[previous + 1 : last]):
+        retry = retry_with_choice(_steps_between(messages, previous, last), text)
+        if retry is not None:
+            return retry
+        earlier = with_referenced_ticket(
+            parse(_content(messages[previous]), vocab, asks_priority=asks_priority), messages, previous)
+        completed = follow_up(earlier, text, vocab, asks_priority=asks_priority)
+        if completed is not None:
+            return completed
+    return with_referenced_ticket(parse(text, vocab, asks_priority=asks_priority), messages, last)
+
+
+def _notices(messages: list[Message], intent: Intent) -> tuple[str, ...]:
+    ticket = intent.slots.get("ticket_id")
+    return tuple(notices_about(messages, ticket)) if isinstance(ticket, int) else ()
+
+
+def _asked_a_question(between: list[Message]) -> bool:
+    replies = [m for m in between if m.get("role") == "assistant" and _content(m)]
+    return bool(replies) and _content(replies[-1]).rstrip().endswith("?")
+
+
+def _steps_since(messages: list[Message], last: int) -> list[Step]:
+    """The calls made after the person's last message, each with its tool result."""
+    return _steps_between(messages, last, len(messages))
+
+
+def _steps_between(messages: list[Message], start: int, end: int) -> list[Step]:
+    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    steps: list[Step] = []
+    for message in messages[start + 1 : end]:
+        if message.get("role") == "assistant":
+            for call in message.get("tool_calls") or []:
+                function = call.get("function", {})
+                name, args = str(function.get("name")), json_object(function.get("arguments"))
+                calls[str(call.get("id"))] = (name, args)
+        elif message.get("role") == "tool" and str(message.get("tool_call_id")) in calls:
+            name, args = calls[str(message.get("tool_call_id"))]
+            steps.append(Step(name, args, parse_tool_message(message.get("content"))))
+    return steps
+
+
+def _last_user_index(messages: list[Message]) -> int | None:
+    return _previous_user_index(messages, len(messages))
+
+
+def _previous_user_index(messages: list[Message], before: int) -> int | None:
+    for index in range(before - 1, -1, -1):
+        if messages[index].get("role") == "user":
+            return index
+    return None
+
+
+def _content(message: Message) -> str:
+    content = message.get("content")
+    if isinstance(content, list):  # content parts
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return str(content or "")
+
+
+def _tool_name(tool: ToolSchema) -> str:
+    return str(tool.get("function", {}).get("name") or tool.get("name") or "")

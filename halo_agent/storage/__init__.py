@@ -1,0 +1,1 @@
+"""Shared state: sessions, pending calls, counters and the audit log."""
