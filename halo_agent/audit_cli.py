@@ -39,11 +39,15 @@ def verify_command(args: argparse.Namespace) -> int:
     report = log.verify()
     if report.ok:
         print(f"OK {log.path}: {report.records} records, hash chain and head intact")
-        return 0
-    print(f"BROKEN {log.path}: {report.records} records, {len(report.problems)} problem(s)")
+    else:
+        print(f"BROKEN {log.path}: {report.records} records, {len(report.problems)} problem(s)")
     for problem in report.problems:
         print(f"  {problem}")
-    return 1
+    if report.recovered:  # not tampering: what writers that were killed mid-record left behind
+        print(f"  recovered after {len(report.recovered)} interrupted write(s), not tampering:")
+        for note in report.recovered:
+            print(f"    {note}")
+    return 0 if report.ok else 1
 
 
 def tail_command(args: argparse.Namespace) -> int:

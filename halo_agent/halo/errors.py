@@ -13,7 +13,7 @@ from typing import Any
 import httpx2
 
 from halo_agent.errors import HaloAgentError
-from halo_agent.halo.retry import parse_retry_after
+from halo_agent.halo.retry import RETRY_STATUSES, parse_retry_after
 
 _MESSAGE_KEYS = {"message", "title", "status", "type", "error", "error_description", "traceId"}
 _SCOPE_BY_RESOURCE = {
@@ -123,11 +123,7 @@ def error_for_response(response: httpx2.Response, *, scope_setting: str) -> Halo
             retry_after=retry_after,
         )
     if status >= 500:
-        return HaloUnavailableError(
-            f"Halo failed on {where} (HTTP {status}) and kept failing after retries: the instance may be "
-            "down or overloaded. Try again shortly.",
-            status=status,
-        )
+        return _server_error(response, where, status)
     if 300 <= status < 400:
         return HaloUnexpectedResponse(
             f"Halo redirected {where} to {response.headers.get('location', '?')}: check that HALO_URL is "
@@ -135,6 +131,24 @@ def error_for_response(response: httpx2.Response, *, scope_setting: str) -> Halo
             status=status,
         )
     return HaloUnexpectedResponse(f"Halo answered {where} with HTTP {status}.", status=status)
+
+
+def _server_error(response: httpx2.Response, where: str, status: int) -> HaloUnavailableError:
+    """Only 502/503/504 are retried: the words must not claim retries that never happened."""
+    if status in RETRY_STATUSES:
+        return HaloUnavailableError(
+            f"Halo failed on {where} (HTTP {status}) and kept failing after retries: the instance may be "
+            "down or overloaded. Trying again in a few minutes may work.",
+            status=status,
+        )
+    detail = _text_of(response)
+    reason = f" ({detail})" if detail and not detail.startswith("<") else ""
+    return HaloUnavailableError(
+        f"Halo answered {where} with an internal error (HTTP {status}){reason}. The fault is inside Halo; "
+        "trying again later may work, and if it keeps happening Halo's administrator can find it in "
+        "Halo's logs.",
+        status=status,
+    )
 
 
 def error_for_transport(exc: httpx2.TransportError, *, method: str, url: str, timeout: float) -> HaloError:

@@ -7,10 +7,13 @@ exclusive lock on `<file>.lock` (flock on a descriptor kept open; filelock where
 and read the chain's tip under both: from memory when the log and head are exactly as this writer left
 them (same inode, size and mtime), else from the files.
 
-If a writer finds the file's tip disagreeing with the head (a cut tail, a missing head, a torn last line),
-it does not hide that: it chains on from the file and first appends an `audit.gap` record describing the
-discrepancy, which `verify` reports for good. A hash chain detects edits by someone who does not rewrite
-every later record and the head; it is tamper evidence, not a signature.
+A writer killed between its line and the head update leaves one whole, chained record beyond the head; one
+killed mid-write, a torn last line. The next writer seals the first and sets the second aside, recording
+each (`audit.recovered`, `audit.torn`), and `verify` reports them as recovered, not as tampering (see
+`audit_tail`). Any other disagreement between the file's tip and the head (a cut tail, a missing head, an
+edited last line) is not hidden: the writer chains on from the file and first appends an `audit.gap`
+record describing it, which `verify` reports for good. A hash chain detects edits by someone who does not
+rewrite every later record and the head; it is tamper evidence, not a signature.
 
 Durability (`fsync=`): every record is written to the file (one `write` to the kernel) before `append`
 returns, so a crash of this process never loses a record. What the setting chooses is when the log and
@@ -26,7 +29,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
 import threading
 import weakref
@@ -39,8 +41,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, SecretStr
 
 from halo_agent.storage.audit_files import AuditFiles, Mark, process_lock
+from halo_agent.storage.audit_tail import (
+    GENESIS,
+    RECOVERED_EVENT,
+    TORN_EVENT,
+    Tail,
+    inspect,
+    parse_record,
+    read_head,
+    record_hash,
+    set_aside,
+    tail_bytes,
+)
 
-GENESIS = "0" * 64
 GAP_EVENT = "audit.gap"
 MAX_TEXT = 500
 REDACTED = "[redacted]"
@@ -59,6 +72,7 @@ Durability = Literal["record", "turn", "off"]
 class VerifyReport:
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # harmless findings: a writer died mid-record
 
     @property
     def ok(self) -> bool:
@@ -84,11 +98,18 @@ class AuditLog:
         """Redact, chain and write one record; returns it as written."""
         clean = _redact(record, self._secrets)
         with self._thread_lock, self._file_lock:
-            seq, prev_hash, gap = self._tip()
-            if gap:
-                written = self._write({"event": GAP_EVENT, "problem": gap}, seq, prev_hash)
-                seq, prev_hash = written["seq"], written["hash"]
+            seq, prev_hash = self._repaired_tip()
             return self._write(clean, seq, prev_hash)
+
+    def heal(self) -> list[str]:
+        """Seal or set aside what a killed writer left (done by every writer anyway); what was done."""
+        with self._thread_lock, self._file_lock:
+            before = self._files.mark()
+            self._repaired_tip()
+            if self._files.mark() == before:
+                return []
+        return [str(record.get("note") or record.get("problem")) for record in self.tail(2)
+                if record.get("event") in (RECOVERED_EVENT, TORN_EVENT, GAP_EVENT)]
 
     @property
     def needs_sync(self) -> bool:
@@ -127,72 +148,73 @@ class AuditLog:
         self._tip_cache = (mark, full["seq"], full["hash"]) if mark else None
         return full
 
-    def _tip(self) -> tuple[int, str, str | None]:
-        """(last seq, last hash, a gap to report or None), read under the locks."""
+    def _repaired_tip(self) -> tuple[int, str]:
+        """(last seq, last hash) to chain on, after recording what a killed writer or an editor left."""
         mark = self._files.mark()
         if self._tip_cache and mark is not None and self._tip_cache[0] == mark:
-            return self._tip_cache[1], self._tip_cache[2], None
+            return self._tip_cache[1], self._tip_cache[2]
         self._tip_cache = None
-        head = _read_head(self.head_path)
-        lines = _last_lines(self.path, 1)
-        if not lines:
-            gap = f"the log was emptied or removed; its head said seq {head[0]}" if head else None
-            return 0, GENESIS, gap
-        last = _parse(lines[-1]) or {}
-        if not isinstance(last.get("seq"), int) or not isinstance(last.get("hash"), str):
-            _end_line(self.path)  # a torn write has no newline: do not glue our record onto it
-            seq, digest = head or (0, GENESIS)
-            return seq, digest, "the last line of the log is unreadable (a torn or edited write)"
-        tip = (last["seq"], last["hash"])
-        if head is None:
-            return *tip, "the head file was missing, so a cut tail cannot be ruled out"
-        if head != tip:
-            return *tip, f"the log ended at seq {tip[0]} but its head said seq {head[0]} (a cut tail?)"
-        return *tip, None
+        tail = inspect(self.path, read_head(self.head_path))
+        seq, prev_hash = tail.seq, tail.hash
+        for note in self._repairs(tail):
+            written = self._write(note, seq, prev_hash)
+            seq, prev_hash = written["seq"], written["hash"]
+        return seq, prev_hash
+
+    def _repairs(self, tail: Tail) -> list[dict[str, Any]]:
+        notes: list[dict[str, Any]] = []
+        if tail.torn is not None:
+            kept = set_aside(self.path, tail.torn)
+            notes.append({"event": TORN_EVENT, "note": f"a torn last line ({len(tail.torn.data)} bytes) left "
+                          f"by a writer that stopped mid-write was set aside in {kept.name}",
+                          "bytes": len(tail.torn.data),
+                          "sha256": hashlib.sha256(tail.torn.data).hexdigest()})
+        if tail.sealed is not None:
+            notes.append({"event": RECOVERED_EVENT, "recovered_seq": tail.sealed,
+                          "note": f"record seq {tail.sealed} was written but its writer stopped before "
+                          "updating the head; sealed"})
+        if tail.gap:
+            notes.append({"event": GAP_EVENT, "problem": tail.gap})
+        return notes
 
     def verify(self) -> VerifyReport:
-        """Check the whole chain and the head. Finds edited, deleted, inserted, reordered and cut records."""
-        report, prev_hash, expected, last = VerifyReport(), GENESIS, 1, None
+        """Check the whole chain and the head. Finds edited, deleted, inserted, reordered and cut records;
+        what a killed writer left (one record beyond the head, a torn last line) is reported as recovered."""
+        report, prev_hash, expected = VerifyReport(), GENESIS, 1
         if not self.path.parent.is_dir():
             return report
         with self._thread_lock, self._file_lock:  # no half-written line or head mid-update
-            lines = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
-            head = _read_head(self.head_path)
-        for number, line in enumerate(lines, start=1):
-            record = _parse(line)
+            data = self.path.read_bytes() if self.path.exists() else b""
+            head = read_head(self.head_path)
+            tail = inspect(self.path, head)
+        if tail.torn is not None:
+            data = data[: tail.torn.offset]
+        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+            record = parse_record(line)
             if record is None:
                 report.problems.append(f"line {number}: not a JSON record")
                 continue
             report.records += 1
             report.problems.extend(_record_problems(number, record, expected, prev_hash))
+            report.recovered.extend(_recovery_notes(record))
             seq = record.get("seq")
             expected = seq + 1 if isinstance(seq, int) else expected + 1
-            prev_hash, last = str(record.get("hash")), (seq, record.get("hash"))
-        report.problems.extend(_head_problems(head, last))
+            prev_hash = str(record.get("hash"))
+        report.recovered.extend(tail.notes)
+        report.problems.extend(_head_problems(head, tail, report.records))
         return report
 
     def tail(self, n: int = 20) -> list[dict[str, Any]]:
         """The last `n` readable records, oldest first."""
-        records = (_parse(line) for line in _last_lines(self.path, n))
+        if n <= 0:
+            return []
+        data, _ = tail_bytes(self.path, n)
+        lines = [line for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
+        records = (parse_record(line) for line in lines[-n:])
         return [record for record in records if record is not None]
 
 
-def _head_problems(head: tuple[int, str] | None, last: tuple[Any, Any] | None) -> list[str]:
-    if head is None:
-        return ["the head file is missing: a cut tail cannot be ruled out"] if last else []
-    if last is None or tuple(last) != head:
-        ends = f"seq {last[0]}" if last else "no record"
-        return [f"the log ends at {ends} but its head says seq {head[0]}: the tail was cut or edited"]
-    return []
-
-
 # chaining ---------------------------------------------------------------------------------------------
-def record_hash(record: dict[str, Any]) -> str:
-    body = {k: v for k, v in record.items() if k != "hash"}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def _record_problems(number: int, record: dict[str, Any], expected: int, prev_hash: str) -> list[str]:
     seq = record.get("seq")
     where = f"line {number} (seq {seq})"
@@ -208,24 +230,23 @@ def _record_problems(number: int, record: dict[str, Any], expected: int, prev_ha
     return problems
 
 
+def _recovery_notes(record: dict[str, Any]) -> list[str]:
+    if record.get("event") in (RECOVERED_EVENT, TORN_EVENT):
+        return [f"seq {record.get('seq')} ({record.get('time')}): {record.get('note')}"]
+    return []
+
+
+def _head_problems(head: tuple[int, str] | None, tail: Tail, records: int) -> list[str]:
+    if tail.gap is None:
+        return []
+    if head is None:
+        return ["the head file is missing: a cut tail cannot be ruled out"] if records else []
+    ends = f"seq {tail.seq}" if records else "no record"
+    return [f"the log ends at {ends} but its head says seq {head[0]}: the tail was cut or edited"]
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse(line: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(line)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _read_head(path: Path) -> tuple[int, str] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return int(data["seq"]), str(data["hash"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _durability(fsync: bool | Durability) -> Durability:
@@ -236,29 +257,6 @@ def _durability(fsync: bool | Durability) -> Durability:
     if fsync not in ("record", "turn", "off"):
         raise ValueError(f"audit fsync must be 'record', 'turn' or 'off', not {fsync!r}")
     return fsync
-
-
-def _end_line(path: Path) -> None:
-    with path.open("rb+") as handle:
-        handle.seek(-1, os.SEEK_END)
-        if handle.read(1) != b"\n":
-            handle.write(b"\n")
-
-
-def _last_lines(path: Path, n: int, block: int = 8192) -> list[str]:
-    """The last `n` non-empty lines of a file, read backwards in blocks (logs grow large)."""
-    if n <= 0 or not path.exists():
-        return []
-    with path.open("rb") as handle:
-        end = handle.seek(0, os.SEEK_END)
-        data = b""
-        while end > 0 and data.count(b"\n") <= n:
-            start = max(0, end - block)
-            handle.seek(start)
-            data = handle.read(end - start) + data
-            end = start
-    lines = [line for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
-    return lines[-n:]
 
 
 # redaction --------------------------------------------------------------------------------------------

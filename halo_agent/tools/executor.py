@@ -26,7 +26,7 @@ from halo_agent.tools.facts import FactFinder
 from halo_agent.tools.names import NAME_FIELDS
 from halo_agent.tools.outcomes import (
     error_payload,
-    halo_error_text,
+    halo_error_payload,
     ok_payload,
     refused_payload,
     validation_text,
@@ -110,7 +110,7 @@ class Executor:
             trace.invalid(str(exc))
             return trace.close("error", error_payload(str(exc), exc.choices))
         except HaloAgentError as exc:
-            return trace.close("error", error_payload(halo_error_text(exc)))
+            return trace.close("error", halo_error_payload(exc))
         return await self._decide_and_run(prepared, turn, trace)
 
     async def _prepare(self, call: ToolCallRequest, principal: Principal, trace: Trace) -> _Prepared:
@@ -148,7 +148,7 @@ class Executor:
         except ToolError as exc:
             return trace.close("error", error_payload(str(exc), exc.choices))
         except HaloAgentError as exc:
-            return trace.close("error", error_payload(halo_error_text(exc)))
+            return trace.close("error", halo_error_payload(exc))
 
     async def _pause(
         self, spec: ToolSpec[Any], args: BaseModel, ctx: ToolContext, decision: Decision, trace: Trace

@@ -60,19 +60,30 @@ def _brief(kind: str, message: str) -> str:
     return message
 
 
+def halo_error_payload(exc: HaloAgentError) -> dict[str, Any]:
+    """A Halo failure as an error result: the words, and whether the person has something to correct
+    (`correctable`) or the outcome of a write is unknown (`outcome: unknown`)."""
+    payload = error_payload(halo_error_text(exc))
+    if isinstance(exc, HaloWriteUncertainError):
+        payload["outcome"] = "unknown"
+    payload["correctable"] = isinstance(exc, HaloValidationError | HaloNotFoundError)
+    return payload
+
+
 def halo_error_text(exc: HaloAgentError) -> str:
     """A Halo failure in words: what happened and what to do; an uncertain write is said plainly."""
     if isinstance(exc, HaloWriteUncertainError):
         return (
-            f"Halo did not confirm this change and it MAY HAVE BEEN MADE ({exc}). Do not repeat it: "
-            "read the ticket first to see whether it landed."
+            f"Halo did not confirm this change and it MAY HAVE BEEN MADE: {exc} Do not repeat it: the "
+            "outcome is unknown."
         )
     prefix = {
         HaloNotFoundError: "not found in Halo",
         HaloValidationError: "Halo refused the change",
-        HaloPermissionError: "the Halo API account is not permitted to do this",
+        HaloPermissionError: "the Halo API account is not permitted to do this (retrying will not help "
+                             "until a Halo administrator grants it)",
         HaloRateLimitedError: "Halo is rate-limiting requests; nothing was changed; try again shortly",
-        HaloUnavailableError: "Halo could not be reached",
+        HaloUnavailableError: "Halo is unavailable",
     }
     for kind, words in prefix.items():
         if isinstance(exc, kind):

@@ -16,7 +16,7 @@ from halo_agent.policies.types import Decision, ProposedCall
 from halo_agent.principal import Principal
 from halo_agent.storage.approvals import PendingRecord, args_hash
 from halo_agent.tools.base import ToolContext, ToolError
-from halo_agent.tools.outcomes import error_payload, halo_error_text, refused_payload
+from halo_agent.tools.outcomes import error_payload, halo_error_payload, refused_payload
 from halo_agent.tools.trace import CallOutcome, Trace, principal_record
 
 if TYPE_CHECKING:
@@ -97,9 +97,9 @@ class PendingRunner:
         try:
             outcome = await self._recheck_and_run(record, trace)
         except (ToolError, HaloAgentError) as exc:
-            message = str(exc) if isinstance(exc, ToolError) else halo_error_text(exc)
-            self.x.pending.finish(record.id, result=None, error=message)
-            return trace.close("error", error_payload(message))
+            payload = error_payload(str(exc)) if isinstance(exc, ToolError) else halo_error_payload(exc)
+            self.x.pending.finish(record.id, result=None, error=payload["error"])
+            return trace.close("error", payload)
         self.x.pending.finish(record.id, result=_stored(outcome), error=_error_of(outcome))
         return outcome
 

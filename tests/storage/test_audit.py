@@ -138,15 +138,15 @@ def test_writer_after_a_cut_tail_records_the_gap_instead_of_hiding_it(tmp_path: 
                                "but its head said seq 5 (a cut tail?)"]
 
 
-def test_writer_after_a_torn_last_line_chains_from_the_head(tmp_path: Path) -> None:
+def test_writer_after_a_torn_last_line_sets_it_aside_and_chains_from_the_head(tmp_path: Path) -> None:
     log = filled(tmp_path / "a.jsonl", 2)
     with log.path.open("a", encoding="utf-8") as handle:
         handle.write('{"seq": 3, "tool": "ha')  # a crashed writer: no closing quote, no newline
     AuditLog(log.path).append({"tool": "next"})
-    problems = AuditLog(log.path).verify().problems
-    assert problems[0] == "line 3: not a JSON record"
-    assert "unreadable" in problems[1]
-    assert len(problems) == 2  # the chain itself continues intact around the torn line
+    report = AuditLog(log.path).verify()
+    assert report.ok, report.problems
+    assert [json.loads(line).get("event") for line in lines(log.path)][2:] == ["audit.torn", None]
+    assert '{"seq": 3, "tool": "ha' in (tmp_path / "a.jsonl.torn").read_text(encoding="utf-8")
 
 
 def test_secrets_never_reach_the_file(tmp_path: Path) -> None:

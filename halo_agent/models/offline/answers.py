@@ -27,6 +27,9 @@ _ACTIONS = {
 }
 
 
+ERROR_CHARS = 1200  # errors are shown whole: a cut one hides what was checked or what to do
+
+
 def compose(steps: list[Step]) -> str:
     """One paragraph per step, in order."""
     return "\n\n".join(answer_step(step) for step in steps)
@@ -61,11 +64,15 @@ def answer_paused(step: Step) -> str:
 
 
 def answer_error(step: Step) -> str:
-    error = text_of(step.result.get("error")) or "Halo returned an error"
+    error = text_of(step.result.get("error"), ERROR_CHARS) or "Halo returned an error"
+    if step.result.get("outcome") == "unknown":
+        return f"I don't know whether I managed to {_ACTIONS.get(step.name, 'do that')}. {error}"
     text = f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {error}"
     choices = [text_of(c, 80) for c in step.result.get("choices") or []]
     if choices:
         return f"{text}\nWhich one should I use instead: {', '.join(choices)}?"
+    if step.result.get("correctable") is False:  # an outage or a permission: nothing for them to fix
+        return text
     return f"{text}\nPlease check the details and tell me what to correct."
 
 

@@ -85,7 +85,12 @@ def text_of(value: Any, limit: int = 300) -> str:
         value = value.get("name") or value.get("text") or ""
     text = re.sub(r"<[^>]+>", " ", str(value or ""))
     text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head[limit // 2 :]:  # end on a word, never mid-word
+        head = head[: head.rindex(" ")]
+    return head.rstrip(" ,;:") + "…"
 
 
 def first(row: dict[str, Any], *keys: str) -> Any:
