@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "halo_agent.audit_cli",
     "halo_agent.evals.cli",
     "halo_agent.channels.serve_cli",
+    "halo_agent.channels.slack.cli",
 )
 
 

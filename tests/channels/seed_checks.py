@@ -1,0 +1,77 @@
+"""What each of the seed's nine requests must leave in Halo, checked the same way for every chat adapter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from halo_agent.agent.service import AgentService
+from halo_agent.examples import SeedPrompt
+
+
+def _store(service: AgentService) -> Any:
+    assert service.sandbox is not None
+    return service.sandbox.state_store
+
+
+def _priority(service: AgentService, ticket: dict[str, Any]) -> str:
+    rows = _store(service).lookups["priorities"]
+    key = (ticket["sla_id"], ticket["priority_id"])
+    return str(next(r["name"] for r in rows if (r["slaid"], r["priorityid"]) == key))
+
+
+def _newest(service: AgentService, words: str) -> dict[str, Any]:
+    found = [t for t in _store(service).tickets.values() if words in str(t.get("summary", "")).lower()]
+    assert found, f"no ticket about {words!r}"
+    return dict(found[-1])
+
+
+def _notes(service: AgentService, ticket_id: int) -> list[dict[str, Any]]:
+    return [dict(a) for a in _store(service).actions_for(ticket_id)]
+
+
+def check_seed_outcome(service: AgentService, prompt: SeedPrompt, shown: str) -> None:
+    """Halo's state after `prompt` ran (and was confirmed, where the policy asks), and what was shown."""
+    store = _store(service)
+    if prompt.key == "admin_create_incident":
+        ticket = _newest(service, "printer")
+        assert ticket["site_id"] == 18 and _priority(service, ticket) == "High"
+        assert ticket["team"] == "1st Line Support"
+    elif prompt.key == "admin_list_agent_incidents":
+        agent6 = [t for t in store.tickets.values() if t.get("agent_id") == 6 and t.get("status_id") != 9]
+        assert sum(f"#{t['id']}" in shown or str(t["id"]) in shown for t in agent6) >= 5
+    elif prompt.key == "admin_hidden_note":
+        assert any(
+            "mail server logs" in str(a.get("note")) and a.get("hiddenfromuser") for a in _notes(service, 789)
+        )
+    elif prompt.key == "admin_reprioritise_reassign":
+        ticket = store.ticket(789)
+        assert ticket["team"] == "2nd Line Support" and _priority(service, ticket) == "High"
+    elif prompt.key == "admin_close_with_note":
+        assert store.ticket(790)["status_id"] in _closed(service)
+        assert any(
+            "VPN certificate" in str(a.get("note")) and not a.get("hiddenfromuser")
+            for a in _notes(service, 790)
+        )
+    elif prompt.key == "employee_open_ticket":
+        assert _newest(service, "battery")["user_id"] is not None
+    elif prompt.key == "employee_ticket_status":
+        assert "789" in shown
+    elif prompt.key == "employee_kb_question":
+        assert "password" in shown.lower()
+    elif prompt.key == "employee_close_email_ticket":
+        assert store.ticket(789)["status_id"] in _closed(service)
+    else:
+        raise AssertionError(f"no check for seed request {prompt.key}")
+
+
+def _closed(service: AgentService) -> set[int]:
+    rows = _store(service).lookups["statuses"]
+    return {int(r["id"]) for r in rows if str(r["name"]).lower() in ("closed", "resolved")}
+
+
+def check_audit(service: AgentService) -> None:
+    """The chain verifies and every call on the record names the principal it ran for."""
+    report = service.audit.verify()
+    assert report.ok, report.problems
+    calls = [r for r in service.audit.tail(5000) if r.get("tool")]
+    assert calls and all((r.get("principal") or {}).get("role") for r in calls)
