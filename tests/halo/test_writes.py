@@ -12,7 +12,11 @@ from halo_agent.halo.errors import HaloValidationError, HaloWriteUncertainError
 from halo_agent.halo.queries import TicketWrite
 from tests.halo.fakes import FakeHalo, body_of, ok, raiser, status
 
-NOW = datetime.now(UTC).isoformat()
+
+def now() -> str:
+    """When the fake Halo stores a write: the moment of the call (a time taken at import is minutes old
+    by the time a long suite reaches these tests, outside the client's clock-skew window)."""
+    return datetime.now(UTC).isoformat()
 
 
 class TicketStore:
@@ -34,7 +38,7 @@ class TicketStore:
         if "id" in row:
             self.tickets[row["id"]].update(row)
             return ok(self.tickets[row["id"]])
-        new = {**row, "id": max(self.tickets) + 1, "dateoccurred": NOW}
+        new = {**row, "id": max(self.tickets) + 1, "dateoccurred": now()}
         self.tickets[new["id"]] = new
         return ok(new)
 
@@ -171,7 +175,7 @@ class ActionStore:
         (row,) = body_of(request)
         if not row.get("outcome"):
             return httpx2.Response(400, json="An Outcome must be entered for this Action")
-        new = {**row, "id": len(self.actions) + 1, "datetime": NOW, "note": f"<p>{row['note']}</p>"}
+        new = {**row, "id": len(self.actions) + 1, "datetime": now(), "note": f"<p>{row['note']}</p>"}
         self.actions.append(new)
         return ok(new)
 

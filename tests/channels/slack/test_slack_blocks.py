@@ -15,8 +15,14 @@ from halo_agent.principal import Principal
 SNAPSHOT = Path(__file__).parent.parent / "snapshots" / "slack_blocks.json"
 CLOSE = Pause("a1b2c3d4e5f6", "confirmation", "haloitsm_resolve_ticket",
               "Ticket 789 'Cannot access email': status In Progress -> Closed", "ab" * 32)  # fmt: skip
-CRITICAL = Pause("0f0e0d0c0b0a", "approval", "haloitsm_update_ticket",
-                 "Ticket 789 'Cannot access email': priority Medium -> Critical", "cd" * 32, ("admin",))  # fmt: skip
+CRITICAL = Pause(
+    "0f0e0d0c0b0a",
+    "approval",
+    "haloitsm_update_ticket",
+    "Ticket 789 'Cannot access email': priority Medium -> Critical",
+    "cd" * 32,
+    ("admin",),
+)
 ROWS = [
     {"id": 789, "summary": "Cannot access email", "status": "In Progress", "priority": "Medium",
      "type": "Incident", "agent": "Ben Carter", "team": "1st Line Support", "user": "Emma Hart"},
