@@ -43,22 +43,22 @@ class HaloCallCounter:
 async def execute_all(
     executor: Executor, calls: Sequence[ToolCallRequest], turn: TurnContext, counter: HaloCallCounter
 ) -> AsyncIterator[CallOutcome]:
-    """Each call's outcome as soon as it is ready (the caller restores call order for the history)."""
-    groups = _groups(calls)
-    if len(groups) == 1:  # nothing runs in parallel: no tasks or queue, the calls run right here
-        for call in groups[0]:
-            yield await counter.run(executor.execute(call, turn))
-        return
+    """Each call's outcome as soon as it is ready (the caller restores call order for the history).
+
+    Every call runs in a task of its own group, so a consumer that goes away (a dropped stream, Ctrl-C,
+    a timeout) never cancels a call whose Halo request may already be out: the calls finish and leave
+    their audit records before this generator lets go.
+    """
     ready: asyncio.Queue[CallOutcome | Exception] = asyncio.Queue()
 
     async def run_group(group: list[ToolCallRequest]) -> None:
         try:
             for call in group:
                 ready.put_nowait(await counter.run(executor.execute(call, turn)))
-        except Exception as exc:  # a bug, not a Halo failure: surface it instead of waiting forever
+        except Exception as exc:  # a storage failure, not a Halo one: surface it instead of waiting forever
             ready.put_nowait(exc)
 
-    tasks = [asyncio.create_task(run_group(group)) for group in groups]
+    tasks = [asyncio.create_task(run_group(group)) for group in _groups(calls)]
     try:
         for _ in calls:
             item = await ready.get()
@@ -66,8 +66,20 @@ async def execute_all(
                 raise item
             yield item
     finally:
-        for task in tasks:
-            task.cancel()
+        await settle(tasks)
+
+
+async def settle(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Wait for every task to finish, even while being cancelled; then let a cancellation go on."""
+    cancelled: asyncio.CancelledError | None = None
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        try:
+            _done, pending = await asyncio.wait(pending)
+        except asyncio.CancelledError as exc:  # keep waiting: these calls may have reached Halo
+            cancelled = exc
+    if cancelled is not None:
+        raise cancelled
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import structlog
 
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused
 from halo_agent.errors import HaloAgentError
+from halo_agent.logs import log_failure
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +87,7 @@ async def _pump(source: EventSource, feed: TurnFeed) -> None:
             feed.queue.put_nowait(event)
     except Exception as exc:  # handed to the reader: an HTTP status, or an error event mid-stream
         if not isinstance(exc, HaloAgentError):
-            log.error("turn failed", error=type(exc).__name__, exc_info=exc)
+            log_failure(log, "turn failed", exc)  # one bounded record: no locals, no secrets
         feed.queue.put_nowait(exc)
     finally:
         feed.queue.put_nowait(_END)

@@ -64,6 +64,9 @@ _SENSITIVE_KEYS = frozenset({
     "set_cookie", "private_key", "bearer", "credentials",
 })
 _SENSITIVE_SUFFIXES = ("_password", "_secret", "_token", "_api_key", "_apikey", "_private_key")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 16
+TOO_DEEP = "[nested too deeply]"
 _BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}")
 Durability = Literal["record", "turn", "off"]
 
@@ -273,28 +276,38 @@ def _usable(secrets: Iterable[str]) -> tuple[str, ...]:
 _SAFE_SCALARS = (int, float, bool, type(None))
 
 
-def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
+def _redact(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
     kind = type(value)
     if kind is str:  # the common cases first, by exact type: records are mostly short strings and ids
         return _cut(_scrub(value, secrets))
     if kind in _SAFE_SCALARS:
         return value
+    if depth >= MAX_DEPTH:  # records are shallow; a deep value is hostile input, never walked further
+        return TOO_DEEP
     if kind is dict:
-        return _redact_dict(value, secrets)
-    return _redact_other(value, secrets)
+        return _redact_dict(value, secrets, depth)
+    return _redact_other(value, secrets, depth)
 
 
-def _redact_dict(value: dict[Any, Any], secrets: tuple[str, ...]) -> dict[str, Any]:
-    return {str(k): REDACTED if _sensitive(str(k)) and v else _redact(v, secrets) for k, v in value.items()}
+def _redact_dict(value: dict[Any, Any], secrets: tuple[str, ...], depth: int) -> dict[str, Any]:
+    return {
+        _key(k): REDACTED if _sensitive(str(k)) and v else _redact(v, secrets, depth + 1)
+        for k, v in value.items()
+    }
 
 
-def _redact_other(value: Any, secrets: tuple[str, ...]) -> Any:
+def _key(key: object) -> str:
+    text = str(key)
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
+
+
+def _redact_other(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
     if isinstance(value, dict):
-        return _redact_dict(value, secrets)
+        return _redact_dict(value, secrets, depth)
     if isinstance(value, list | tuple | set | frozenset):
-        return [_redact(item, secrets) for item in value]
+        return [_redact(item, secrets, depth + 1) for item in value]
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, SecretStr):
@@ -310,6 +323,8 @@ def _sensitive(key: str) -> bool:  # records repeat the same few keys
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    if not text.isascii():  # a lone surrogate cannot be written as UTF-8: replaced, not a crash
+        text = _SURROGATES.sub("\ufffd", text)
     for secret in secrets:
         text = text.replace(secret, REDACTED)
     return _BEARER.sub(f"Bearer {REDACTED}", text)

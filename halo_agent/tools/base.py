@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from halo_agent.policies.types import Risk, Scope
 from halo_agent.principal import Principal
@@ -18,10 +18,42 @@ if TYPE_CHECKING:
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 
 
-class ToolArgs(BaseModel):
-    """Base for every argument model: unknown properties are an error the model must correct."""
+MAX_NAME_CHARS = 200  # a name, an email, a search, a status: what a person would type in a field
+MAX_TEXT_CHARS = 8_000  # ticket details and notes
+MAX_HALO_ID = 2**31 - 1  # Halo ids are 32-bit integers
 
-    model_config = ConfigDict(extra="forbid")
+# Every string argument carries a size the model sees in its schema (tests/tools/test_schemas.py checks
+# that no string property lacks `maxLength`); an oversize value is an error the model can correct.
+Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+
+
+def _halo_id(value: int) -> int:
+    if not 0 < value <= MAX_HALO_ID:
+        raise ValueError(f"a Halo id is a whole number from 1 to {MAX_HALO_ID}")
+    return value
+
+
+# Checked, not advertised: the range would cost every schema bytes and a model never needs to be told it.
+HaloId = Annotated[int, AfterValidator(_halo_id)]
+
+
+class ToolArgs(BaseModel):
+    """Base for every argument model: unknown properties are an error the model must correct.
+
+    Strict types: no lax coercion (`true` is not ticket 1, `"5"` is not 5, `1` is not `true`); a tool
+    that accepts text for a number says so with its own before-validator. A blank string is never a
+    meaningful argument (a whitespace-only note or summary once crashed a turn), so it is refused.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_blank(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must not be blank")
+        return value
 
 
 class ToolResult(BaseModel):

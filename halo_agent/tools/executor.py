@@ -23,6 +23,7 @@ from halo_agent.policies.types import Decision, ProposedCall
 from halo_agent.principal import Principal
 from halo_agent.tools.base import ToolContext, ToolError, ToolSpec
 from halo_agent.tools.facts import FactFinder
+from halo_agent.tools.limits import audited_text, parse_arguments
 from halo_agent.tools.names import NAME_FIELDS
 from halo_agent.tools.outcomes import (
     error_payload,
@@ -100,25 +101,34 @@ class Executor:
                 self.audit.sync()
 
     async def _execute(self, call: ToolCallRequest, turn: TurnContext) -> CallOutcome:
+        """Exactly one audit record, whatever happens: a result, a correctable error, a refusal, a pause,
+        an unexpected exception (an error result, logged as one bounded record) or a cancellation (the
+        record is written, then the cancellation goes on)."""
         trace = Trace(
             audit=self.audit, event="tool_call", call_id=call.id, tool=call.name, principal=turn.principal,
-            session_id=turn.session_id, request_id=turn.request_id, args=call.arguments,
+            session_id=turn.session_id, request_id=turn.request_id, args=audited_text(call.arguments),
         )
         try:
             prepared = await self._prepare(call, turn.principal, trace)
+            return await self._decide_and_run(prepared, turn, trace)
         except ToolError as exc:
-            trace.invalid(str(exc))
+            if trace.decision is None:
+                trace.invalid(str(exc))
             return trace.close("error", error_payload(str(exc), exc.choices))
         except HaloAgentError as exc:
             return trace.close("error", halo_error_payload(exc))
-        return await self._decide_and_run(prepared, turn, trace)
+        except Exception as exc:
+            return trace.fail(exc)
+        except BaseException as exc:  # cancelled, interrupted: recorded, then it goes on
+            trace.interrupted(exc)
+            raise
 
     async def _prepare(self, call: ToolCallRequest, principal: Principal, trace: Trace) -> _Prepared:
-        raw, problem = _parse(call.arguments)
-        trace.args = raw if raw is not None else call.arguments
-        trace.events.append(ToolCallProposed(call_id=call.id, tool=call.name, arguments=trace.args))
-        if raw is None:
-            raise ToolError(f"the arguments are {problem}; send one JSON object of arguments")
+        try:
+            raw = parse_arguments(call.arguments)
+            trace.args = raw
+        finally:
+            trace.events.append(ToolCallProposed(call_id=call.id, tool=call.name, arguments=trace.args))
         spec = self.registry.get(call.name)
         if spec is None:
             offered = sorted(self.engine.actions_for(principal.role) & set(self.registry.names()))
@@ -131,24 +141,19 @@ class Executor:
 
     async def _decide_and_run(self, prepared: _Prepared, turn: TurnContext, trace: Trace) -> CallOutcome:
         spec, principal = prepared.spec, turn.principal
-        try:
-            facts, target = await self.facts.gather(
-                spec, prepared.args, principal, user_texts=turn.user_texts, untrusted=turn.untrusted_seen
-            )
-            decision = self.engine.decide(principal, ProposedCall(action=spec.name, args=prepared.args,
-                                                                  risk=spec.risk), facts)
-            trace.decided(decision)
-            if decision.kind == "deny":
-                return trace.close("refused", refused_payload(decision))
-            args = spec.args_model.model_validate({**prepared.args, **decision.forced_args})
-            ctx = ToolContext(client=self.client, principal=principal, scope=decision.scope, target=target)
-            if decision.kind in ("confirm", "approval"):
-                return await self._pause(spec, args, ctx, decision, trace)
-            return await self.run(spec, args, ctx, trace, turn)
-        except ToolError as exc:
-            return trace.close("error", error_payload(str(exc), exc.choices))
-        except HaloAgentError as exc:
-            return trace.close("error", halo_error_payload(exc))
+        facts, target = await self.facts.gather(
+            spec, prepared.args, principal, user_texts=turn.user_texts, untrusted=turn.untrusted_seen
+        )
+        decision = self.engine.decide(principal, ProposedCall(action=spec.name, args=prepared.args,
+                                                              risk=spec.risk), facts)
+        trace.decided(decision)
+        if decision.kind == "deny":
+            return trace.close("refused", refused_payload(decision))
+        args = spec.args_model.model_validate({**prepared.args, **decision.forced_args})
+        ctx = ToolContext(client=self.client, principal=principal, scope=decision.scope, target=target)
+        if decision.kind in ("confirm", "approval"):
+            return await self._pause(spec, args, ctx, decision, trace)
+        return await self.run(spec, args, ctx, trace, turn)
 
     async def _pause(
         self, spec: ToolSpec[Any], args: BaseModel, ctx: ToolContext, decision: Decision, trace: Trace
@@ -200,17 +205,6 @@ def schemas_for(registry: ToolRegistry, engine: PolicyEngine, role: str) -> list
     """The role's toolset as sent to the model. Arguments outside a rule's `allowed_args` are dropped
     (the engine would refuse them anyway), which keeps the employee toolset small."""
     return registry.schemas(engine.actions_for(role), settable=engine.settable_args(role))
-
-
-def _parse(text: str) -> tuple[dict[str, Any] | None, str]:
-    """The arguments object, or None and what is wrong with the text."""
-    try:
-        value = json.loads(text or "{}")
-    except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg} at character {exc.pos})"
-    if not isinstance(value, dict):
-        return None, f"a JSON {type(value).__name__}, not a JSON object"
-    return value, ""
 
 
 def _validated(spec: ToolSpec[Any], raw: dict[str, Any]) -> dict[str, Any]:

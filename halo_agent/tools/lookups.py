@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from halo_agent.tools.base import ToolArgs, ToolContext, ToolResult
+from halo_agent.tools.base import HaloId, Name, ToolArgs, ToolContext, ToolResult
 from halo_agent.tools.format import NOTE_CHARS, PAGE_SIZE, cut
 from halo_agent.tools.names import choices
 
@@ -27,9 +27,9 @@ KB_CHARS = 600
 
 class LookupArgs(ToolArgs):
     kind: LookupKind
-    search: str | None = None
-    client_id: int | None = None
-    site_id: int | None = None
+    search: Name | None = None
+    client_id: HaloId | None = None
+    site_id: HaloId | None = None
 
 
 class TicketOptionsArgs(ToolArgs):
@@ -37,7 +37,7 @@ class TicketOptionsArgs(ToolArgs):
 
 
 class SearchKbArgs(ToolArgs):
-    query: str
+    query: Name
 
 
 Rows = tuple[list[dict[str, Any]], int | None]

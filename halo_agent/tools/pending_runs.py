@@ -17,7 +17,7 @@ from halo_agent.principal import Principal
 from halo_agent.storage.approvals import PendingRecord, args_hash
 from halo_agent.tools.base import ToolContext, ToolError
 from halo_agent.tools.outcomes import error_payload, halo_error_payload, refused_payload
-from halo_agent.tools.trace import CallOutcome, Trace, principal_record
+from halo_agent.tools.trace import INTERRUPTED, CallOutcome, Trace, principal_record
 
 if TYPE_CHECKING:
     from halo_agent.tools.executor import Executor
@@ -100,6 +100,12 @@ class PendingRunner:
             payload = error_payload(str(exc)) if isinstance(exc, ToolError) else halo_error_payload(exc)
             self.x.pending.finish(record.id, result=None, error=payload["error"])
             return trace.close("error", payload)
+        except Exception as exc:  # one record and a finished pending record, whatever was raised
+            outcome = trace.fail(exc)
+        except BaseException as exc:  # cancelled or interrupted: never left "running" unrecorded
+            trace.interrupted(exc)
+            self.x.pending.finish(record.id, result=None, error=INTERRUPTED.format(kind=type(exc).__name__))
+            raise
         self.x.pending.finish(record.id, result=_stored(outcome), error=_error_of(outcome))
         return outcome
 

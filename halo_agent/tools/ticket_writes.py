@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from halo_agent.tools.base import ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.base import HaloId, Name, Text, ToolArgs, ToolContext, ToolError, ToolResult
 from halo_agent.tools.format import cut
 from halo_agent.tools.names import closed_statuses, default_closed_status, priority_in_sla, resolve
 from halo_agent.tools.people import find_agent, find_site, requester_for
@@ -21,28 +21,28 @@ PREVIEW_TEXT = 80
 
 
 class CreateTicketArgs(ToolArgs):
-    summary: str = Field(max_length=200)
-    details: str
-    ticket_type: str = "Incident"
-    priority: str | None = None
-    site_id: int | None = None
-    user_email: str | None = None
-    team: str | None = None
-    agent_id: int | None = None
+    summary: Name
+    details: Text
+    ticket_type: Name = "Incident"
+    priority: Name | None = None
+    site_id: HaloId | None = None
+    user_email: Name | None = None
+    team: Name | None = None
+    agent_id: HaloId | None = None
 
 
 class UpdateTicketArgs(ToolArgs):
-    ticket_id: int
-    priority: str | None = None
-    agent_id: int | None = None
-    team: str | None = None
-    status: str | None = None
+    ticket_id: HaloId
+    priority: Name | None = None
+    agent_id: HaloId | None = None
+    team: Name | None = None
+    status: Name | None = None
 
 
 class ResolveTicketArgs(ToolArgs):
-    ticket_id: int
-    note: str | None = None
-    status: str | None = Field(default=None, description="default Closed")
+    ticket_id: HaloId
+    note: Text | None = None
+    status: Name | None = Field(default=None, description="default Closed")
 
 
 @dataclass

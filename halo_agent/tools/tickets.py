@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from halo_agent.tools.base import ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.base import HaloId, Name, ToolArgs, ToolContext, ToolError, ToolResult
 from halo_agent.tools.format import DETAILS_CHARS, NOTE_CHARS, PAGE_SIZE, cut, page_info, ticket_row
 from halo_agent.tools.names import NameBook, priority_in_sla, resolve
 
@@ -18,19 +18,22 @@ if TYPE_CHECKING:
 RECENT_NOTES = 5
 
 
+MAX_PAGE = 10_000
+
+
 class GetTicketArgs(ToolArgs):
-    ticket_id: int
+    ticket_id: HaloId
 
 
 class ListTicketsArgs(ToolArgs):
-    ticket_type: str | None = None
-    status: str | None = Field(default=None, description="open, closed or a name")
-    agent_id: int | None = None
-    team: str | None = None
+    ticket_type: Name | None = None
+    status: Name | None = Field(default=None, description="open, closed or a name")
+    agent_id: HaloId | None = None
+    team: Name | None = None
     mine: bool = False
-    search: str | None = None
-    priority: str | None = None
-    page: int = Field(default=1, ge=1)
+    search: Name | None = None
+    priority: Name | None = None
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
 
 
 def ensure_own(ctx: ToolContext, ticket: Ticket) -> None:

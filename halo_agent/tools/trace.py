@@ -6,9 +6,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import structlog
 from pydantic import BaseModel
 
 from halo_agent.agent.events import AgentEvent, Paused, PolicyDecisionEvent, ToolResultEvent
+from halo_agent.logs import log_failure
 from halo_agent.policies.types import Decision
 from halo_agent.principal import Principal
 from halo_agent.storage.approvals import PendingRecord
@@ -17,6 +19,12 @@ from halo_agent.tools.base import ToolResult
 from halo_agent.tools.format import dumps
 
 Status = Literal["ok", "error", "refused", "paused"]
+log = structlog.get_logger("halo_agent.tools")
+UNEXPECTED = (
+    "an internal error stopped this call ({kind}); it was recorded. If it was a change, read the ticket "
+    "to see whether it happened before trying again"
+)
+INTERRUPTED = "the call was interrupted ({kind}) before it finished; it may or may not have reached Halo"
 
 
 class CallOutcome(BaseModel):
@@ -56,6 +64,7 @@ class Trace:
     extra: dict[str, Any] = field(default_factory=dict)
     label: str = "none"  # the audit's decision when the policy was not asked
     started: float = field(default_factory=time.perf_counter)
+    closed: bool = False  # the one audit record is written
 
     def decided(self, decision: Decision) -> None:
         self.decision = decision
@@ -70,10 +79,29 @@ class Trace:
             call_id=self.call_id, tool=self.tool, decision="invalid", reason=reason
         ))
 
+    def fail(self, exc: Exception) -> CallOutcome:
+        """An unexpected exception: one bounded log record, and an error result in the one audit record."""
+        log_failure(log, "tool call failed", exc, tool=self.tool, call_id=self.call_id)
+        payload = {"status": "error", "error": UNEXPECTED.format(kind=type(exc).__name__)}
+        if self.closed:  # the record was written before the failure: do not write a second one
+            return self._outcome("error", payload, None, None)
+        return self.close("error", payload)
+
+    def interrupted(self, exc: BaseException) -> None:
+        """Cancelled or interrupted: the record is written before the interruption goes on."""
+        if self.closed:
+            return
+        try:
+            self.close("error", {"status": "error", "error": INTERRUPTED.format(kind=type(exc).__name__)})
+        except Exception as failure:  # the interruption matters more than a second failure
+            log_failure(log, "audit record for an interrupted call failed", failure, tool=self.tool)
+
     def close(
         self, status: Status, payload: dict[str, Any], *, result: ToolResult | None = None,
         pending: PendingRecord | None = None,
     ) -> CallOutcome:
+        if self.closed:
+            raise RuntimeError(f"call {self.call_id} already has its audit record")
         summary = _summary(status, payload, result)
         halo_ids = result.halo_ids if result else []
         if pending is not None and status == "paused":
@@ -87,6 +115,13 @@ class Trace:
                 halo_ids=halo_ids, data=payload,
             ))
         self._write(status, summary, halo_ids, payload, pending)
+        self.closed = True
+        return self._outcome(status, payload, result, pending)
+
+    def _outcome(
+        self, status: Status, payload: dict[str, Any], result: ToolResult | None,
+        pending: PendingRecord | None,
+    ) -> CallOutcome:
         return CallOutcome(
             call_id=self.call_id, tool=self.tool, status=status, tool_message=dumps(payload),
             decision=self.decision, result=result, pending=pending, events=self.events,

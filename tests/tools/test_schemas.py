@@ -18,7 +18,8 @@ from halo_agent.tools.registry import default_registry
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 REGISTRY = default_registry()
-ADMIN_BUDGET, EMPLOYEE_BUDGET, HARD_CAP = 4096, 2048, 12 * 1024
+# The employee budget grew by 256 B when every string argument got its maxLength (issue 9).
+ADMIN_BUDGET, EMPLOYEE_BUDGET, HARD_CAP = 4096, 2304, 12 * 1024
 
 
 def _size(schemas: list[dict[str, Any]]) -> int:
@@ -88,3 +89,20 @@ def test_employee_is_not_offered_arguments_it_may_not_set() -> None:
 def test_schema_order_is_stable() -> None:
     names = [s["function"]["name"] for s in REGISTRY.schemas(reversed(REGISTRY.names()))]
     assert names == REGISTRY.names()
+
+
+def _string_props(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    props = schema["function"]["parameters"]["properties"]
+    found = []
+    for name, prop in props.items():
+        for option in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            if option.get("type") == "string" and "enum" not in option:
+                found.append((name, option))
+    return found
+
+
+@pytest.mark.parametrize("name", REGISTRY.names())
+def test_every_string_argument_has_a_size_limit(name: str) -> None:
+    """A model (or an attacker behind it) can send megabytes; every text argument says its limit."""
+    for arg, option in _string_props(REGISTRY.schemas([name])[0]):
+        assert 0 < option.get("maxLength", 0) <= 8000, f"{name}.{arg} has no maxLength"
