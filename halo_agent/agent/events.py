@@ -40,6 +40,14 @@ class ToolResultEvent(BaseModel):
     data: dict[str, Any] = {}
 
 
+class TurnUsage(BaseModel):
+    model_round_trips: int = 0
+    halo_calls: int = 0
+    tool_calls: int = 0
+    usage: Usage = Field(default_factory=Usage)  # a factory: a model default is deep-copied per instance
+    seconds: float = 0.0
+
+
 class Paused(BaseModel):
     type: Literal["paused"] = "paused"
     kind: Literal["confirmation", "approval"]
@@ -47,14 +55,8 @@ class Paused(BaseModel):
     tool: str
     preview: str
     approver_roles: list[str] = []
-
-
-class TurnUsage(BaseModel):
-    model_round_trips: int = 0
-    halo_calls: int = 0
-    tool_calls: int = 0
-    usage: Usage = Field(default_factory=Usage)  # a factory: a model default is deep-copied per instance
-    seconds: float = 0.0
+    # Set on the last pause of a turn (a pause ends it without a FinalAnswer): what the turn cost.
+    usage: TurnUsage | None = None
 
 
 class FinalAnswer(BaseModel):

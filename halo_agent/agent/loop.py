@@ -58,11 +58,15 @@ class _Turn:
 
     def final(self, text: str) -> FinalAnswer:
         self.executor.audit.sync()  # before the person reads an answer, what it reports is on disk
-        self.usage.seconds = round(time.monotonic() - self.started, 3)
-        self.usage.halo_calls = self.halo.calls
         if text:
             self.session.history.append({"role": "assistant", "content": text})
-        return FinalAnswer(text=text, usage=self.usage.model_copy())
+        return FinalAnswer(text=text, usage=self.closing_usage())
+
+    def closing_usage(self) -> TurnUsage:
+        """What the turn cost, as it ends (in an answer or a pause)."""
+        self.usage.seconds = round(time.monotonic() - self.started, 3)
+        self.usage.halo_calls = self.halo.calls
+        return self.usage.model_copy()
 
 
 async def run_turn(
@@ -202,6 +206,7 @@ async def _run_calls(turn: _Turn, response: ModelResponse) -> AsyncIterator[Agen
         turn.paused = True
         turn.session.history.append({"role": "assistant", "content": _pause_note(turn.session, outcomes)})
         turn.executor.audit.sync()  # a pause ends the turn: its records are on disk before it is shown
+        held[-1] = held[-1].model_copy(update={"usage": turn.closing_usage()})
         for event in held:
             yield event
 

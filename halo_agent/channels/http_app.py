@@ -24,6 +24,7 @@ from halo_agent.agent.events import AgentEvent
 from halo_agent.agent.service import AgentService, IdentityError
 from halo_agent.agent.session import SessionError
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
+from halo_agent.channels.forwarded import TrustedProxies
 from halo_agent.channels.http_auth import ApiError, Gate
 from halo_agent.channels.http_models import (
     ChatRequest,
@@ -36,6 +37,7 @@ from halo_agent.channels.http_models import (
     UserRef,
 )
 from halo_agent.channels.keys import KeyRing
+from halo_agent.channels.openai_compat import MAX_COMPLETIONS_BODY_BYTES, add_openai_routes
 from halo_agent.channels.ratelimit import RateLimiter
 from halo_agent.channels.turns import TurnFeed, TurnRunner, summarize
 from halo_agent.errors import HaloAgentError, PendingError
@@ -56,8 +58,12 @@ def create_http_app(
     limiter: RateLimiter | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     shutdown_grace_seconds: float = 60.0,
+    trusted_proxies: TrustedProxies | None = None,
 ) -> FastAPI:
-    """The ASGI app over one AgentService. The caller owns the service (and closes it)."""
+    """The ASGI app over one AgentService. The caller owns the service (and closes it).
+
+    `trusted_proxies`: addresses whose forwarded user headers are believed (see channels/forwarded.py).
+    """
     runner = TurnRunner()
 
     @asynccontextmanager
@@ -69,14 +75,17 @@ def create_http_app(
         title="halo-agent", version=__version__, lifespan=lifespan, responses=_ERRORS,
         description="A policy-guarded HaloITSM agent. Authenticate with `Authorization: Bearer <key>`.",
     )  # fmt: skip
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    larger = {"/v1/chat/completions": max(max_body_bytes, MAX_COMPLETIONS_BODY_BYTES)}
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=larger)
     app.state.service = service
+    app.state.trusted_proxies = trusted_proxies or TrustedProxies()
     app.state.runner = runner
     app.state.gate = Gate(service, keys, limiter or RateLimiter())
     _install_error_handlers(app)
     _add_chat_routes(app)
     _add_approval_routes(app)
     _add_health_routes(app)
+    add_openai_routes(app)
     return app
 
 

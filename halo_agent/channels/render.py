@@ -158,7 +158,7 @@ class Renderer:
 
     def _tables(self, answer: str) -> None:
         rows, self._rows = self._rows, []
-        if rows and not all(re.search(rf"\b{row.get('id')}\b", answer) for row in rows):
+        if rows and not answer_lists_rows(answer, rows):
             self._out(tickets_table(rows, self.console.width))
 
     def _text(self, event: TextDelta) -> None:
@@ -298,11 +298,23 @@ def _plain_len(markup: str) -> int:
     return len(Text.from_markup(markup).plain)
 
 
-def tickets_table(rows: Sequence[dict[str, Any]], width: int | None = None) -> Table:
-    """Ticket rows; a column every row leaves empty is dropped, and so is `user` when it is one person."""
+def ticket_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The columns worth showing: a column every row leaves empty is dropped, and so is `user` when it
+    is one person (every channel's ticket table uses these)."""
     present = [c for c in _TICKET_COLUMNS if any(row.get(c) not in (None, "") for row in rows)]
     if len(rows) > 1 and "user" in present and len({str(row.get("user")) for row in rows}) == 1:
         present.remove("user")
+    return present
+
+
+def answer_lists_rows(answer: str, rows: Sequence[dict[str, Any]]) -> bool:
+    """Whether the answer already names every ticket of the rows (then no table is added)."""
+    return all(re.search(rf"\b{row.get('id')}\b", answer) for row in rows)
+
+
+def tickets_table(rows: Sequence[dict[str, Any]], width: int | None = None) -> Table:
+    """Ticket rows in the columns `ticket_columns` chooses."""
+    present = ticket_columns(rows)
     cells = [[escape(str(row.get(c) if row.get(c) is not None else "")) for c in present] for row in rows]
     optional = [c for c in ("type", "team", "agent", "priority") if c in present]
     return fitted_table(present, cells, wide="summary", width=width, optional=optional)

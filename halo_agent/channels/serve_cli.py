@@ -23,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--burst", type=int, default=20, metavar="N", help="requests a user may make at once (default: 20)"
     )
+    serve.add_argument(
+        "--trusted-proxy", action="append", default=[], metavar="ADDR",
+        help="an address or network (repeatable) whose forwarded user headers (Open WebUI's "
+        "X-OpenWebUI-User-*) are believed; none by default",
+    )  # fmt: skip
     add_backend_args(serve)
     serve.set_defaults(func=lambda args: run(_serve(args)))
 
@@ -63,14 +68,19 @@ def _add_listen_args(parser: argparse.ArgumentParser, port: int) -> None:
 async def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from halo_agent.channels.forwarded import TrustedProxies
     from halo_agent.channels.http_app import create_http_app
     from halo_agent.channels.ratelimit import RateLimiter
 
     keys = KeyRing.from_config(args.keys)  # before the service: a missing key fails fast
+    proxies = TrustedProxies.parse(args.trusted_proxy)
     service = await build_service(args)
     try:
         limiter = RateLimiter(per_minute=args.rate_limit, capacity=args.burst)
-        app = create_http_app(service, keys, limiter=limiter, shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS)
+        app = create_http_app(
+            service, keys, limiter=limiter, shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS,
+            trusted_proxies=proxies,
+        )  # fmt: skip
         print(f"halo-agent serving on http://{args.host}:{args.port} (OpenAPI at /docs)", file=sys.stderr)
         if service.sandbox_notice:
             print(service.sandbox_notice, file=sys.stderr)

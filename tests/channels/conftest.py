@@ -66,3 +66,41 @@ async def make_api(tmp_path: Path) -> AsyncIterator[MakeApi]:
     for api in opened:
         await api.client.aclose()
         await api.service.aclose()
+
+
+@dataclass
+class Live:
+    """The HTTP app served by uvicorn on a loopback port, as `halo-agent serve` runs it."""
+
+    service: AgentService
+    url: str
+
+
+MakeLive = Callable[..., Awaitable[Live]]
+
+
+@pytest.fixture
+async def make_live(tmp_path: Path) -> AsyncIterator[MakeLive]:
+    import asyncio
+
+    import uvicorn
+
+    running: list[tuple[uvicorn.Server, asyncio.Task[None], AgentService]] = []
+
+    async def start(model: ChatModel, **options: Any) -> Live:
+        service = await AgentService.create(Settings(home=tmp_path / "live-home"), model=model)
+        app = create_http_app(service, keyring(), **options)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        task = asyncio.create_task(server.serve())
+        running.append((server, task, service))
+        while not server.started:
+            assert not task.done(), "the server did not start"
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        return Live(service, f"http://127.0.0.1:{port}")
+
+    yield start
+    for server, task, service in running:
+        server.should_exit = True
+        await task
+        await service.aclose()
