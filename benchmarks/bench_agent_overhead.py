@@ -41,13 +41,13 @@ from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessa
 
 from halo_agent.agent.events import ErrorEvent, FinalAnswer
 from halo_agent.agent.service import AgentService
-from halo_agent.agent.session import SessionStore
 from halo_agent.config import Settings, load_settings
 from halo_agent.halo.client import HaloClient
 from halo_agent.principal import Principal
 from halo_agent.sandbox import SandboxConfig, create_app
 from halo_agent.storage.approvals import PendingStore
 from halo_agent.storage.audit import AuditLog
+from halo_agent.storage.sessions import SessionStore
 from halo_agent.testing import ScriptedModel, call, text
 
 MESSAGE = "Show ticket 789, then the open incidents of agent 6 and the VPN articles."

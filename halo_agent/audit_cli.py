@@ -1,21 +1,27 @@
-"""`halo-agent audit verify` (exit 1 and the list of problems when the chain is broken) and
-`halo-agent audit tail [-n N] [--json]`. The file is the settings' `audit_file` unless `--file` is given."""
+"""`halo-agent audit verify` (exit 1 and the list of problems when the chain is broken),
+`halo-agent audit tail [-n N] [--json]` and `halo-agent audit export [--after-seq N] [--output FILE]`
+(every record as JSON lines, for a SIEM). They read the configured backend: the PostgreSQL audit table
+when `HALO_AGENT_DATABASE_URL` is set, else the settings' `audit_file` (or `--file`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
 
 from halo_agent.channels.render import audit_table
 from halo_agent.config import load_settings
 from halo_agent.storage.audit import AuditLog
+from halo_agent.storage.factory import open_audit
+from halo_agent.storage.interface import AuditTrail
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("audit", help="verify or read the audit log")
+    parser = subparsers.add_parser("audit", help="verify, read or export the audit log")
     commands = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
     verify = commands.add_parser("verify", help="check the hash chain and the head")
@@ -26,21 +32,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     tail.add_argument("--json", action="store_true", help="one JSON record per line, as stored")
     tail.set_defaults(func=tail_command)
 
-    for sub in (verify, tail):
-        sub.add_argument("--file", type=Path, metavar="PATH", help="default: the configured audit log")
+    export = commands.add_parser("export", help="every record as JSON lines (for a SIEM), oldest first")
+    export.add_argument("--after-seq", type=int, default=0, metavar="N",
+                        help="only records after seq N (resume a previous export)")
+    export.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here (default: stdout)")
+    export.set_defaults(func=export_command)
+
+    for sub in (verify, tail, export):
+        sub.add_argument(
+            "--file", type=Path, metavar="PATH", help="a JSONL audit file instead of the configured log"
+        )
 
 
-def _log(args: argparse.Namespace) -> AuditLog:
-    return AuditLog(args.file or load_settings().audit_file)
+def _log(args: argparse.Namespace) -> AuditTrail:
+    return AuditLog(args.file) if args.file else open_audit(load_settings())
 
 
 def verify_command(args: argparse.Namespace) -> int:
     log = _log(args)
-    report = log.verify()
+    try:
+        report = log.verify()
+    finally:
+        log.close()
     if report.ok:
-        print(f"OK {log.path}: {report.records} records, hash chain and head intact")
+        print(f"OK {log.location}: {report.records} records, hash chain and head intact")
     else:
-        print(f"BROKEN {log.path}: {report.records} records, {len(report.problems)} problem(s)")
+        print(f"BROKEN {log.location}: {report.records} records, {len(report.problems)} problem(s)")
     for problem in report.problems:
         print(f"  {problem}")
     if report.recovered:  # not tampering: what writers that were killed mid-record left behind
@@ -52,12 +69,37 @@ def verify_command(args: argparse.Namespace) -> int:
 
 def tail_command(args: argparse.Namespace) -> int:
     log = _log(args)
-    records = log.tail(max(args.n, 0))
+    try:
+        records = log.tail(max(args.n, 0))
+    finally:
+        log.close()
     if args.json:
         for record in records:
             print(json.dumps(record, ensure_ascii=False))
     elif records:
         Console(highlight=False).print(audit_table(records))
     else:
-        print(f"No records in {log.path}")
+        print(f"No records in {log.location}")
     return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    log = _log(args)
+    try:
+        if args.output is None:
+            count = _export(log, args.after_seq, sys.stdout)
+        else:
+            with args.output.open("w", encoding="utf-8") as out:
+                count = _export(log, args.after_seq, out)
+            print(f"Exported {count} records from {log.location} to {args.output}", file=sys.stderr)
+    finally:
+        log.close()
+    return 0
+
+
+def _export(log: AuditTrail, after_seq: int, out: TextIO) -> int:
+    count = 0
+    for record in log.records(after_seq=after_seq):
+        out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        count += 1
+    return count

@@ -25,10 +25,10 @@ from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, TextDelta, TurnUsage
 from halo_agent.agent.history import fit_history
 from halo_agent.agent.model import ChatModel, Message, ModelResponse, ToolCallRequest
-from halo_agent.agent.session import Session
 from halo_agent.agent.tool_calls import HaloCallCounter, Resumed, execute_all, resume_one
 from halo_agent.config import AgentSettings
 from halo_agent.errors import ModelError
+from halo_agent.storage.sessions import Session
 from halo_agent.tools.executor import CallOutcome, Executor, TurnContext
 
 MAX_USER_TEXTS = 100  # the person's messages kept for "did they name this ticket themselves"

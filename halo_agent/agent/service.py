@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from halo_agent.agent.events import AgentEvent, TextDelta
+from halo_agent.agent.events import AgentEvent, FinalAnswer, Paused, TextDelta
 from halo_agent.agent.loop import answer_confirmation, run_turn
 from halo_agent.agent.model import ChatModel
-from halo_agent.agent.session import Session, SessionStore
 from halo_agent.config import Settings
 from halo_agent.errors import HaloAgentError, PendingError
 from halo_agent.halo.client import HaloClient
@@ -31,8 +30,10 @@ from halo_agent.models.factory import build_model
 from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
 from halo_agent.prompts import InstanceVocabulary, render_system_prompt
-from halo_agent.storage.approvals import PendingRecord, PendingStore
-from halo_agent.storage.audit import AuditLog
+from halo_agent.storage.approvals import PendingRecord
+from halo_agent.storage.factory import open_storage
+from halo_agent.storage.interface import Storage
+from halo_agent.storage.sessions import Session
 from halo_agent.tools.executor import CallOutcome, Executor
 from halo_agent.tools.registry import default_registry
 
@@ -57,8 +58,7 @@ class AgentService:
         client: HaloClient,
         model: ChatModel,
         engine: PolicyEngine,
-        audit: AuditLog,
-        pending_store: PendingStore,
+        storage: Storage,
         executor: Executor,
         sandbox: SandboxApp | None = None,
     ) -> None:
@@ -66,10 +66,11 @@ class AgentService:
         self.client = client
         self.model = model
         self.engine = engine
-        self.audit = audit
-        self.pending_store = pending_store
+        self.storage = storage
+        self.audit = storage.audit
+        self.pending_store = storage.pending
+        self.sessions = storage.sessions
         self.executor = executor
-        self.sessions = SessionStore(settings.state_db)
         self.sandbox = sandbox
         self.sandbox_notice = SANDBOX_NOTICE if sandbox is not None else None
         # (principal, date) -> (the metadata it was rendered from, the prompt)
@@ -86,24 +87,15 @@ class AgentService:
         """Wire every part from settings. No Halo configured: the embedded sandbox, in-process."""
         settings.ensure_home()
         engine = PolicyEngine.load(settings.policy_file)
-        audit = AuditLog(settings.audit_file, secrets=_secrets(settings), fsync=settings.audit_fsync)
-        pending_store = PendingStore(settings.state_db)
         model = model or build_model(settings.model)
+        storage = open_storage(settings, secrets=_secrets(settings))
         client, sandbox = _halo_client(settings, halo_transport)  # last: nothing to close if the rest fails
         executor = Executor(
-            client, default_registry(), engine, audit, pending_store,
+            client, default_registry(), engine, storage.audit, storage.pending,
             pending_ttl_seconds=settings.agent.pending_ttl_seconds,
         )  # fmt: skip
-        return cls(
-            settings,
-            client=client,
-            model=model,
-            engine=engine,
-            audit=audit,
-            pending_store=pending_store,
-            executor=executor,
-            sandbox=sandbox,
-        )
+        return cls(settings, client=client, model=model, engine=engine, storage=storage,
+                   executor=executor, sandbox=sandbox)  # fmt: skip
 
     async def resolve_principal(
         self, role: str, *, email: str | None = None, agent_id: int | None = None
@@ -151,6 +143,8 @@ class AgentService:
                     settings=self.settings.agent, system_prompt=await self.system_prompt(principal),
                 )  # fmt: skip
                 async for event in turn:
+                    if isinstance(event, FinalAnswer | Paused):
+                        self.sessions.save(session)  # what the person reads next survives a crash
                     yield event
             finally:
                 self.sessions.save(session)
@@ -209,9 +203,7 @@ class AgentService:
         return prompt
 
     async def aclose(self) -> None:
-        self.audit.sync()
-        self.sessions.close()
-        self.pending_store.close()
+        self.storage.close()
         await self.client.aclose()
         closer: Any = getattr(self.model, "aclose", None)
         if closer is not None:

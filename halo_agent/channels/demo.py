@@ -29,7 +29,6 @@ from halo_agent.examples import (
     SEED_PROMPTS,
 )
 from halo_agent.principal import Principal
-from halo_agent.storage.audit import AuditLog
 
 if TYPE_CHECKING:
     from halo_agent.agent.service import AgentService
@@ -175,7 +174,7 @@ class Demo:
         return result
 
     def _closing(self) -> int:
-        audit = AuditLog(self.settings.audit_file)
+        audit = self.service.audit
         self.console.print(Rule("audit trail (last 12 records)", align="left", style="dim"))
         self.console.print(audit_table(audit.tail(12), self.console.width))
         report = audit.verify()

@@ -22,7 +22,6 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from halo_agent import __version__
 from halo_agent.agent.events import AgentEvent
 from halo_agent.agent.service import AgentService, IdentityError
-from halo_agent.agent.session import SessionError
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from halo_agent.channels.forwarded import TrustedProxies
 from halo_agent.channels.http_auth import ApiError, Gate
@@ -43,6 +42,8 @@ from halo_agent.channels.turns import TurnFeed, TurnRunner, summarize
 from halo_agent.errors import HaloAgentError, PendingError
 from halo_agent.halo.errors import HaloError
 from halo_agent.principal import Principal
+from halo_agent.storage.session_locks import SessionBusyError
+from halo_agent.storage.sessions import SessionError
 from halo_agent.tools.executor import CallOutcome
 
 SSE_MEDIA_TYPE = "text/event-stream"
@@ -291,6 +292,8 @@ def _domain_status(exc: Exception) -> tuple[int, str]:
         return 403, "session_not_yours"
     if isinstance(exc, PendingError):
         return 409, "pending_closed"
+    if isinstance(exc, SessionBusyError):
+        return 409, "session_busy"
     if isinstance(exc, HaloError):
         return 502, "halo_unavailable"
     return 500, "internal"

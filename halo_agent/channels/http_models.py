@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from halo_agent.agent.events import AgentEvent, Paused
-from halo_agent.agent.session import MAX_SESSION_ID_LENGTH
 from halo_agent.storage.approvals import PendingRecord
+from halo_agent.storage.sessions import MAX_SESSION_ID_LENGTH
 
 MAX_MESSAGE_CHARS = 16_000
 

@@ -24,7 +24,6 @@ from halo_agent.cli_common import banner
 from halo_agent.config import Settings
 from halo_agent.errors import HaloAgentError
 from halo_agent.principal import Principal
-from halo_agent.storage.audit import AuditLog
 
 if TYPE_CHECKING:
     from halo_agent.agent.service import AgentService
@@ -184,7 +183,7 @@ class Repl:
 
     async def _audit(self, rest: str) -> None:
         count = int(rest) if rest.isdigit() else 10
-        records = AuditLog(self.settings.audit_file).tail(count)
+        records = self.service.audit.tail(count)
         if not records:
             self.console.print("The audit log is empty.")
             return

@@ -76,7 +76,8 @@ async def _serve(args: argparse.Namespace) -> int:
     proxies = TrustedProxies.parse(args.trusted_proxy)
     service = await build_service(args)
     try:
-        limiter = RateLimiter(per_minute=args.rate_limit, capacity=args.burst)
+        buckets = service.storage.buckets  # shared by every worker on this storage
+        limiter = RateLimiter(per_minute=args.rate_limit, capacity=args.burst, buckets=buckets)
         app = create_http_app(
             service, keys, limiter=limiter, shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS,
             trusted_proxies=proxies,

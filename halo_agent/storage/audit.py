@@ -32,7 +32,7 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -88,7 +88,7 @@ class AuditLog:
     ) -> None:
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
-        self._secrets = _usable(secrets)
+        self._secrets = usable_secrets(secrets)
         self.durability: Durability = _durability(fsync)
         self._thread_lock = threading.Lock()
         self._file_lock = process_lock(str(self.path.with_name(self.path.name + ".lock")))
@@ -96,6 +96,11 @@ class AuditLog:
         weakref.finalize(self, self._files.close)  # the descriptors must not outlive the log
         self._tip_cache: tuple[Mark, int, str] | None = None  # the files as our last write left them
         self._unsynced = False
+
+    @property
+    def location(self) -> str:
+        """Where the records are, for people (`audit verify` prints it)."""
+        return str(self.path)
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Redact, chain and write one record; returns it as written."""
@@ -135,10 +140,8 @@ class AuditLog:
             self._files.close()
 
     def _write(self, body: dict[str, Any], seq: int, prev_hash: str) -> dict[str, Any]:
-        fields = {k: v for k, v in body.items() if k not in ("seq", "time", "prev_hash", "hash")}
-        full = {"seq": seq + 1, "time": _now(), **fields, "prev_hash": prev_hash}
-        full["hash"] = record_hash(full)
-        line = json.dumps(full, ensure_ascii=False, separators=(",", ":")) + "\n"
+        full = chain_record(body, seq, prev_hash)
+        line = record_line(full) + "\n"
         self._files.append(line.encode("utf-8"))
         self._files.write_head(
             json.dumps({"seq": full["seq"], "hash": full["hash"]}).ljust(_HEAD_WIDTH).encode("ascii")
@@ -198,7 +201,7 @@ class AuditLog:
                 report.problems.append(f"line {number}: not a JSON record")
                 continue
             report.records += 1
-            report.problems.extend(_record_problems(number, record, expected, prev_hash))
+            report.problems.extend(record_problems(number, record, expected, prev_hash))
             report.recovered.extend(_recovery_notes(record))
             seq = record.get("seq")
             expected = seq + 1 if isinstance(seq, int) else expected + 1
@@ -217,8 +220,32 @@ class AuditLog:
         return [record for record in records if record is not None]
 
 
+    def records(self, *, after_seq: int = 0) -> Iterator[dict[str, Any]]:
+        """Every readable record with a seq above `after_seq`, oldest first, read as the file streams."""
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                record = parse_record(line)
+                seq = record.get("seq") if record else None
+                if record is not None and isinstance(seq, int) and seq > after_seq:
+                    yield record
+
+
 # chaining ---------------------------------------------------------------------------------------------
-def _record_problems(number: int, record: dict[str, Any], expected: int, prev_hash: str) -> list[str]:
+def chain_record(body: dict[str, Any], seq: int, prev_hash: str) -> dict[str, Any]:
+    """`body` as the record after `seq`: numbered, timed, chained to `prev_hash` and hashed."""
+    fields = {k: v for k, v in body.items() if k not in ("seq", "time", "prev_hash", "hash")}
+    full = {"seq": seq + 1, "time": _now(), **fields, "prev_hash": prev_hash}
+    full["hash"] = record_hash(full)
+    return full
+
+
+def record_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def record_problems(number: int, record: dict[str, Any], expected: int, prev_hash: str) -> list[str]:
     seq = record.get("seq")
     where = f"line {number} (seq {seq})"
     problems = []
@@ -263,12 +290,17 @@ def _durability(fsync: bool | Durability) -> Durability:
 
 
 # redaction --------------------------------------------------------------------------------------------
+def redact_with(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`redact` with the secrets already prepared by `usable_secrets` (once per log, not per record)."""
+    return _redact(value, secrets)
+
+
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     """A JSON-ready copy: secret values and sensitive keys redacted, long text cut with its hash."""
-    return _redact(value, _usable(secrets))
+    return _redact(value, usable_secrets(secrets))
 
 
-def _usable(secrets: Iterable[str]) -> tuple[str, ...]:
+def usable_secrets(secrets: Iterable[str]) -> tuple[str, ...]:
     # Longest first, so a secret containing another is replaced whole.
     return tuple(sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True))
 

@@ -38,8 +38,7 @@ from halo_agent.tools.trace import CallOutcome, Trace
 if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
     from halo_agent.policies.engine import PolicyEngine
-    from halo_agent.storage.approvals import PendingStore
-    from halo_agent.storage.audit import AuditLog
+    from halo_agent.storage.interface import AuditTrail, PendingCalls
     from halo_agent.tools.registry import ToolRegistry
 
 __all__ = ["CallOutcome", "Executor", "TurnContext"]
@@ -67,8 +66,8 @@ class _Prepared:
 
 class Executor:
     def __init__(
-        self, client: HaloClient, registry: ToolRegistry, engine: PolicyEngine, audit: AuditLog,
-        pending: PendingStore, *, pending_ttl_seconds: int = 3600,
+        self, client: HaloClient, registry: ToolRegistry, engine: PolicyEngine, audit: AuditTrail,
+        pending: PendingCalls, *, pending_ttl_seconds: int = 3600,
     ) -> None:
         self.client = client
         self.registry = registry

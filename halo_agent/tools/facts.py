@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
     from halo_agent.halo.models import Ticket
     from halo_agent.policies.engine import PolicyEngine
-    from halo_agent.storage.approvals import PendingStore
+    from halo_agent.storage.interface import PendingCalls
     from halo_agent.tools.base import ToolSpec
 
 
@@ -27,7 +27,7 @@ def named_by_user(ticket_id: int, texts: Iterable[str]) -> bool:
 class FactFinder:
     """Gathers Facts for one call: the target ticket (owner, priority), rate-limit counts, turn flags."""
 
-    def __init__(self, client: HaloClient, engine: PolicyEngine, pending: PendingStore) -> None:
+    def __init__(self, client: HaloClient, engine: PolicyEngine, pending: PendingCalls) -> None:
         self.client = client
         self.engine = engine
         self.pending = pending

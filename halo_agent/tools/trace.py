@@ -14,7 +14,7 @@ from halo_agent.logs import log_failure
 from halo_agent.policies.types import Decision
 from halo_agent.principal import Principal
 from halo_agent.storage.approvals import PendingRecord
-from halo_agent.storage.audit import AuditLog
+from halo_agent.storage.interface import AuditTrail
 from halo_agent.tools.base import ToolResult
 from halo_agent.tools.format import dumps
 
@@ -51,7 +51,7 @@ def principal_record(principal: Principal) -> dict[str, Any]:
 class Trace:
     """Collects what happened to one call; `close` emits the result event and writes the audit record."""
 
-    audit: AuditLog
+    audit: AuditTrail
     event: str  # "tool_call" | "pending_decision" | "pending_run"
     call_id: str
     tool: str

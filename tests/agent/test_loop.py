@@ -21,10 +21,10 @@ from halo_agent.agent.events import (
 from halo_agent.agent.history import history_size
 from halo_agent.agent.loop import answer_confirmation, run_turn
 from halo_agent.agent.model import Message, ModelResponse, ToolSchema
-from halo_agent.agent.session import Session
 from halo_agent.config import AgentSettings
 from halo_agent.errors import ModelError
 from halo_agent.principal import Principal
+from halo_agent.storage.sessions import Session
 from halo_agent.testing import FunctionModel, ScriptedModel, call, raw_call, text
 from halo_agent.tools.executor import Executor
 from tests.agent.loop_fakes import FakeExecutor, slow

@@ -1,4 +1,4 @@
-"""Sessions persist by id in SQLite, belong to one principal, and serialise turns in-process."""
+"""Sessions persist by id in SQLite, belong to one principal, and serialise turns across processes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from halo_agent.agent.session import SessionError, SessionStore
 from halo_agent.principal import Principal
+from halo_agent.storage.session_locks import SessionBusyError
+from halo_agent.storage.sessions import SessionError, SessionStore
 
 EMMA = Principal(role="employee", email="emma.hart@example.com", halo_user_id=12)
 LIAM = Principal(role="employee", email="liam.cole@example.com", halo_user_id=13)
@@ -59,8 +60,22 @@ async def test_turns_of_one_session_never_interleave(tmp_path: Path) -> None:
 async def test_different_sessions_run_concurrently(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "state.db")
     async with store.lock("s1"):
-        assert not store.lock("s2").locked()
-        assert store.lock("s1").locked()
+        async with store.lock("s2", wait_seconds=0):
+            pass
+        with pytest.raises(SessionBusyError, match="busy"):
+            async with store.lock("s1", wait_seconds=0.05):
+                pass
+
+
+async def test_a_turn_holds_the_session_against_another_store_on_the_same_directory(tmp_path: Path) -> None:
+    """Another store on the same file is what another process sees: the flock is per open file."""
+    mine, theirs = SessionStore(tmp_path / "state.db"), SessionStore(tmp_path / "state.db")
+    async with mine.lock("s1"):
+        with pytest.raises(SessionBusyError):
+            async with theirs.lock("s1", wait_seconds=0.1):
+                pass
+    async with theirs.lock("s1", wait_seconds=0):
+        pass
 
 
 def test_an_unchanged_session_is_not_written_again(tmp_path: Path) -> None:

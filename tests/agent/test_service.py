@@ -13,7 +13,6 @@ import pytest
 
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, ToolResultEvent
 from halo_agent.agent.service import AgentService, IdentityError
-from halo_agent.agent.session import SessionError
 from halo_agent.config import Settings
 from halo_agent.errors import PendingError
 from halo_agent.examples import (
@@ -23,6 +22,7 @@ from halo_agent.examples import (
     OTHER_EMPLOYEE_EMAIL,
 )
 from halo_agent.principal import Principal
+from halo_agent.storage.sessions import SessionError
 from halo_agent.testing import ScriptedModel, Step, call, text
 
 

@@ -1,8 +1,9 @@
 """Conversations persisted by session id, so a confirmation can arrive in a later command or request.
 
-One SQLite table (`agent_sessions`) in the state database shared with the pending store. A session
-belongs to the principal that opened it; within one process a per-session asyncio lock keeps two turns
-of the same session from interleaving.
+The `Session` record and the embedded backend's store: one SQLite table (`agent_sessions`) in the state
+database shared with the pending store. A session belongs to the principal that opened it. Two turns of
+one session never interleave, in one process or many: `lock` (see `session_locks`) holds an flock on a
+per-session file beside the database for the whole turn.
 
 The store keeps one connection (WAL, `synchronous=NORMAL`: a commit survives a crash of this process and
 costs no fsync; a power cut may lose the last few saves, never corrupt the file) and writes a session only
@@ -12,20 +13,23 @@ on, live in the pending store, not here.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import threading
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from halo_agent.agent.model import Message
 from halo_agent.errors import HaloAgentError
 from halo_agent.principal import Principal
+from halo_agent.storage.interface import SESSION_WAIT_SECONDS
+from halo_agent.storage.session_locks import FileLocks, SessionLocks
+
+Message = dict[str, Any]  # an OpenAI chat message (as in halo_agent.agent.model)
 
 MAX_SESSION_ID_LENGTH = 200
 
@@ -48,6 +52,7 @@ _COLUMNS = (
 )
 
 _UPSERT = f"INSERT OR REPLACE INTO agent_sessions ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
+SESSION_COLUMNS = _COLUMNS
 
 
 class SessionError(HaloAgentError):
@@ -85,7 +90,7 @@ class SessionStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = SessionLocks(FileLocks(path.parent / "locks" / "sessions"))
         self._db_lock = threading.Lock()
         self._db = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
         weakref.finalize(self, self._db.close)
@@ -94,35 +99,26 @@ class SessionStore:
         with self._connect() as db:
             db.execute(_SCHEMA)
 
-    def lock(self, session_id: str) -> asyncio.Lock:
-        """The in-process lock for one session; hold it for a whole turn."""
-        lock = self._locks.get(session_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[session_id] = lock
-        return lock
+    def lock(
+        self, session_id: str, *, wait_seconds: float = SESSION_WAIT_SECONDS
+    ) -> AbstractAsyncContextManager[None]:
+        """Hold for a whole turn: one turn of a session at a time in every process on this data
+        directory. Waits up to `wait_seconds`, then raises SessionBusyError."""
+        return self._locks.lock(session_id, wait_seconds=wait_seconds)
 
     def load(self, session_id: str, principal: Principal) -> Session:
         """The stored session, or a new empty one. Another principal's session is refused."""
-        _check_id(session_id)
-        with self._connect() as db:
-            row = db.execute(f"SELECT {_COLUMNS} FROM agent_sessions WHERE id = ?", (session_id,)).fetchone()
-        if row is None:
-            return Session(id=session_id, principal=principal)
-        session = _from_row(row)
-        if session.principal.key != principal.key:
-            raise SessionError(f"session {session_id!r} belongs to another user; start a new session")
-        return session
+        return owned_session(session_id, principal, self.get(session_id))
 
     def get(self, session_id: str) -> Session | None:
         """The stored session regardless of owner (for administration and tests)."""
         with self._connect() as db:
             row = db.execute(f"SELECT {_COLUMNS} FROM agent_sessions WHERE id = ?", (session_id,)).fetchone()
-        return _from_row(row) if row else None
+        return session_from_row(row) if row else None
 
     def save(self, session: Session) -> None:
         """Write the session, unless nothing in it changed since it was loaded or last saved."""
-        row = _to_row(session)
+        row = session_row(session)
         if row == session._stored:
             return
         session.updated_at = time.time()
@@ -145,12 +141,22 @@ class SessionStore:
             yield self._db
 
 
+def owned_session(session_id: str, principal: Principal, stored: Session | None) -> Session:
+    """`stored`, or a new session when there is none; refused when it belongs to someone else."""
+    _check_id(session_id)
+    if stored is None:
+        return Session(id=session_id, principal=principal)
+    if stored.principal.key != principal.key:
+        raise SessionError(f"session {session_id!r} belongs to another user; start a new session")
+    return stored
+
+
 def _check_id(session_id: str) -> None:
     if not session_id or len(session_id) > MAX_SESSION_ID_LENGTH or not session_id.isprintable():
         raise SessionError(f"a session id must be 1-{MAX_SESSION_ID_LENGTH} printable characters")
 
 
-def _to_row(session: Session) -> tuple[object, ...]:
+def session_row(session: Session) -> tuple[object, ...]:
     """Every column but updated_at, in _COLUMNS order."""
     return (
         session.id,
@@ -164,7 +170,7 @@ def _to_row(session: Session) -> tuple[object, ...]:
     )
 
 
-def _from_row(row: tuple[object, ...]) -> Session:
+def session_from_row(row: tuple[object, ...]) -> Session:
     sid, _key, principal, history, pending, approvals, texts, created, updated = row
     session = Session(
         id=str(sid),
@@ -176,5 +182,5 @@ def _from_row(row: tuple[object, ...]) -> Session:
         created_at=float(str(created)),
         updated_at=float(str(updated)),
     )
-    session._stored = _to_row(session)
+    session._stored = session_row(session)
     return session

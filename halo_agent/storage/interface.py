@@ -1,0 +1,96 @@
+"""The storage interface: everything a process shares with the others serving the same desk.
+
+Two backends implement it: the embedded default (SQLite files and the JSONL audit log under the data
+directory; zero set-up, safe for many processes on one machine) and PostgreSQL (`HALO_AGENT_DATABASE_URL`;
+many workers on many hosts). `open_storage` picks one from the settings.
+
+The methods are synchronous: each is one short local round trip (a SQLite statement, a PostgreSQL
+query on a pooled connection). Only the session lock waits, so it alone is async.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from halo_agent.principal import Principal
+
+if TYPE_CHECKING:
+    from halo_agent.storage.approvals import PendingKind, PendingRecord
+    from halo_agent.storage.audit import Durability, VerifyReport
+    from halo_agent.storage.sessions import Session
+
+SESSION_WAIT_SECONDS = 30.0  # a second turn of a busy session waits this long, then is told it is busy
+
+
+class Sessions(Protocol):
+    """Conversations by id; a turn holds `lock(session_id)` from load to save, across every process."""
+
+    def lock(self, session_id: str, *, wait_seconds: float = SESSION_WAIT_SECONDS
+             ) -> AbstractAsyncContextManager[None]: ...
+    def load(self, session_id: str, principal: Principal) -> Session: ...
+    def get(self, session_id: str) -> Session | None: ...
+    def save(self, session: Session) -> None: ...
+    def delete(self, session_id: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class PendingCalls(Protocol):
+    """Paused calls (confirmations, approvals) with exactly-once claims, and the policy's rate counters."""
+
+    def create(
+        self, *, kind: PendingKind, requester: Principal, session_id: str, action: str,
+        args: dict[str, Any], preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int,
+    ) -> PendingRecord: ...
+    def get(self, pending_id: str) -> PendingRecord | None: ...
+    def list(self, *, state: str | None = "pending", requester_key: str | None = None
+             ) -> list[PendingRecord]: ...
+    def decide(self, pending_id: str, *, by: Principal, approve: bool, reason: str | None = None
+               ) -> PendingRecord: ...
+    def claim(self, pending_id: str) -> PendingRecord | None: ...
+    def finish(self, pending_id: str, *, result: dict[str, Any] | None, error: str | None) -> None: ...
+    def count_recent(self, principal_key: str, action: str, window_seconds: int) -> int: ...
+    def record_call(self, principal_key: str, action: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class AuditTrail(Protocol):
+    """The hash-chained audit log: one record per decision, appended by every process in one chain."""
+
+    durability: Durability
+
+    @property
+    def location(self) -> str: ...
+    @property
+    def needs_sync(self) -> bool: ...
+    def append(self, record: dict[str, Any]) -> dict[str, Any]: ...
+    def sync(self) -> None: ...
+    def verify(self) -> VerifyReport: ...
+    def tail(self, n: int = 20) -> list[dict[str, Any]]: ...
+    def records(self, *, after_seq: int = 0) -> Iterator[dict[str, Any]]: ...
+    def close(self) -> None: ...
+
+
+class RateBuckets(Protocol):
+    """Token buckets for the HTTP per-user rate limit, shared by every worker."""
+
+    def take(self, key: str, *, rate: float, capacity: float) -> float | None:
+        """Take one token: None when allowed, else the seconds to wait before retrying."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Storage:
+    sessions: Sessions
+    pending: PendingCalls
+    audit: AuditTrail
+    buckets: RateBuckets
+
+    def close(self) -> None:
+        self.audit.sync()
+        for part in (self.sessions, self.pending, self.buckets, self.audit):
+            part.close()
