@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "halo_agent.policies.cli",
     "halo_agent.approvals_cli",
     "halo_agent.audit_cli",
+    "halo_agent.storage.cli",
     "halo_agent.evals.cli",
     "halo_agent.channels.serve_cli",
     "halo_agent.channels.slack.cli",

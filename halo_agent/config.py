@@ -93,6 +93,16 @@ class Settings(BaseModel):
     # When audit records reach the disk: every record is written before the call returns either way;
     # "turn" fsyncs once before an answer or pause is shown, "record" after each record, "off" never.
     audit_fsync: Literal["record", "turn", "off"] = "turn"
+    # postgresql://user:password@host/db: every piece of shared state in PostgreSQL (many workers and
+    # hosts); None: the embedded SQLite + JSONL files under `home`.
+    database_url: SecretStr | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql://user@host:port/database URL")
+        return value
 
     @property
     def uses_sandbox(self) -> bool:
@@ -174,6 +184,7 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
         ("HALO_AGENT_POLICY", "policy_file"),
         ("HALO_AGENT_AUDIT_LOG", "audit_path"),
         ("HALO_AGENT_AUDIT_FSYNC", "audit_fsync"),
+        ("HALO_AGENT_DATABASE_URL", "database_url"),
     ):
         if env.get(name):
             _set_dotted(data, dotted, env[name])

@@ -13,6 +13,8 @@ import structlog
 from halo_agent.sandbox.auth import TokenIssuer
 from halo_agent.testing import block_model_requests
 
+pytest_plugins = ["tests.pg_fixtures"]
+
 # Every access token the sandbox issued in this run (read by test_no_secrets_written).
 ISSUED_TOKENS: set[str] = set()
 

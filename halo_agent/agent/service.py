@@ -277,4 +277,6 @@ def _secrets(settings: Settings) -> list[str]:
         values.append(settings.halo.client_secret.get_secret_value())
     if settings.model.api_key is not None:
         values.append(settings.model.api_key.get_secret_value())
+    if settings.database_url is not None:
+        values.append(settings.database_url.get_secret_value())  # its password, should an error quote it
     return [v for v in values if v]

@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,26 +116,22 @@ class PendingStore:
         self, *, kind: PendingKind, requester: Principal, session_id: str, action: str,
         args: dict[str, Any], preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int,
     ) -> PendingRecord:
-        now = self._clock()
-        pending_id = secrets.token_hex(6)
-        row: dict[str, str | float] = {
-            "id": pending_id, "kind": kind, "state": "pending",
-            "requester": requester.model_dump_json(), "requester_key": requester.key,
-            "session_id": session_id, "action": action, "args": json.dumps(args, default=str),
-            "args_hash": args_hash(action, args), "preview": preview, "rule_id": rule_id,
-            "approver_roles": json.dumps(approver_roles), "created_at": now, "expires_at": now + ttl_seconds,
-        }
+        row = new_pending_row(
+            kind=kind, requester=requester, session_id=session_id, action=action, args=args,
+            preview=preview, rule_id=rule_id, approver_roles=approver_roles, ttl_seconds=ttl_seconds,
+            now=self._clock(),
+        )  # fmt: skip
         with self._connect() as conn:
             conn.execute(f"INSERT INTO pending ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                          tuple(row.values()))
-        record = self.get(pending_id)
+        record = self.get(str(row["id"]))
         assert record is not None  # just inserted
         return record
 
     def get(self, pending_id: str) -> PendingRecord | None:
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM pending WHERE id = ?", (pending_id,)).fetchone()
-        return _record(row) if row else None
+        return pending_record(row) if row else None
 
     def list(self, *, state: str | None = "pending", requester_key: str | None = None) -> list[PendingRecord]:
         self._expire_overdue()
@@ -146,7 +142,7 @@ class PendingStore:
             sql, params = sql + " AND requester_key = ?", [*params, requester_key]
         with self._connect() as conn:
             rows = conn.execute(sql + " ORDER BY created_at, id", params).fetchall()
-        return [_record(row) for row in rows]
+        return [pending_record(row) for row in rows]
 
     def decide(
         self, pending_id: str, *, by: Principal, approve: bool, reason: str | None = None
@@ -154,7 +150,7 @@ class PendingStore:
         """Approve/confirm or deny a pending record. Raises PendingError when it cannot be decided."""
         with self._transaction() as conn:
             row = conn.execute("SELECT * FROM pending WHERE id = ?", (pending_id,)).fetchone()
-            problem = _decide_problem(row, by, approve, self._clock())
+            problem = decide_problem(row, by, approve, self._clock())
             if problem == "expired":
                 conn.execute("UPDATE pending SET state = 'expired' WHERE id = ?", (pending_id,))
             elif problem is None:
@@ -217,7 +213,21 @@ class PendingStore:
                          (principal_key, action, now - CALL_RETENTION_SECONDS))
 
 
-def _decide_problem(row: sqlite3.Row | None, by: Principal, approve: bool, now: float) -> str | None:
+def new_pending_row(
+    *, kind: PendingKind, requester: Principal, session_id: str, action: str, args: dict[str, Any],
+    preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int, now: float,
+) -> dict[str, str | float]:
+    """The columns of a new pending record (both backends store the same row)."""
+    return {
+        "id": secrets.token_hex(6), "kind": kind, "state": "pending",
+        "requester": requester.model_dump_json(), "requester_key": requester.key,
+        "session_id": session_id, "action": action, "args": json.dumps(args, default=str),
+        "args_hash": args_hash(action, args), "preview": preview, "rule_id": rule_id,
+        "approver_roles": json.dumps(approver_roles), "created_at": now, "expires_at": now + ttl_seconds,
+    }
+
+
+def decide_problem(row: Mapping[str, Any] | None, by: Principal, approve: bool, now: float) -> str | None:
     """Why this record cannot be decided by `by` ("expired" is special: the state must change), or None."""
     if row is None:
         return "no such pending request"
@@ -235,7 +245,7 @@ def _decide_problem(row: sqlite3.Row | None, by: Principal, approve: bool, now: 
     return None  # an approver, or the requester withdrawing their own request
 
 
-def _record(row: sqlite3.Row) -> PendingRecord:
+def pending_record(row: Mapping[str, Any]) -> PendingRecord:
     data = dict(row)
     for key in ("args", "approver_roles", "result"):
         data[key] = json.loads(data[key]) if data[key] is not None else None

@@ -1,4 +1,4 @@
-"""Open the configured backend: the embedded files under the data directory."""
+"""Open the configured backend: PostgreSQL when `database_url` is set, else the embedded files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from halo_agent.storage.sessions import SessionStore
 
 
 def open_storage(settings: Settings, *, secrets: Iterable[str] = ()) -> Storage:
-    """Every shared store, ready to use."""
+    """Every shared store, ready to use. PostgreSQL: fails with the command to run if the schema is
+    missing or older than this version (`halo-agent db upgrade`)."""
+    if settings.database_url is not None:
+        from halo_agent.storage.postgres import open_postgres
+
+        return open_postgres(settings.database_url.get_secret_value(), secrets=secrets)
     settings.ensure_home()
     return Storage(
         sessions=SessionStore(settings.state_db),
@@ -25,6 +30,10 @@ def open_storage(settings: Settings, *, secrets: Iterable[str] = ()) -> Storage:
 
 def open_audit(settings: Settings) -> AuditTrail:
     """Only the audit log (for `audit verify|tail|export`)."""
+    if settings.database_url is not None:
+        from halo_agent.storage.postgres import open_postgres_audit
+
+        return open_postgres_audit(settings.database_url.get_secret_value())
     return _file_audit(settings, ())
 
 

@@ -1,0 +1,48 @@
+"""The PostgreSQL backend: every piece of shared state in one database, for many workers on many hosts.
+
+    HALO_AGENT_DATABASE_URL=postgresql://halo@db.example.com/halo halo-agent db upgrade
+    HALO_AGENT_DATABASE_URL=... halo-agent serve --workers 4
+
+psycopg 3 with psycopg_pool: one small pool per process, short statements, the schema checked at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from halo_agent.storage.interface import Storage
+from halo_agent.storage.postgres.audit import PostgresAudit
+from halo_agent.storage.postgres.buckets import PostgresBuckets
+from halo_agent.storage.postgres.db import Pool, open_pool, safe_url
+from halo_agent.storage.postgres.pending import PostgresPending
+from halo_agent.storage.postgres.sessions import PostgresSessions
+
+
+@dataclass
+class PostgresStorage(Storage):
+    pool: Pool
+
+    def close(self) -> None:
+        super().close()
+        self.pool.close()
+
+
+class _OwnedAudit(PostgresAudit):
+    """An audit log that owns its pool (for `audit verify|tail|export`)."""
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def open_postgres(url: str, *, secrets: Iterable[str] = ()) -> Storage:
+    pool = open_pool(url)
+    storage = PostgresStorage(
+        sessions=PostgresSessions(pool), pending=PostgresPending(pool),
+        audit=PostgresAudit(pool, safe_url(url), secrets=secrets), buckets=PostgresBuckets(pool), pool=pool,
+    )  # fmt: skip
+    return storage
+
+
+def open_postgres_audit(url: str) -> PostgresAudit:
+    return _OwnedAudit(open_pool(url), safe_url(url))

@@ -1,0 +1,121 @@
+"""The audit log in PostgreSQL: one chain however many workers and hosts append to it.
+
+An append locks the single `audit_head` row (`SELECT ... FOR UPDATE`), chains the record to the head's
+hash, inserts it and moves the head, all in one transaction: concurrent writers queue on the row lock, a
+crashed writer's transaction rolls back whole, and a committed record is durable (the server's fsync at
+commit). Records are stored as the same JSON text the embedded log writes, so `verify` recomputes every
+hash from what is stored, and `export` hands a SIEM the same lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from halo_agent.storage.audit import (
+    GENESIS,
+    Durability,
+    VerifyReport,
+    chain_record,
+    head_problems,
+    record_line,
+    record_problems,
+    redact_usable,
+    usable_secrets,
+)
+from halo_agent.storage.postgres.db import Pool
+
+_BATCH = 1000
+
+
+class PostgresAudit:
+    durability: Durability = "record"  # every record is committed (and so on disk) before append returns
+
+    def __init__(self, pool: Pool, where: str, *, secrets: Iterable[str] = ()) -> None:
+        self.pool = pool
+        self._where = where
+        self._secrets = usable_secrets(secrets)
+
+    @property
+    def location(self) -> str:
+        return f"{self._where} (table audit_log)"
+
+    @property
+    def needs_sync(self) -> bool:
+        return False
+
+    def append(self, record: dict[str, Any]) -> dict[str, Any]:
+        clean = redact_usable(record, self._secrets)
+        with self.pool.connection() as conn, conn.transaction():
+            head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").fetchone()
+            seq, prev_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS)
+            full = chain_record(clean, seq, prev_hash)
+            conn.execute("INSERT INTO audit_log (seq, record, hash) VALUES (%s, %s, %s)",
+                         (full["seq"], record_line(full), full["hash"]))
+            conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1",
+                         (full["seq"], full["hash"]))
+        return full
+
+    def sync(self) -> None:
+        return None  # committed records are already durable
+
+    def verify(self) -> VerifyReport:
+        """Every record's hash, seq and link, and the head, read in one snapshot."""
+        report, prev_hash, expected, last = VerifyReport(), GENESIS, 1, None
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            head_row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+            for number, text in enumerate(_stream(conn, 0), start=1):
+                record = _parse(text)
+                if record is None:
+                    report.problems.append(f"row {number}: not a JSON record")
+                    continue
+                report.records += 1
+                report.problems.extend(record_problems(number, record, expected, prev_hash))
+                seq = record.get("seq")
+                expected = seq + 1 if isinstance(seq, int) else expected + 1
+                prev_hash, last = str(record.get("hash")), (seq, record.get("hash"))
+        head = (int(head_row[0]), str(head_row[1])) if head_row else None
+        if head == (0, GENESIS) and last is None:
+            head = None
+        report.problems.extend(head_problems(head, last))
+        return report
+
+    def tail(self, n: int = 20) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT record FROM audit_log ORDER BY seq DESC LIMIT %s", (max(n, 0),)
+            ).fetchall()
+        records = (_parse(str(row[0])) for row in reversed(rows))
+        return [record for record in records if record is not None]
+
+    def records(self, *, after_seq: int = 0) -> Iterator[dict[str, Any]]:
+        with self.pool.connection() as conn, conn.transaction():
+            for text in _stream(conn, after_seq):
+                record = _parse(text)
+                if record is not None:
+                    yield record
+
+    def close(self) -> None:
+        return None  # the pool is closed by its owner
+
+
+def _stream(conn: psycopg.Connection[TupleRow], after_seq: int) -> Iterator[str]:
+    """The stored lines in seq order, fetched in batches through a server-side cursor."""
+    with conn.cursor(name="halo_agent_audit") as cursor:
+        cursor.itersize = _BATCH
+        cursor.execute("SELECT record FROM audit_log WHERE seq > %s ORDER BY seq", (after_seq,))
+        for row in cursor:
+            yield str(row[0])
+
+
+def _parse(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
