@@ -104,7 +104,8 @@ def test_a_race_to_approve_has_one_winner_and_one_run(open_store: Opener) -> Non
         if storage.pending.claim(pending_id) is not None:
             claimed.append(storage)
 
-    threads = [threading.Thread(target=approve, args=(s, w)) for s, w in zip(stores, [ADMIN, ADMIN2] * 2, strict=True)]
+    pairs = zip(stores, [ADMIN, ADMIN2] * 2, strict=True)
+    threads = [threading.Thread(target=approve, args=pair) for pair in pairs]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -51,7 +51,7 @@ def test_an_older_schema_is_refused(pg_url: str, tmp_path: Path) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DELETE FROM halo_agent_schema WHERE version = %s", (LATEST,))
         conn.execute("INSERT INTO halo_agent_schema (version) VALUES (0)")
-    with pytest.raises(SchemaError, match="older than .* run `halo-agent db upgrade`"):
+    with pytest.raises(SchemaError, match=r"older than .* run `halo-agent db upgrade`"):
         open_storage(Settings(home=tmp_path, database_url=pg_url))
 
 
