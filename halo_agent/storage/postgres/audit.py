@@ -17,16 +17,15 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from halo_agent.storage.audit import (
-    GENESIS,
     Durability,
     VerifyReport,
     chain_record,
-    head_problems,
     record_line,
     record_problems,
     redact_usable,
     usable_secrets,
 )
+from halo_agent.storage.audit_tail import GENESIS
 from halo_agent.storage.postgres.db import Pool
 
 _BATCH = 1000
@@ -79,10 +78,8 @@ class PostgresAudit:
                 seq = record.get("seq")
                 expected = seq + 1 if isinstance(seq, int) else expected + 1
                 prev_hash, last = str(record.get("hash")), (seq, record.get("hash"))
-        head = (int(head_row[0]), str(head_row[1])) if head_row else None
-        if head == (0, GENESIS) and last is None:
-            head = None
-        report.problems.extend(head_problems(head, last))
+        head = (int(head_row[0]), str(head_row[1])) if head_row else (0, GENESIS)
+        report.problems.extend(_head_problems(head, last))
         return report
 
     def tail(self, n: int = 20) -> list[dict[str, Any]]:
@@ -102,6 +99,14 @@ class PostgresAudit:
 
     def close(self) -> None:
         return None  # the pool is closed by its owner
+
+
+def _head_problems(head: tuple[int, str], last: tuple[Any, Any] | None) -> list[str]:
+    """The head row moves in the same transaction as each insert: any disagreement is an edit."""
+    if (last or (0, GENESIS)) == head:
+        return []
+    ends = f"seq {last[0]}" if last else "no record"
+    return [f"the log ends at {ends} but its head says seq {head[0]}: rows were deleted or edited"]
 
 
 def _stream(conn: psycopg.Connection[TupleRow], after_seq: int) -> Iterator[str]:
