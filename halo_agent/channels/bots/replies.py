@@ -11,7 +11,7 @@ from typing import Any
 
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, TextDelta, ToolResultEvent
 from halo_agent.channels.render import ticket_rows
-from halo_agent.storage.approvals import PendingStore
+from halo_agent.storage.interface import PendingCalls
 
 _TICKET_MENTION = re.compile(r"(?i)(?:\bticket\s+#?|(?<![\w&])#)(\d{1,9})\b")
 _UPDATE_PREFIX = "Update: "  # the service's note on an approval decided since the last turn
@@ -67,7 +67,7 @@ class Reply:
         return self.rows
 
 
-def reply_from(events: Iterable[AgentEvent], pending: PendingStore) -> Reply:
+def reply_from(events: Iterable[AgentEvent], pending: PendingCalls) -> Reply:
     reply = Reply()
     updates: list[str] = []
     for event in events:
@@ -87,7 +87,7 @@ def reply_from(events: Iterable[AgentEvent], pending: PendingStore) -> Reply:
     return reply
 
 
-def _add_pause(reply: Reply, event: Paused, pending: PendingStore) -> None:
+def _add_pause(reply: Reply, event: Paused, pending: PendingCalls) -> None:
     record = pending.get(event.pending_id)
     if record is None:
         return
