@@ -22,7 +22,7 @@ from halo_agent.storage.audit import (
     chain_record,
     record_line,
     record_problems,
-    redact_usable,
+    redact_with,
     usable_secrets,
 )
 from halo_agent.storage.audit_tail import GENESIS
@@ -48,7 +48,7 @@ class PostgresAudit:
         return False
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
-        clean = redact_usable(record, self._secrets)
+        clean = redact_with(record, self._secrets)
         with self.pool.connection() as conn, conn.transaction():
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").fetchone()
             seq, prev_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS)
