@@ -12,10 +12,7 @@ import secrets
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
-
-from halo_agent.storage.postgres.migrations import upgrade
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -26,6 +23,8 @@ def admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def pg_server() -> str:
+    import psycopg  # here, not at import: a checkout whose venv predates the dependency still collects
+
     url = admin_url()
     try:
         psycopg.connect(url, connect_timeout=3).close()
@@ -39,6 +38,8 @@ def pg_server() -> str:
 
 def create_database(server: str) -> str:
     """A new empty database with a random name; its URL."""
+    import psycopg
+
     name = f"halo_test_{secrets.token_hex(6)}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -47,6 +48,8 @@ def create_database(server: str) -> str:
 
 
 def drop_database(server: str, url: str) -> None:
+    import psycopg
+
     name = urlsplit(url).path.lstrip("/")
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -65,6 +68,10 @@ def pg_empty_url(pg_server: str) -> Iterator[str]:
 @pytest.fixture
 def pg_url(pg_empty_url: str) -> str:
     """A throwaway database with the schema upgraded to the latest version."""
+    import psycopg
+
+    from halo_agent.storage.postgres.migrations import upgrade
+
     with psycopg.connect(pg_empty_url, autocommit=True) as conn:
         upgrade(conn)
     return pg_empty_url
