@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "halo_agent.evals.cli",
     "halo_agent.channels.serve_cli",
     "halo_agent.channels.slack.cli",
+    "halo_agent.channels.teams.cli",
 )
 
 

@@ -1,0 +1,92 @@
+"""`halo-agent teams`: the Microsoft Teams bot; `halo-agent teams package`: its app package."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from halo_agent.channels.bots.setup import add_bot_args, admin_mapping, bot_core, required_env
+from halo_agent.cli_common import add_backend_args, build_service, run
+
+APP_ID_ENV = "TEAMS_APP_ID"
+SECRET_ENV = "TEAMS_APP_SECRET"
+TENANT_ENV = "TEAMS_TENANT_ID"
+MANAGED_IDENTITY_ENV = "TEAMS_MANAGED_IDENTITY_CLIENT_ID"
+APPROVERS_ENV = "TEAMS_APPROVERS_CONVERSATION"
+DEFAULT_PORT = 3978
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "teams",
+        help="the Microsoft Teams bot: chat with the desk in Teams, cards for confirmations and approvals",
+        description=f"The Teams bot, serving the Bot Framework messaging endpoint /api/messages. "
+        f"Credentials come from the environment: {APP_ID_ENV}, and {SECRET_ENV} or "
+        f"{MANAGED_IDENTITY_ENV}; {TENANT_ENV} for a single-tenant app.",
+        epilog="example: TEAMS_APP_ID=… TEAMS_APP_SECRET=… halo-agent teams --port 3978 --admins admins.toml",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument(
+        "--approvers-conversation", metavar="ID", default=os.environ.get(APPROVERS_ENV),
+        help=f"Teams channel conversation id where approvals are posted (or ${APPROVERS_ENV})",
+    )  # fmt: skip
+    add_bot_args(parser)
+    add_backend_args(parser)
+    parser.set_defaults(func=lambda args: run(_teams(args)))
+    commands = parser.add_subparsers(dest="teams_command", metavar="COMMAND")
+    package = commands.add_parser(
+        "package", help="write the Teams app package (manifest.json + icons, zipped) to upload",
+        epilog="example: halo-agent teams package --app-id 00000000-0000-4000-8000-00000000a11d "
+        "--domain halo-agent.example.com --out halo-teams.zip",
+    )  # fmt: skip
+    package.add_argument("--app-id", required=True, help="the bot's Entra application (client) id")
+    package.add_argument("--domain", required=True, help="the public host of the messaging endpoint")
+    package.add_argument("--developer", default="IT Service Desk", help="publisher name shown in Teams")
+    package.add_argument("--website", default="https://www.example.com", help="publisher website")
+    package.add_argument("--out", type=Path, default=Path("halo-teams.zip"), help="the zip to write")
+    package.set_defaults(func=_package)
+
+
+def _package(args: argparse.Namespace) -> int:
+    from halo_agent.channels.teams.package import write_package
+
+    out = write_package(args.out, app_id=args.app_id, domain=args.domain, developer=args.developer,
+                        website=args.website)  # fmt: skip
+    print(f"wrote {out}: upload it in Teams (Apps -> Manage your apps -> Upload an app)")
+    return 0
+
+
+async def _teams(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from halo_agent.channels.teams.app import TeamsBot
+    from halo_agent.channels.teams.http import MESSAGES_PATH, build_teams_app, teams_asgi
+
+    app_id = required_env(APP_ID_ENV, "the Azure Bot's Microsoft App ID (Entra application id)")
+    secret = os.environ.get(SECRET_ENV) or None
+    identity = os.environ.get(MANAGED_IDENTITY_ENV) or None
+    if not (secret or identity):
+        required_env(
+            SECRET_ENV, f"the app's client secret (or set {MANAGED_IDENTITY_ENV} for a managed identity)"
+        )
+    admins = admin_mapping(args)
+    service = await build_service(args)
+    core = bot_core(service, admins, platform="teams")
+    try:
+        app, adapter = build_teams_app(app_id, client_secret=secret, managed_identity_client_id=identity,
+                                       tenant_id=os.environ.get(TENANT_ENV) or None)  # fmt: skip
+        bot = TeamsBot(core, app, approvers_conversation=args.approvers_conversation)
+        asgi = await teams_asgi(bot, adapter)
+        print(f"halo-agent Teams bot: messaging endpoint http://{args.host}:{args.port}{MESSAGES_PATH}",
+              file=sys.stderr)  # fmt: skip
+        await uvicorn.Server(
+            uvicorn.Config(asgi, host=args.host, port=args.port, log_level="warning")
+        ).serve()
+        await core.background.idle(30.0)
+    finally:
+        core.store.close()
+        await service.aclose()
+    return 0
