@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from halo_agent.channels.bots.loopback import serve_on_loopback
+
 BOT_USER = "UHALOBOT"
 TEAM = "T0DESK"
 
@@ -44,11 +46,7 @@ class FakeSlack:
         fake = cls(users, **options)
         app = web.Application()
         app.router.add_route("*", "/api/{method}", fake._handle)
-        fake._runner = web.AppRunner(app)
-        await fake._runner.setup()
-        site = web.TCPSite(fake._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        fake._runner, port = await serve_on_loopback(app)
         fake.api_url = f"http://127.0.0.1:{port}/api/"
         return fake
 

@@ -24,6 +24,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from halo_agent.channels.bots.loopback import serve_on_loopback
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from microsoft_teams.api.auth.cloud_environment import PUBLIC, CloudEnvironment, with_overrides
@@ -82,11 +84,8 @@ class FakeBotFramework:
         threading.Thread(target=fake._keys_server.serve_forever, daemon=True).start()
         app = web.Application()
         app.router.add_route("*", "/v3/conversations/{tail:.*}", fake._connector)
-        fake._runner = web.AppRunner(app)
-        await fake._runner.setup()
-        site = web.TCPSite(fake._runner, "127.0.0.1", 0)
-        await site.start()
-        fake.service_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
+        fake._runner, port = await serve_on_loopback(app)
+        fake.service_url = f"http://127.0.0.1:{port}/"
         return fake
 
     async def stop(self) -> None:

@@ -1,28 +1,16 @@
-"""The Block Kit the person sees, snapshot-tested: a change to it is a change someone should look at.
-Regenerate after a deliberate change with HALO_AGENT_UPDATE_SNAPSHOTS=1."""
+"""The Block Kit the person sees, snapshot-tested: a change to it is a change someone should look at
+(HALO_AGENT_UPDATE_SNAPSHOTS=1 rewrites the snapshot after a deliberate change)."""
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
-from halo_agent.channels.bots.replies import Pause, Reply
+from halo_agent.channels.bots.replies import Reply
 from halo_agent.channels.slack import blocks
 from halo_agent.principal import Principal
+from tests.channels.seed_checks import CLOSE, CRITICAL, check_snapshot
 
-SNAPSHOT = Path(__file__).parent.parent / "snapshots" / "slack_blocks.json"
-CLOSE = Pause("a1b2c3d4e5f6", "confirmation", "haloitsm_resolve_ticket",
-              "Ticket 789 'Cannot access email': status In Progress -> Closed", "ab" * 32)  # fmt: skip
-CRITICAL = Pause(
-    "0f0e0d0c0b0a",
-    "approval",
-    "haloitsm_update_ticket",
-    "Ticket 789 'Cannot access email': priority Medium -> Critical",
-    "cd" * 32,
-    ("admin",),
-)
 ROWS = [
     {"id": 789, "summary": "Cannot access email", "status": "In Progress", "priority": "Medium",
      "type": "Incident", "agent": "Ben Carter", "team": "1st Line Support", "user": "Emma Hart"},
@@ -45,10 +33,7 @@ def _rendered() -> dict[str, Any]:
 
 
 def test_block_kit_matches_the_snapshot() -> None:
-    rendered = json.loads(json.dumps(_rendered()))
-    if os.environ.get("HALO_AGENT_UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(json.dumps(rendered, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert rendered == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    check_snapshot("slack_blocks", _rendered())
 
 
 def test_buttons_carry_the_pending_id_and_the_argument_hash() -> None:

@@ -3,32 +3,14 @@ HALO_AGENT_UPDATE_SNAPSHOTS=1), and checked against the SDK's own card model."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
-from halo_agent.channels.bots.replies import Pause, Reply
+from halo_agent.channels.bots.replies import Reply
 from halo_agent.channels.teams import cards
 from halo_agent.channels.teams.app import AdaptiveCard
 from halo_agent.principal import Principal
+from tests.channels.seed_checks import CLOSE, CRITICAL, check_snapshot
 
-SNAPSHOT = Path(__file__).parent.parent / "snapshots" / "teams_cards.json"
-CLOSE = Pause(
-    "a1b2c3d4e5f6",
-    "confirmation",
-    "haloitsm_resolve_ticket",
-    "Ticket 789 'Cannot access email': status In Progress -> Closed",
-    "ab" * 32,
-)
-CRITICAL = Pause(
-    "0f0e0d0c0b0a",
-    "approval",
-    "haloitsm_update_ticket",
-    "Ticket 789 'Cannot access email': priority Medium -> Critical",
-    "cd" * 32,
-    ("admin",),
-)
 ROWS = [
     {
         "id": 789,
@@ -56,10 +38,7 @@ def _rendered() -> dict[str, Any]:
 
 
 def test_adaptive_cards_match_the_snapshot() -> None:
-    rendered = json.loads(json.dumps(_rendered()))
-    if os.environ.get("HALO_AGENT_UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(json.dumps(rendered, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert rendered == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    check_snapshot("teams_cards", _rendered())
 
 
 def test_every_card_is_a_valid_adaptive_card_for_the_sdk() -> None:
