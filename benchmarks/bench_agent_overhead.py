@@ -55,7 +55,7 @@ HALO_ENV = {"HALO_URL": "http://halo.bench", "HALO_CLIENT_ID": "bench", "HALO_CL
 FINAL = "Ticket 789 is In Progress; agent 6 has open incidents; see the VPN article."
 TURNS: list[list[tuple[str, dict[str, Any]]]] = [
     [("haloitsm_get_ticket", {"ticket_id": 789})],
-    [("haloitsm_list_tickets", {"ticket_type": "Incident", "status": "open", "agent_id": 6}),
+    [("haloitsm_list_tickets", {"ticket_type": "Incident", "status": "open", "agent": 6}),
      ("haloitsm_search_kb", {"query": "vpn"})],
 ]
 Key = tuple[str, str, bytes]

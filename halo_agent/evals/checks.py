@@ -207,10 +207,21 @@ def _call_matches(want: CallMatcher, call: ToolCallProposed) -> bool:
     return all(matches(value, call.arguments.get(key)) for key, value in want.args.items())
 
 
+def _resolved(run: Transcript) -> list[ToolCallProposed]:
+    """The calls as the executor resolved them (exact names; people and places as Halo ids), so a
+    model that wrote "Sam Turner" or "6" for agent 6 made the call a case expects as `agent: 6`."""
+    return [
+        ToolCallProposed(call_id="", tool=str(r["tool"]), arguments=r["args"])
+        for r in run.audit
+        if r.get("event") == "tool_call" and isinstance(r.get("args"), dict) and r.get("tool")
+    ]
+
+
 def _calls(expect: Expectations, run: Transcript) -> CheckResult:
     proposed = _proposed(run)
+    either = proposed + _resolved(run)
     problems = [
-        f"no call {w.tool} {w.args}" for w in expect.calls if not any(_call_matches(w, c) for c in proposed)
+        f"no call {w.tool} {w.args}" for w in expect.calls if not any(_call_matches(w, c) for c in either)
     ]
     problems += [
         f"forbidden call {c.tool} {c.arguments}"

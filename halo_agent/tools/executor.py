@@ -11,6 +11,7 @@ A paused call is resumed only through `resume`, a human act bound to the pending
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,6 @@ from halo_agent.principal import Principal
 from halo_agent.tools.base import ToolContext, ToolError, ToolSpec
 from halo_agent.tools.facts import FactFinder
 from halo_agent.tools.limits import audited_text, parse_arguments
-from halo_agent.tools.names import NAME_FIELDS
 from halo_agent.tools.outcomes import (
     error_payload,
     halo_error_payload,
@@ -133,10 +133,18 @@ class Executor:
             offered = sorted(self.engine.actions_for(principal.role) & set(self.registry.names()))
             raise ToolError(f"there is no tool called {call.name!r}", choices=offered)
         args = _validated(spec, raw)
-        if any(isinstance(args.get(key), str) for key in NAME_FIELDS):
-            args = _validated(spec, self.registry.canonicalize(spec.name, args, await self.client.metadata()))
+        settable = self._settable(principal, spec)
+        canonical = await self.registry.canonicalize(spec.name, args, self.client, settable)
+        if canonical != args:
+            args = _validated(spec, canonical)
         trace.args = args
         return _Prepared(spec, args)
+
+    def _settable(self, principal: Principal, spec: ToolSpec[Any]) -> Collection[str] | None:
+        """Arguments whose directory lookup the role may see (None: all); none for a tool it is denied."""
+        if spec.name not in self.engine.actions_for(principal.role):
+            return frozenset()
+        return self.engine.settable_args(principal.role).get(spec.name)
 
     async def _decide_and_run(self, prepared: _Prepared, turn: TurnContext, trace: Trace) -> CallOutcome:
         spec, principal = prepared.spec, turn.principal

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from halo_agent.tools.base import HaloId, Name, ToolArgs, ToolContext, ToolResult
+from halo_agent.tools.base import Name, ToolArgs, ToolContext, ToolResult
+from halo_agent.tools.directory import canonical_refs
 from halo_agent.tools.format import NOTE_CHARS, PAGE_SIZE, cut
 from halo_agent.tools.names import choices
+from halo_agent.tools.refs import DirectoryRef
 
 if TYPE_CHECKING:
     from halo_agent.halo.models import KBArticle
@@ -28,8 +30,13 @@ KB_CHARS = 600
 class LookupArgs(ToolArgs):
     kind: LookupKind
     search: Name | None = None
-    client_id: HaloId | None = None
-    site_id: HaloId | None = None
+    client: DirectoryRef | None = None
+    site: DirectoryRef | None = None
+
+    def ids(self) -> tuple[int | None, int | None]:
+        """The client and site ids (the executor resolves names to ids before the handler runs)."""
+        return (self.client if isinstance(self.client, int) else None,
+                self.site if isinstance(self.site, int) else None)
 
 
 class TicketOptionsArgs(ToolArgs):
@@ -49,12 +56,13 @@ async def _clients(ctx: ToolContext, a: LookupArgs) -> Rows:
 
 
 async def _sites(ctx: ToolContext, a: LookupArgs) -> Rows:
-    page = await ctx.client.list_sites(a.search, client_id=a.client_id, limit=PAGE_SIZE)
+    page = await ctx.client.list_sites(a.search, client_id=a.ids()[0], limit=PAGE_SIZE)
     return [{"id": s.id, "name": s.name, "client": s.client_name} for s in page.items], page.total
 
 
 async def _users(ctx: ToolContext, a: LookupArgs) -> Rows:
-    page = await ctx.client.list_users(a.search, client_id=a.client_id, site_id=a.site_id, limit=PAGE_SIZE)
+    client_id, site_id = a.ids()
+    page = await ctx.client.list_users(a.search, client_id=client_id, site_id=site_id, limit=PAGE_SIZE)
     rows = [{"id": u.id, "name": u.name, "email": u.email_address, "site": u.site_name} for u in page.items]
     return rows, page.total
 
@@ -73,7 +81,8 @@ async def _teams(ctx: ToolContext, a: LookupArgs) -> Rows:
 
 
 async def _assets(ctx: ToolContext, a: LookupArgs) -> Rows:
-    page = await ctx.client.list_assets(a.search, client_id=a.client_id, site_id=a.site_id, limit=PAGE_SIZE)
+    client_id, site_id = a.ids()
+    page = await ctx.client.list_assets(a.search, client_id=client_id, site_id=site_id, limit=PAGE_SIZE)
     rows = [
         {"id": x.id, "tag": x.inventory_number, "type": x.assettype_name, "user": x.username,
          "site_id": x.site_id}
@@ -89,6 +98,8 @@ _LOOKUPS: dict[str, Callable[[ToolContext, LookupArgs], Awaitable[Rows]]] = {
 
 
 async def lookup(ctx: ToolContext, args: LookupArgs) -> ToolResult:
+    places = await canonical_refs(ctx.client, args.model_dump(include={"client", "site"}))
+    args = args.model_copy(update=places)
     rows, total = await _LOOKUPS[args.kind](ctx, args)
     total = total if total is not None else len(rows)
     content = {args.kind: rows, "total": total, "more": total > len(rows)}

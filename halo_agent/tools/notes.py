@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from halo_agent.tools.base import HaloId, Text, ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.base import Text, ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.refs import TicketId
 from halo_agent.tools.ticket_writes import Plan, quoted, target_ticket, ticket_title
 
 
 class AddNoteArgs(ToolArgs):
-    ticket_id: HaloId
+    ticket_id: TicketId
     note: Text
     hidden_from_user: bool = False
 

@@ -57,7 +57,7 @@ def _brief(kind: str, message: str) -> str:
         return "not an argument of this tool"
     if kind == "missing":
         return "required"
-    return message
+    return message.removeprefix("Value error, ")  # our own validators' messages are already plain
 
 
 def halo_error_payload(exc: HaloAgentError) -> dict[str, Any]:

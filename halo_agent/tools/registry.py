@@ -14,10 +14,11 @@ from pydantic import BaseModel
 from halo_agent.agent.model import ToolSchema
 from halo_agent.tools import lookups, notes, preview, ticket_writes, tickets
 from halo_agent.tools.base import ToolSpec
-from halo_agent.tools.names import canonical_args
+from halo_agent.tools.directory import canonical_refs, has_refs
+from halo_agent.tools.names import NAME_FIELDS, canonical_args
 
 if TYPE_CHECKING:
-    from halo_agent.halo.models import InstanceMetadata
+    from halo_agent.halo.client import HaloClient
 
 AnySpec = ToolSpec[Any]
 _STATUS_KEYWORD_TOOLS = frozenset({"haloitsm_list_tickets"})
@@ -50,9 +51,17 @@ class ToolRegistry:
             return [schema for _, schema in chosen]
         return [_only(schema, settable[name]) if name in settable else schema for name, schema in chosen]
 
-    def canonicalize(self, name: str, args: dict[str, Any], meta: InstanceMetadata) -> dict[str, Any]:
-        """Name arguments replaced by the instance's exact names (raises ToolError with choices)."""
-        return canonical_args(args, meta, status_keywords=name in _STATUS_KEYWORD_TOOLS)
+    async def canonicalize(
+        self, name: str, args: dict[str, Any], client: HaloClient, settable: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        """Names replaced by the instance's exact names, people and places by their Halo ids (raises
+        ToolError with choices). `settable` limits the directory lookups to what the role may set."""
+        if any(isinstance(args.get(key), str) for key in NAME_FIELDS):
+            keywords = name in _STATUS_KEYWORD_TOOLS
+            args = canonical_args(args, await client.metadata(), status_keywords=keywords)
+        if has_refs(args):
+            args = await canonical_refs(client, args, settable)
+        return args
 
 
 def _only(schema: ToolSchema, keep: Collection[str]) -> ToolSchema:

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from halo_agent.tools.base import HaloId, Name, Text, ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.base import Name, Text, ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.directory import find_agent, find_site
 from halo_agent.tools.format import cut
 from halo_agent.tools.names import closed_statuses, default_closed_status, priority_in_sla, resolve
-from halo_agent.tools.people import find_agent, find_site, requester_for
+from halo_agent.tools.people import requester_for
+from halo_agent.tools.refs import DirectoryRef, TicketId
 from halo_agent.tools.tickets import ensure_own
 
 if TYPE_CHECKING:
@@ -25,22 +27,22 @@ class CreateTicketArgs(ToolArgs):
     details: Text
     ticket_type: Name = "Incident"
     priority: Name | None = None
-    site_id: HaloId | None = None
-    user_email: Name | None = None
+    site: DirectoryRef | None = None
+    user: DirectoryRef | None = None
     team: Name | None = None
-    agent_id: HaloId | None = None
+    agent: DirectoryRef | None = None
 
 
 class UpdateTicketArgs(ToolArgs):
-    ticket_id: HaloId
+    ticket_id: TicketId
     priority: Name | None = None
-    agent_id: HaloId | None = None
+    agent: DirectoryRef | None = None
     team: Name | None = None
     status: Name | None = None
 
 
 class ResolveTicketArgs(ToolArgs):
-    ticket_id: HaloId
+    ticket_id: TicketId
     note: Text | None = None
     status: Name | None = Field(default=None, description="default Closed")
 
@@ -86,33 +88,34 @@ async def plan_create(ctx: ToolContext, args: CreateTicketArgs) -> Plan:
         priority = priority_in_sla(meta, args.priority, None)
         plan.fields["priority_id"] = priority.number
         plan.changes.append(f"priority {priority.name}")
-    await _assign(ctx, meta, args.team, args.agent_id, plan)
+    await _assign(ctx, meta, args.team, args.agent, plan)
     return plan
 
 
 async def _place(ctx: ToolContext, args: CreateTicketArgs, plan: Plan) -> None:
     """The requester and where they sit: the user's own site, or the site asked for."""
-    user = await requester_for(ctx, args.user_email)
+    user = await requester_for(ctx, args.user)
     if user is not None:
         plan.fields |= {"user_id": user.id, "site_id": user.site_id, "client_id": user.client_id}
         plan.changes.append(f"for {user.name or user.emailaddress}")
-    if args.site_id is not None and args.site_id != plan.fields.get("site_id"):
+    if args.site is not None and args.site != plan.fields.get("site_id"):
         if ctx.scope == "own":
             raise ToolError("you can open tickets only for yourself, at your own site")
-        site = await find_site(ctx, args.site_id)
-        plan.fields |= {"site_id": site.id, "client_id": site.client_id}
-        plan.changes.append(f"site {site.id} {site.name}")
+        site = await find_site(ctx.client, args.site)
+        if site.id != plan.fields.get("site_id"):
+            plan.fields |= {"site_id": site.id, "client_id": site.client_id}
+            plan.changes.append(f"site {site.id} {site.name}")
     plan.fields = {k: v for k, v in plan.fields.items() if v is not None}
 
 
 async def _assign(
-    ctx: ToolContext, meta: InstanceMetadata, team: str | None, agent_id: int | None, plan: Plan
+    ctx: ToolContext, meta: InstanceMetadata, team: str | None, agent_ref: int | str | None, plan: Plan
 ) -> None:
     if team:
         plan.fields["team"] = resolve("team", team, meta.teams).name
         plan.changes.append(f"team {plan.fields['team']}")
-    if agent_id is not None:
-        agent = await find_agent(ctx, agent_id)
+    if agent_ref is not None:
+        agent = await find_agent(ctx.client, agent_ref)
         plan.fields["agent_id"] = agent.id
         plan.changes.append(f"agent {agent.name}")
 
@@ -143,8 +146,8 @@ async def plan_update(ctx: ToolContext, args: UpdateTicketArgs) -> Plan:
     if args.team:
         new_team = resolve("team", args.team, meta.teams).name
         _change(plan, "team", ticket.team, new_team, {"team": new_team})
-    if args.agent_id is not None:
-        agent = await find_agent(ctx, args.agent_id)
+    if args.agent is not None:
+        agent = await find_agent(ctx.client, args.agent)
         _change(plan, "agent", ticket.agent_id, agent.id, {"agent_id": agent.id}, shown=agent.name)
     if not plan.fields:
         raise ToolError(f"nothing to change: ticket {ticket.id} already has those values")

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from halo_agent.tools.base import HaloId, Name, ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.base import Name, ToolArgs, ToolContext, ToolError, ToolResult
+from halo_agent.tools.directory import canonical_refs
 from halo_agent.tools.format import DETAILS_CHARS, NOTE_CHARS, PAGE_SIZE, cut, page_info, ticket_row
 from halo_agent.tools.names import NameBook, priority_in_sla, resolve
+from halo_agent.tools.refs import DirectoryRef, TicketId
 
 if TYPE_CHECKING:
     from halo_agent.halo.models import Action, InstanceMetadata, Ticket
@@ -22,14 +24,16 @@ MAX_PAGE = 10_000
 
 
 class GetTicketArgs(ToolArgs):
-    ticket_id: HaloId
+    ticket_id: TicketId
 
 
 class ListTicketsArgs(ToolArgs):
     ticket_type: Name | None = None
     status: Name | None = Field(default=None, description="open, closed or a name")
-    agent_id: HaloId | None = None
+    agent: DirectoryRef | None = None
     team: Name | None = None
+    user: DirectoryRef | None = None
+    site: DirectoryRef | None = None
     mine: bool = False
     search: Name | None = None
     priority: Name | None = None
@@ -89,7 +93,8 @@ def _note_row(note: Action) -> dict[str, Any]:
 
 async def list_tickets(ctx: ToolContext, args: ListTicketsArgs) -> ToolResult:
     meta = await ctx.client.metadata()
-    query = build_query(ctx, args, meta)
+    people = await canonical_refs(ctx.client, args.model_dump(include={"agent", "user", "site"}))
+    query = build_query(ctx, args.model_copy(update=people), meta)
     page = await ctx.client.list_tickets(query, page_no=args.page, page_size=PAGE_SIZE)
     rows = page.items
     total = page.total
@@ -110,7 +115,11 @@ async def list_tickets(ctx: ToolContext, args: ListTicketsArgs) -> ToolResult:
 def build_query(ctx: ToolContext, args: ListTicketsArgs, meta: InstanceMetadata) -> TicketQuery:
     from halo_agent.halo.queries import TicketQuery
 
-    fields: dict[str, Any] = {"search": args.search, "agent_ids": [args.agent_id] if args.agent_id else None}
+    fields: dict[str, Any] = {
+        "search": args.search, "agent_ids": [args.agent] if isinstance(args.agent, int) else None,
+        "user_id": args.user if isinstance(args.user, int) else None,
+        "site_id": args.site if isinstance(args.site, int) else None,
+    }
     fields |= _status_filter(args.status, meta)
     if args.ticket_type:
         fields["requesttype_ids"] = [resolve("ticket type", args.ticket_type, meta.ticket_types).id]

@@ -92,7 +92,7 @@ async def test_independent_calls_run_in_parallel_and_are_recorded_in_call_order(
     executor: FakeExecutor,
 ) -> None:
     session = Session(id="s", principal=ADMIN)
-    first, second = call("get", ticket_id=789), call("list", agent_id=6)
+    first, second = call("get", ticket_id=789), call("list", agent=6)
     model = ScriptedModel([[first, second], text("Done.")])
     events = await _turn(session, "show 789 and agent 6's tickets", model, executor)
     starts = {cid: t for kind, cid, t in executor.trace if kind == "start"}

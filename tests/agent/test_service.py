@@ -107,7 +107,7 @@ async def test_admin_creates_an_incident_for_site_18(make_service: Any) -> None:
     create = call(
         "haloitsm_create_ticket", summary="Second-floor printer keeps jamming",
         details="The printer on the second floor keeps jamming.", ticket_type="Incident", priority="High",
-        site_id=18, team="1st Line Support",
+        site=18, team="1st Line Support",
     )  # fmt: skip
     service = await make_service([[create], text("Created.")])
     before = set(_store(service).tickets)
@@ -122,7 +122,7 @@ async def test_admin_creates_an_incident_for_site_18(make_service: Any) -> None:
 
 
 async def test_admin_lists_open_incidents_of_agent_6(make_service: Any) -> None:
-    listing = call("haloitsm_list_tickets", ticket_type="Incident", status="open", agent_id=6)
+    listing = call("haloitsm_list_tickets", ticket_type="Incident", status="open", agent=6)
     service = await make_service([[listing], text("Here they are.")])
     events = await _run(service, "List all open incidents assigned to agent 6.", await _admin(service))
     [result] = _results(events)

@@ -69,7 +69,7 @@ def test_ask_json_is_one_parseable_event_per_line_ending_in_the_answer_and_usage
     assert kinds[0] == "session" and events[0]["principal"]["halo_agent_id"] == 1
     assert {"tool_call", "decision", "tool_result"} <= set(kinds) and kinds[-1] == "final"
     call = next(e for e in events if e["type"] == "tool_call")
-    assert call["tool"] == "haloitsm_list_tickets" and call["arguments"]["agent_id"] == 6
+    assert call["tool"] == "haloitsm_list_tickets" and call["arguments"]["agent"] == 6
     usage = events[-1]["usage"]
     assert usage["model_round_trips"] >= 1 and usage["halo_calls"] >= 1 and usage["tool_calls"] == 1
 

@@ -126,7 +126,7 @@ def test_next_page_repeats_the_same_list_with_the_next_page() -> None:
     _listed(chat, "List all open incidents assigned to agent 6.", _rows(25), total=48)
     name, args = only_call(chat.say("next page"))
     assert name == "haloitsm_list_tickets"
-    assert args == {"ticket_type": "Incident", "status": "open", "agent_id": 6, "page": 2}
+    assert args == {"ticket_type": "Incident", "status": "open", "agent": 6, "page": 2}
 
 
 def test_a_page_asked_for_is_shown_in_full() -> None:

@@ -85,9 +85,9 @@ def test_a_missing_priority_is_asked_of_desk_staff_and_the_answer_completes_the_
     assert question.tool_calls == [] and question.text is not None and "Medium" in question.text
     name, args = only_call(chat.say("Medium."))
     assert name == "haloitsm_create_ticket"
-    assert {k: args.get(k) for k in ("priority", "site_id", "team")} == {
+    assert {k: args.get(k) for k in ("priority", "site", "team")} == {
         "priority": "Medium",
-        "site_id": 18,
+        "site": 18,
         "team": "1st Line Support",
     }
 

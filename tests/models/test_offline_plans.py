@@ -262,7 +262,7 @@ def test_reassigning_to_a_person_looks_the_agent_up_first() -> None:
     found = untrusted({"agents": [{"id": 6, "name": "Sam Turner", "team": "2nd Line Support"}], "total": 1})
     assert only_call(chat.answer(lookup, found)) == (
         "haloitsm_update_ticket",
-        {"ticket_id": 789, "agent_id": 6},
+        {"ticket_id": 789, "agent": 6},
     )
 
 

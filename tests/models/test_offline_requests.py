@@ -98,13 +98,13 @@ SEED_CALLS = {
             "details": "The printer on the second floor keeps jamming.",
             "ticket_type": "Incident",
             "priority": "High",
-            "site_id": 18,
+            "site": 18,
             "team": "1st Line Support",
         },
     ),
     "admin_list_agent_incidents": (
         "haloitsm_list_tickets",
-        {"ticket_type": "Incident", "status": "open", "agent_id": 6},
+        {"ticket_type": "Incident", "status": "open", "agent": 6},
     ),
     "admin_hidden_note": (
         "haloitsm_add_note",
@@ -152,7 +152,7 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "haloitsm_create_ticket",
         {
             "ticket_type": "Incident",
-            "site_id": 18,
+            "site": 18,
             "priority": "High",
             "team": "2nd Line Support",
             "summary": "Projector in room 4 shows no picture",
@@ -165,7 +165,7 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         {
             "ticket_type": "Service Request",
             "priority": "Medium",
-            "site_id": 18,
+            "site": 18,
             "details": "New starter needs a laptop.",
         },
     ),
@@ -173,7 +173,7 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "admin",
         "log a ticket for site 18 about the broken badge reader, P1, route it to the Network team",
         "haloitsm_create_ticket",
-        {"priority": "Critical", "site_id": 18, "team": "Network", "summary": "The broken badge reader"},
+        {"priority": "Critical", "site": 18, "team": "Network", "summary": "The broken badge reader"},
     ),
     (
         "employee",
@@ -197,19 +197,19 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "admin",
         "Show me open incidents for agent 6",
         "haloitsm_list_tickets",
-        {"ticket_type": "Incident", "status": "open", "agent_id": 6},
+        {"ticket_type": "Incident", "status": "open", "agent": 6},
     ),
     (
         "admin",
         "which incidents are assigned to agent 6?",
         "haloitsm_list_tickets",
-        {"ticket_type": "Incident", "agent_id": 6},
+        {"ticket_type": "Incident", "agent": 6},
     ),
     (
         "admin",
         "what open incidents does agent 6 have",
         "haloitsm_list_tickets",
-        {"ticket_type": "Incident", "status": "open", "agent_id": 6},
+        {"ticket_type": "Incident", "status": "open", "agent": 6},
     ),
     (
         "admin",
@@ -268,7 +268,7 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "haloitsm_update_ticket",
         {"ticket_id": 789, "priority": "High", "team": "2nd Line Support"},
     ),
-    ("admin", "assign ticket 789 to agent 6", "haloitsm_update_ticket", {"ticket_id": 789, "agent_id": 6}),
+    ("admin", "assign ticket 789 to agent 6", "haloitsm_update_ticket", {"ticket_id": 789, "agent": 6}),
     ("admin", "Set ticket 789 to On Hold", "haloitsm_update_ticket", {"ticket_id": 789, "status": "On Hold"}),
     (
         "admin",
@@ -388,7 +388,7 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "team 1st Line Support.",
         "haloitsm_create_ticket",
         {
-            "site_id": 18,
+            "site": 18,
             "priority": "High",
             "team": "1st Line Support",
             "summary": "Printer on floor two keeps jamming paper",
@@ -430,7 +430,7 @@ PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "admin",
         "Show me the second page of all tickets assigned to agent 6.",
         "haloitsm_list_tickets",
-        {"agent_id": 6, "page": 2},
+        {"agent": 6, "page": 2},
     ),
     ("employee", "Where is my ticket 789 at?", "haloitsm_get_ticket", {"ticket_id": 789}),
     ("employee", "Password reset steps please.", "haloitsm_search_kb", {"query": "password reset"}),

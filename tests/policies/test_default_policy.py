@@ -58,7 +58,7 @@ OPTIONS = "haloitsm_ticket_options"
 KB = "haloitsm_search_kb"
 ROWS = [
     # admin: everything, gates on closing and on Critical, rate limits on writes
-    Row(A, CREATE, {**NEW, "site_id": 18, "team": "1st Line Support", "agent_id": 6},
+    Row(A, CREATE, {**NEW, "site": 18, "team": "1st Line Support", "agent": 6},
         "allow", "admin-create-ticket"),
     Row(A, CREATE, {**NEW, "priority": "High"}, "allow", "admin-create-ticket"),
     Row(A, CREATE, {**NEW, "priority": "Critical"}, "approval",

@@ -32,7 +32,8 @@ async def test_unknown_tool_lists_the_roles_tools(desk: Desk) -> None:
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    ({"ticket_id": "seven"}, "ticket_id: Input should be a valid integer"),
+    ({"ticket_id": "seven"}, "ticket_id: 'seven' is not a ticket number"),
+        ({"ticket_id": True}, "ticket_id: give the ticket number, not true/false"),
     ({}, "ticket_id: required"),
     ({"ticket_id": 789, "force": True}, "force: not an argument of this tool"),
 ])

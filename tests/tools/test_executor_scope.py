@@ -70,8 +70,8 @@ async def test_employee_list_drops_foreign_rows_even_if_halo_ignores_the_filter(
 
 async def test_employee_cannot_open_a_ticket_for_someone_else(desk: Desk) -> None:
     out = await desk.call(desk.emma, "haloitsm_create_ticket", {
-        "summary": "x", "details": "y", "user_email": "liam.cole@example.com"})
-    assert out.status == "refused" and "user_email" in payload(out)["reason"]
+        "summary": "x", "details": "y", "user": "liam.cole@example.com"})
+    assert out.status == "refused" and "user" in payload(out)["reason"]
 
 
 async def test_employee_cannot_raise_a_critical_ticket_even_by_a_prefix(desk: Desk) -> None:

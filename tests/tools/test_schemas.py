@@ -83,7 +83,7 @@ def test_employee_is_not_offered_arguments_it_may_not_set() -> None:
     note = next(s for s in _sent("employee") if s["function"]["name"] == "haloitsm_add_note")
     create = next(s for s in _sent("employee") if s["function"]["name"] == "haloitsm_create_ticket")
     assert "hidden_from_user" not in note["function"]["parameters"]["properties"]
-    assert not {"agent_id", "team", "site_id"} & set(create["function"]["parameters"]["properties"])
+    assert not {"agent", "team", "site"} & set(create["function"]["parameters"]["properties"])
 
 
 def test_schema_order_is_stable() -> None:

@@ -8,7 +8,7 @@ from tests.tools.conftest import Desk, payload
 async def test_admin_creates_an_incident_for_a_site_with_priority_and_team(desk: Desk) -> None:
     out = await desk.call(desk.admin, "haloitsm_create_ticket", {
         "summary": "Printer on floor 2 keeps jamming", "details": "Jams on every job.",
-        "priority": "high", "site_id": 18, "team": "1st line support",
+        "priority": "high", "site": 18, "team": "1st line support",
     })
     assert out.status == "ok", out.tool_message
     created = desk.ticket(payload(out)["result"]["ticket_id"])
@@ -20,7 +20,7 @@ async def test_admin_creates_an_incident_for_a_site_with_priority_and_team(desk:
 async def test_admin_creates_a_ticket_for_a_user_by_email(desk: Desk) -> None:
     out = await desk.call(desk.admin, "haloitsm_create_ticket", {
         "summary": "New starter laptop", "details": "Needs a laptop by Monday.",
-        "ticket_type": "Service Request", "user_email": "liam.cole@example.com", "agent_id": 6,
+        "ticket_type": "Service Request", "user": "liam.cole@example.com", "agent": 6,
     })
     created = desk.ticket(payload(out)["result"]["ticket_id"])
     assert created["user_id"] == desk.liam.halo_user_id and created["site_id"] == 18
@@ -29,7 +29,7 @@ async def test_admin_creates_a_ticket_for_a_user_by_email(desk: Desk) -> None:
 
 async def test_admin_lists_open_incidents_of_an_agent(desk: Desk) -> None:
     out = await desk.call(desk.admin, "haloitsm_list_tickets",
-                          {"ticket_type": "Incident", "status": "open", "agent_id": 6})
+                          {"ticket_type": "Incident", "status": "open", "agent": 6})
     data = payload(out)["untrusted_data"]
     closed = (await desk.client.metadata()).closed_status_ids  # Closed and Resolved are not open work
     assert {status.name for status in (await desk.client.metadata()).statuses if status.id in closed} >= {

@@ -101,7 +101,7 @@ def list_scope(args: dict[str, Any]) -> str:
     if status and status not in ("open", "closed"):
         words.append(f"with status {status}")
     filters = {
-        "agent_id": "assigned to agent {}", "team": "for team {}", "priority": "with priority {}",
+        "agent": "assigned to agent {}", "team": "for team {}", "priority": "with priority {}",
         "search": "matching '{}'",
     }
     words += [template.format(args[key]) for key, template in filters.items() if args.get(key)]

@@ -68,17 +68,22 @@ def _single(ctx: Context, tool: str, args: dict[str, Any]) -> Plan:
     return [Call(tool, args)]
 
 
+# Slot names -> the tools' argument names (people and places are given by name, email or id).
+_ARG_NAMES = {"site_id": "site", "agent_id": "agent"}
+
+
 def _pick(slots: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {key: slots[key] for key in keys if slots.get(key) is not None}
+    return {_ARG_NAMES.get(key, key): slots[key] for key in keys if slots.get(key) is not None}
 
 
 def plan_create(ctx: Context) -> Plan:
-    keys = ("summary", "details", "ticket_type", "priority", "site_id", "team", "agent_id")
+    keys = ("summary", "details", "ticket_type", "priority", "site_id", "site", "team", "agent_id", "agent")
     return _single(ctx, CREATE, _pick(ctx.slots, *keys))
 
 
 def plan_list(ctx: Context) -> Plan:
-    args = _pick(ctx.slots, "ticket_type", "status", "agent_id", "team", "mine", "search", "priority", "page")
+    args = _pick(ctx.slots, "ticket_type", "status", "agent_id", "agent", "team", "mine", "search", "priority",
+                 "page")
     if UPDATE not in ctx.tools:  # an employee only ever sees their own tickets
         args["mine"] = True
     return _single(ctx, LIST, args)
@@ -149,7 +154,7 @@ def plan_lookup(ctx: Context) -> Plan:
     if len(ctx.steps) == 1:
         clients = rows_of(payload(ctx.steps[0].result), "clients", "items", "results")
         if len(clients) == 1 and ticket_id_of(clients[0]) is not None:
-            return [Call(LOOKUP, {"kind": kind, "client_id": ticket_id_of(clients[0])})]
+            return [Call(LOOKUP, {"kind": kind, "client": ticket_id_of(clients[0])})]
         return [Call(LOOKUP, {"kind": kind, "search": owner})]  # not a client: perhaps a person or a name
     return answers.compose(ctx.steps[-1:])
 
@@ -159,13 +164,13 @@ def plan_options(ctx: Context) -> Plan:
 
 
 def plan_update(ctx: Context) -> Plan:
-    changes = _pick(ctx.slots, "priority", "team", "agent_id", "status")
+    changes = _pick(ctx.slots, "priority", "team", "agent_id", "agent", "status")
     name = ctx.slots.get("agent_name")
     if UPDATE not in ctx.tools:
         return not_offered(UPDATE)
     if _closes(changes.get("status")):  # the update tool refuses closing statuses: closing is a resolve
         return _single(ctx, RESOLVE, {"ticket_id": ctx.slots["ticket_id"], "status": changes["status"]})
-    if not ctx.steps and name and "agent_id" not in changes:
+    if not ctx.steps and name and "agent" not in changes:
         if LOOKUP not in ctx.tools:
             return ("I can't look up agents by name here. Tell me the agent's number, "
                     "e.g. \"assign it to agent 6\".")
@@ -185,7 +190,7 @@ def _after_agent_lookup(ctx: Context, changes: dict[str, Any], name: str) -> Pla
         if not agents:
             return f"I found no agent called '{name}'. Who should ticket #{ticket} go to?"
         return f"Several agents match '{name}': {found}. Which one should get ticket #{ticket}?"
-    return [Call(UPDATE, {"ticket_id": ticket, **changes, "agent_id": ticket_id_of(agents[0])})]
+    return [Call(UPDATE, {"ticket_id": ticket, **changes, "agent": ticket_id_of(agents[0])})]
 
 
 def plan_resolve(ctx: Context) -> Plan:
