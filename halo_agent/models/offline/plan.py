@@ -82,8 +82,8 @@ def plan_create(ctx: Context) -> Plan:
 
 
 def plan_list(ctx: Context) -> Plan:
-    args = _pick(ctx.slots, "ticket_type", "status", "agent_id", "agent", "team", "mine", "search", "priority",
-                 "page")
+    keys = ("ticket_type", "status", "agent_id", "agent", "team", "mine", "search", "priority", "page")
+    args = _pick(ctx.slots, *keys)
     if UPDATE not in ctx.tools:  # an employee only ever sees their own tickets
         args["mine"] = True
     return _single(ctx, LIST, args)
