@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from halo_agent.halo.errors import HaloNotFoundError
+from halo_agent.halo.models import Agent, Client, Site, User
+from halo_agent.halo.reading import first_record
 from halo_agent.tools.base import ToolError
 
 if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
-    from halo_agent.halo.models import Agent, Client, Site, User
 
 T = TypeVar("T")
 SEARCH_ROWS = 50
@@ -105,65 +106,41 @@ def _agent_entry(agent: Agent) -> Entry:
 # --- users, sites, clients: Halo's search, and GET /<Kind>/{id} -----------------------------------
 
 
-async def _one(client: HaloClient, path: str, model: type[Any], record_id: int) -> Any:
-    from halo_agent.halo.reading import first_record
+def _one(path: str, model: type[Any]) -> Callable[[HaloClient, int], Awaitable[Any]]:
+    async def by_id(client: HaloClient, record_id: int) -> Any:
+        try:
+            record = first_record(await client.request_json("GET", f"{path}/{record_id}"), model, path)
+        except HaloNotFoundError:
+            return None
+        return None if getattr(record, "inactive", False) else record
 
-    try:
-        record = first_record(await client.request_json("GET", f"{path}/{record_id}"), model, path)
-    except HaloNotFoundError:
-        return None
-    return None if getattr(record, "inactive", False) else record
+    return by_id
 
 
-async def _searched(search: Callable[[str], Awaitable[Any]], text: str) -> list[Any]:
+def _search(list_method: str) -> Callable[[HaloClient, str], Awaitable[list[Any]]]:
     """Halo matches the whole text as one substring; "Carter Ben" then finds nothing, so on no
     result search the longest word and let the word match decide."""
-    rows = [r for r in (await search(text)).items if not getattr(r, "inactive", False)]
-    words = sorted(text.split(), key=len, reverse=True)
-    if rows or len(words) < 2 or "@" in text:
-        return rows
-    return [r for r in (await search(words[0])).items if not getattr(r, "inactive", False)]
 
+    async def active(client: HaloClient, text: str) -> list[Any]:
+        page = await getattr(client, list_method)(text, limit=SEARCH_ROWS)
+        return [r for r in page.items if not getattr(r, "inactive", False)]
 
-async def _user_by_id(client: HaloClient, user_id: int) -> User | None:
-    from halo_agent.halo.models import User
+    async def search(client: HaloClient, text: str) -> list[Any]:
+        rows = await active(client, text)
+        words = sorted(text.split(), key=len, reverse=True)
+        if rows or len(words) < 2 or "@" in text:
+            return rows
+        return await active(client, words[0])
 
-    found: User | None = await _one(client, "Users", User, user_id)
-    return found
-
-
-async def _users(client: HaloClient, text: str) -> list[User]:
-    return await _searched(lambda t: client.list_users(t, limit=SEARCH_ROWS), text)
+    return search
 
 
 def _user_entry(user: User) -> Entry:
     return Entry(user.id, user.name or "", user.email_address, user.site_name)
 
 
-async def _site_by_id(client: HaloClient, site_id: int) -> Site | None:
-    from halo_agent.halo.models import Site
-
-    found: Site | None = await _one(client, "Site", Site, site_id)
-    return found
-
-
-async def _sites(client: HaloClient, text: str) -> list[Site]:
-    return await _searched(lambda t: client.list_sites(t, limit=SEARCH_ROWS), text)
-
-
 def _site_entry(site: Site) -> Entry:
     return Entry(site.id, site.name or "", None, site.client_name)
-
-
-async def _client_by_id(client: HaloClient, client_id: int) -> Client | None:
-    from halo_agent.halo.models import Client
-
-    found: Client | None = await _one(client, "Client", Client, client_id)
-    return found
-
-
-async def _clients(client: HaloClient, text: str) -> list[Client]:
-    return await _searched(lambda t: client.list_clients(t, limit=SEARCH_ROWS), text)
 
 
 def _client_entry(record: Client) -> Entry:
@@ -171,9 +148,9 @@ def _client_entry(record: Client) -> Entry:
 
 
 AGENTS: Kind[Agent] = Kind("agent", _agent_by_id, _active_agents, _agent_entry)
-USERS: Kind[User] = Kind("user", _user_by_id, _users, _user_entry)
-SITES: Kind[Site] = Kind("site", _site_by_id, _sites, _site_entry)
-CLIENTS: Kind[Client] = Kind("client", _client_by_id, _clients, _client_entry)
+USERS: Kind[User] = Kind("user", _one("Users", User), _search("list_users"), _user_entry)
+SITES: Kind[Site] = Kind("site", _one("Site", Site), _search("list_sites"), _site_entry)
+CLIENTS: Kind[Client] = Kind("client", _one("Client", Client), _search("list_clients"), _client_entry)
 KINDS: dict[str, Kind[Any]] = {"agent": AGENTS, "user": USERS, "site": SITES, "client": CLIENTS}
 
 

@@ -60,8 +60,9 @@ async def test_a_requester_and_a_site_by_name(desk: Desk) -> None:
     assert created["user_id"] == desk.liam.halo_user_id and created["site_id"] == 18
 
 
-async def test_tickets_listed_by_requester_name(desk: Desk) -> None:
-    out = await desk.call(desk.admin, "haloitsm_list_tickets", {"user": "Emma Hart", "status": "open"})
+@pytest.mark.parametrize("ref", ["Emma Hart", "hart emma", "emma.hart@example.com", "EMMA HART", 101])
+async def test_tickets_listed_by_requester_name_email_or_id(desk: Desk, ref: object) -> None:
+    out = await desk.call(desk.admin, "haloitsm_list_tickets", {"user": ref, "status": "open"})
     rows = payload(out)["untrusted_data"]["tickets"]
     assert rows and all(desk.ticket(r["id"])["user_id"] == desk.emma.halo_user_id for r in rows)
 
