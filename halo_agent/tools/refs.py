@@ -30,7 +30,7 @@ def ticket_number(value: object) -> object:
             raise ValueError(f"{value[:40]!r} is not a ticket number; give the number, e.g. 789")
         value = int(found.group(1))
     if isinstance(value, int) and not 0 < value <= MAX_ID:
-        raise ValueError(f"{value} is not a ticket number")
+        raise ValueError(f"{value} is not a ticket number: a Halo id is a whole number from 1 to {MAX_ID}")
     return value
 
 
@@ -45,7 +45,7 @@ def directory_ref(value: object) -> object:
         found = _ID.fullmatch(text) or _CHOICE.fullmatch(text)
         value = int(found.group(1)) if found else text
     if isinstance(value, int) and not 0 < value <= MAX_ID:
-        raise ValueError(f"{value} is not a Halo id")
+        raise ValueError(f"{value} is not a Halo id: one is a whole number from 1 to {MAX_ID}")
     return value
 
 
