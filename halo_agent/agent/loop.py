@@ -30,6 +30,7 @@ from halo_agent.config import AgentSettings
 from halo_agent.errors import ModelError
 from halo_agent.storage.sessions import Session
 from halo_agent.tools.executor import CallOutcome, Executor, TurnContext
+from halo_agent.tools.reconcile import pending_outcome_note
 
 MAX_USER_TEXTS = 100  # the person's messages kept for "did they name this ticket themselves"
 EMPTY_ANSWER = "The model returned an empty answer; please try again or rephrase."
@@ -282,7 +283,21 @@ async def _answer_pending(turn: _Turn, pending_ids: list[str], *, approve: bool)
             yield event
         return
     previews = "".join(f"\n- {r.record.preview}" for r in resumed)
-    yield turn.final(f"OK, cancelled; nothing was changed.{previews}" if resumed else "Nothing was changed.")
+    if resumed:
+        yield turn.final(f"OK, cancelled; nothing was changed.{previews}")
+        return
+    yield turn.final(_already_settled(turn, pending_ids) or "Nothing was changed.")
+
+
+def _already_settled(turn: _Turn, pending_ids: list[str]) -> str:
+    """A yes or no to calls that already ran (or are running) says how they went, never "nothing"."""
+    notes = []
+    for pending_id in pending_ids:
+        record = turn.executor.pending.get(pending_id)
+        note = pending_outcome_note(record) if record else None
+        if note:
+            notes.append(note)
+    return "\n".join(notes)
 
 
 def _record_resumed(session: Session, resumed: Sequence[Resumed]) -> None:

@@ -12,10 +12,12 @@ change who is asking. One service holds one Halo client, one executor, one polic
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 import httpx2
+import structlog
 
 from halo_agent.agent.events import AgentEvent, FinalAnswer, Paused, TextDelta
 from halo_agent.agent.loop import answer_confirmation, run_turn
@@ -31,15 +33,18 @@ from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
 from halo_agent.prompts import InstanceVocabulary, render_system_prompt
 from halo_agent.storage.approvals import PendingRecord
+from halo_agent.storage.audit import AuditLog
 from halo_agent.storage.factory import open_storage
 from halo_agent.storage.interface import Storage
 from halo_agent.storage.sessions import Session
 from halo_agent.tools.executor import CallOutcome, Executor
+from halo_agent.tools.reconcile import Reconciler
 from halo_agent.tools.registry import default_registry
 
 if TYPE_CHECKING:
     from halo_agent.sandbox import SandboxApp
 
+log = structlog.get_logger("halo_agent.service")
 SANDBOX_NOTICE = "Using the embedded Halo sandbox (demo data, in-process). Set HALO_URL to use a real Halo."
 _PROMPT_CACHE_SIZE = 256
 
@@ -63,6 +68,8 @@ class AgentService:
         sandbox: SandboxApp | None = None,
     ) -> None:
         self.settings = settings
+        intents = storage.intents
+        self.reconciler = Reconciler(client, intents, storage.audit, storage.pending) if intents else None
         self.client = client
         self.model = model
         self.engine = engine
@@ -92,10 +99,26 @@ class AgentService:
         client, sandbox = _halo_client(settings, halo_transport)  # last: nothing to close if the rest fails
         executor = Executor(
             client, default_registry(), engine, storage.audit, storage.pending,
-            pending_ttl_seconds=settings.agent.pending_ttl_seconds,
+            pending_ttl_seconds=settings.agent.pending_ttl_seconds, intents=storage.intents,
         )  # fmt: skip
-        return cls(settings, client=client, model=model, engine=engine, storage=storage,
-                   executor=executor, sandbox=sandbox)  # fmt: skip
+        service = cls(settings, client=client, model=model, engine=engine, storage=storage,
+                      executor=executor, sandbox=sandbox)  # fmt: skip
+        await service.recover()
+        return service
+
+    async def recover(self, session_id: str | None = None) -> list[str]:
+        """Heal the audit log and finish what a dead process left (all sessions on start, else one);
+        returns the session's updates not yet told. Never stops a start or a turn: a failure is logged
+        and the work is retried next time."""
+        if self.reconciler is None:
+            return []
+        try:
+            if session_id is None and isinstance(self.audit, AuditLog):
+                self.audit.heal()
+            await self.reconciler.reconcile(session_id)
+        except (HaloAgentError, OSError, sqlite3.Error) as exc:
+            log.warning("reconcile.failed", error=str(exc))
+        return self.reconciler.notices(session_id) if session_id else []
 
     async def resolve_principal(
         self, role: str, *, email: str | None = None, agent_id: int | None = None
@@ -136,6 +159,8 @@ class AgentService:
         async with self.sessions.lock(session_id):
             session = self.sessions.load(session_id, principal)
             try:
+                for event in self._updates(session, await self.recover(session_id)):
+                    yield event
                 for event in self._approval_updates(session):
                     yield event
                 turn = run_turn(
@@ -155,6 +180,7 @@ class AgentService:
         """The same as answering yes/no in the conversation, for buttons (HTTP, CLI)."""
         async with self.sessions.lock(session_id):
             session = self.sessions.load(session_id, principal)
+            updates = self._updates(session, await self.recover(session_id))
             if pending_id not in session.pending_confirmations:
                 raise PendingError(
                     f"{pending_id} is not waiting for your confirmation in session {session_id}"
@@ -164,13 +190,13 @@ class AgentService:
                 settings=self.settings.agent, system_prompt=await self.system_prompt(principal),
             )  # fmt: skip
             try:
-                return [event async for event in turn]
+                return updates + [event async for event in turn]
             finally:
                 self.sessions.save(session)
 
     async def approve(self, pending_id: str, approver: Principal) -> CallOutcome:
         """An approver releases a paused call; it is re-checked and run once."""
-        self._approval_record(pending_id)
+        await self.recover(self._approval_record(pending_id).session_id)
         return await self.executor.resume(pending_id, approver, approve=True)
 
     async def deny(self, pending_id: str, approver: Principal, reason: str | None = None) -> CallOutcome:
@@ -227,6 +253,13 @@ class AgentService:
         if record.kind != "approval":
             return False
         return self.engine.may_approve(approver, record.requester.key, record.approver_roles).allowed
+
+    def _updates(self, session: Session, notes: list[str]) -> list[AgentEvent]:
+        """What was found out about the person's earlier writes (a dead process's), shown and kept."""
+        if not notes:
+            return []
+        session.history.append({"role": "assistant", "content": "\n".join(notes)})
+        return [TextDelta(text="\n".join(notes) + "\n\n")]
 
     def _approval_updates(self, session: Session) -> list[AgentEvent]:
         """One line per approval decided since the requester's last turn, shown and kept in history."""

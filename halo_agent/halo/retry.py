@@ -31,6 +31,9 @@ class RetryPolicy:
     clock: Callable[[], float] = time.monotonic  # for budgets
     wall_clock: Callable[[], float] = time.time  # for Retry-After dates
     jitter: Callable[[], float] = field(default=random.random)  # 0..1
+    # After a create or note's answer was lost: the waits before each look for it (Halo may commit late).
+    # Bounded: 10 s in all, then the outcome is reported as unknown and the write is never re-sent.
+    lost_write_polls: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0)
 
     def backoff(self, attempt: int) -> float:
         """The wait after failed try number `attempt` (1-based): exponential, capped, half of it jittered."""

@@ -1,29 +1,34 @@
-"""Writes to Halo that never duplicate and never report a lost write as done.
+"""Writes to Halo that never duplicate, are journaled before they are sent, and never report a lost
+write as done.
 
 Halo has no idempotency keys and `POST /Tickets` is an upsert: an element without `id` creates. So a
-create or a note whose answer was lost (read timeout, dropped connection, gateway 502/504) is not sent
-again blindly: we look for it first (tickets: recent tickets by summary and requester; notes: the
-ticket's actions by text). Found: return it. Not found: send once more. Cannot tell: say so plainly.
-Updates carry their `id` and are idempotent, so the transport may retry them like reads.
+create or a note whose answer was lost (read timeout, dropped connection, gateway 502/504) is never sent
+again: it is looked for among the records that could only be this attempt (`lost_writes`), over a bounded
+window for late commits. Found: it is returned. Not found: the outcome is unknown and said so, with what
+was checked. An update carries its `id` and is idempotent (the transport retries it like a read); when it
+fails anyway, the ticket is read back, since the change may have landed.
+
+Every write goes through the recorder the executor installed (`intent_hook`), if any: intended before it
+is sent, settled (applied, failed, unknown) after.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
 from halo_agent.halo.errors import (
     HaloError,
+    HaloUnavailableError,
     HaloUnexpectedResponse,
     HaloValidationError,
     HaloWriteUncertainError,
 )
-from halo_agent.halo.queries import TicketQuery, TicketWrite
+from halo_agent.halo.intent_hook import current_recorder
+from halo_agent.halo.lost_writes import Attempt, Search, look_for, note_floor, ticket_floor
+from halo_agent.halo.queries import TicketWrite
 from halo_agent.halo.reading import first_record
 from halo_agent.halo.records import Action, Ticket
 from halo_agent.halo.transport import WriteMaybeLanded
@@ -32,34 +37,20 @@ if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
 
 log = structlog.get_logger("halo_agent.halo")
-R = TypeVar("R")
-
-SEND_ATTEMPTS = 2  # the first send, and one more only after looking and not finding it
-CLOCK_SKEW = timedelta(minutes=2)
-NAIVE_SLACK = timedelta(hours=14)  # a date without a zone may be in any local time
-_MATCH_FIELDS = ("user_id", "site_id", "client_id", "tickettype_id")
-_TAGS = re.compile(r"<[^>]+>")
+R = TypeVar("R", Ticket, Action)
 
 
 async def create_ticket(client: HaloClient, fields: TicketWrite) -> Ticket:
     body = fields.body()
     if not str(body.get("summary") or "").strip():
         raise ValueError("a new ticket needs a summary")
-    started = datetime.now(UTC)
+    attempt = Attempt("ticket", body, floor=await ticket_floor(client))
 
     async def send() -> Ticket:
         payload = await client.request_json("POST", "Tickets", json_body=[body], unsafe=True)
         return first_record(payload, Ticket, "Tickets")
 
-    ticket = await _send_once(
-        "ticket", send, lambda: _find_ticket(client, body, started), lambda lost: _ticket_doubt(body, lost)
-    )
-    if ticket is not None:
-        return ticket
-    raise HaloWriteUncertainError(
-        f"Creating the ticket \"{body['summary']}\" may have worked: Halo's answer was lost twice and the "
-        "ticket cannot be found yet. Search Halo for it before creating it again."
-    )
+    return await _journaled(client, attempt, send, Ticket)
 
 
 async def update_ticket(client: HaloClient, ticket_id: int, fields: TicketWrite) -> Ticket:
@@ -68,8 +59,13 @@ async def update_ticket(client: HaloClient, ticket_id: int, fields: TicketWrite)
     body = fields.body()
     if not body:
         raise ValueError(f"nothing to update on ticket #{ticket_id}: no fields were given")
-    payload = await client.request_json("POST", "Tickets", json_body=[{**body, "id": ticket_id}])
-    ticket = first_record(payload, Ticket, "Tickets")
+    attempt = Attempt("update", body, ticket_id=ticket_id)
+
+    async def send() -> Ticket:
+        payload = await client.request_json("POST", "Tickets", json_body=[{**body, "id": ticket_id}])
+        return first_record(payload, Ticket, "Tickets")
+
+    ticket = await _journaled(client, attempt, send, Ticket)
     if ticket.id != ticket_id:
         raise HaloUnexpectedResponse(
             f"Halo answered the update of ticket #{ticket_id} with ticket #{ticket.id}: check Halo for a "
@@ -97,17 +93,8 @@ async def add_note(
         body["outcome"] = chosen
     if new_status is not None:
         body["new_status"] = int(new_status)
-    started = datetime.now(UTC)
-    action = await _send_once(
-        "note", lambda: _post_note(client, body), lambda: _find_note(client, body, started),
-        lambda lost: _note_doubt(ticket_id, lost),
-    )
-    if action is not None:
-        return action
-    raise HaloWriteUncertainError(
-        f"Adding the note to ticket #{ticket_id} may have worked: Halo's answer was lost twice and the note "
-        "cannot be found yet. Check the ticket's actions before adding it again."
-    )
+    attempt = Attempt("note", body, ticket_id=int(ticket_id), floor=await note_floor(client, ticket_id))
+    return await _journaled(client, attempt, lambda: _post_note(client, body), Action)
 
 
 async def _post_note(client: HaloClient, body: dict[str, Any]) -> Action:
@@ -124,101 +111,64 @@ async def _post_note(client: HaloClient, body: dict[str, Any]) -> Action:
     return first_record(payload, Action, "Actions")
 
 
-async def _send_once(
-    kind: str,
-    send: Callable[[], Awaitable[R]],
-    find: Callable[[], Awaitable[R | None]],
-    doubt: Callable[[WriteMaybeLanded], str],
-) -> R | None:
-    """Send a create; when its answer was lost, look for it before sending again (no idempotency keys
-    exist in Halo). None: sent SEND_ATTEMPTS times, lost every time, and never found."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await send()
-        except WriteMaybeLanded as lost:
-            found = await _look(find(), doubt(lost))
-            if found is not None:
-                log.info("halo.write_found", kind=kind, attempt=attempt)
-                return found
-            log.warning("halo.write_not_found", kind=kind, attempt=attempt, cause=lost.cause)
-    return None
-
-
-async def _look(search: Awaitable[R], doubt: str) -> R:
-    """Run a lookup for a possibly-landed write; any failure to look means we cannot tell."""
+async def _journaled(
+    client: HaloClient, attempt: Attempt, send: Callable[[], Awaitable[R]], kind: type[R]
+) -> R:
+    """Send once, journaled: intended before, settled after (an interrupted call stays unsettled, for
+    the reconciler to look up)."""
+    recorder = current_recorder()
+    intent_id = recorder.intended(attempt) if recorder else None
     try:
-        return await search
+        record = await _send_once(client, attempt, send, kind)
+    except HaloWriteUncertainError as exc:
+        if recorder and intent_id:
+            recorder.settled(intent_id, "unknown", None, exc.message)
+        raise
     except HaloError as exc:
-        raise HaloWriteUncertainError(f"{doubt} Checking failed too: {exc.message}") from None
+        if recorder and intent_id:
+            recorder.settled(intent_id, "failed", None, exc.message)
+        raise
+    except BaseException:  # cancelled mid-write: it may have landed; the reconciler looks it up
+        if recorder and intent_id:
+            recorder.settled(intent_id, "unknown", None, "interrupted before Halo answered")
+        raise
+    if recorder and intent_id:
+        recorder.settled(intent_id, "applied", record.id, None)
+    return record
 
 
-async def _find_ticket(client: HaloClient, body: dict[str, Any], started: datetime) -> Ticket | None:
-    query = TicketQuery(
-        search=body["summary"], user_id=body.get("user_id"), site_id=body.get("site_id"), order="id",
-        orderdesc=True,
-    )
-    page = await client.list_tickets(query, page_size=50)
-    matches = [t for t in page.items if _same_ticket(t, body, started)]
-    return max(matches, key=lambda t: t.id) if matches else None
-
-
-def _same_ticket(ticket: Ticket, body: dict[str, Any], started: datetime) -> bool:
-    if _norm(ticket.summary) != _norm(body.get("summary")):
-        return False
-    for name in _MATCH_FIELDS:
-        have, sent = getattr(ticket, name), body.get(name)
-        if sent is not None and have is not None and have != sent:
-            return False
-    sent_details = _norm(body.get("details"))
-    if sent_details and ticket.details and sent_details not in _norm(ticket.details):
-        return False
-    return _after(ticket.dateoccurred or _extra_str(ticket, "datecreated"), started)
-
-
-async def _find_note(client: HaloClient, body: dict[str, Any], started: datetime) -> Action | None:
-    actions = await client.list_notes(body["ticket_id"], limit=100)
-    wanted = _norm(body["note"])
-    matches = [
-        a for a in actions
-        if _norm(a.note or a.note_html) == wanted
-        and a.hiddenfromuser in (None, body["hiddenfromuser"])
-        and _after(a.datetime, started)
-    ]
-    return max(matches, key=lambda a: a.id) if matches else None
-
-
-def _after(stamp: str | None, started: datetime) -> bool:
-    """Created after the attempt started (allowing for clock skew). Unknown dates do not exclude."""
-    if not stamp:
-        return True
+async def _send_once(
+    client: HaloClient, attempt: Attempt, send: Callable[[], Awaitable[R]], kind: type[R]
+) -> R:
     try:
-        moment = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return True
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC) >= started - CLOCK_SKEW - NAIVE_SLACK
-    return moment >= started - CLOCK_SKEW
+        return await send()
+    except WriteMaybeLanded as lost:
+        found, search = await look_for(client, attempt, client.retry.lost_write_polls)
+        if isinstance(found, kind):
+            log.info("halo.write_found", kind=attempt.kind, looks=search.looks)
+            return found
+        log.warning("halo.write_unknown", kind=attempt.kind, cause=lost.cause, looks=search.looks)
+        raise HaloWriteUncertainError(_unknown(attempt, lost.cause, search)) from None
+    except HaloUnavailableError as failed:
+        # Halo answered with an error (or stopped answering an update after its retries): it says the
+        # write failed, but look once: a change that landed must never be reported as failed.
+        found, search = await look_for(client, attempt, (0.0,))
+        if isinstance(found, kind):
+            log.info("halo.write_found_after_error", kind=attempt.kind, status=failed.status)
+            return found
+        if search.failures:
+            raise HaloWriteUncertainError(_unknown(attempt, failed.message, search)) from None
+        raise
 
 
-def _norm(text: Any) -> str:
-    plain = _TAGS.sub(" ", html.unescape(str(text or "")))
-    return " ".join(plain.split()).casefold()
-
-
-def _extra_str(record: Ticket, name: str) -> str | None:
-    value = (record.model_extra or {}).get(name)
-    return str(value) if value else None
-
-
-def _ticket_doubt(body: dict[str, Any], lost: WriteMaybeLanded) -> str:
+def _unknown(attempt: Attempt, cause: str, search: Search) -> str:
+    advice = {
+        "ticket": f"Search Halo for \"{attempt.body.get('summary')}\" before asking for it again.",
+        "note": f"Check ticket #{attempt.ticket_id}'s notes before asking for it again.",
+        "update": f"Check ticket #{attempt.ticket_id} before asking for it again.",
+    }[attempt.kind]
     return (
-        f"Creating the ticket \"{body['summary']}\" may have worked: Halo's answer was lost ({lost.cause}). "
-        "Search Halo for it before creating it again."
-    )
-
-
-def _note_doubt(ticket_id: int, lost: WriteMaybeLanded) -> str:
-    return (
-        f"Adding the note to ticket #{ticket_id} may have worked: Halo's answer was lost ({lost.cause}). "
-        "Check the ticket's actions before adding it again."
+        f"Halo's answer to {attempt.what()} was lost ({cause}). {search.checked(attempt)} and did not "
+        "find it. It was most likely not made, but Halo may still commit it late, so I did not send it "
+        f"again. {advice}"
     )

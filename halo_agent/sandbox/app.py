@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -67,6 +68,7 @@ class SandboxApp:
         self.faults = FaultInjector()
         self.tokens = TokenIssuer(ttl_seconds=config.token_ttl_seconds, agent_id=config.api_agent_id)
         agent = self.state_store.find("agents", config.api_agent_id)
+        self._deferred: list[_Deferred] = []  # writes a delayed_commit fault will commit later
         self._auth = AuthSetup(config.client_id, config.client_secret, config.tenant, config.granted_scopes,
                                agent["name"] if agent else "API")
 
@@ -76,6 +78,7 @@ class SandboxApp:
             return
         request = Request(scope, receive)
         body = await request.body()
+        self._commit_due()
         record = self.state_store.record_request(request.method, request.url.path, request.url.query)
         response = await self._respond(request, body, send)
         record.status = response.status_code
@@ -87,11 +90,45 @@ class SandboxApp:
         failing = self.faults.take(method, path, ("status",))
         if failing is not None:
             return _fault_response(failing)
+        delayed = self.faults.take(method, path, ("delayed_commit",))
+        if delayed is not None:
+            self._defer(delayed, request, body)
+            await _drop(send)
         response = self._dispatch(request, body)
         committed = self.faults.take(method, path, ("commit_then_timeout",))
         if committed is not None and response.status_code < 400:
             await _time_out(committed, "the write was committed, then the answer timed out")
+        answered = self.faults.take(method, path, ("commit_then_status",))
+        if answered is not None and response.status_code < 400:
+            return _fault_response(answered)  # e.g. a gateway's 502 in front of a write that landed
         return response
+
+    def _defer(self, fault: Fault, request: Request, body: bytes) -> None:
+        """Hold a write to commit later (after `requests` more requests, or `seconds`; default 0.5 s)."""
+        seconds = fault.seconds if fault.seconds is not None or fault.requests is not None else 0.5
+        entry = _Deferred(request, body, fault.requests)
+        self._deferred.append(entry)
+        if seconds is not None:
+            asyncio.get_running_loop().call_later(seconds, self._commit, entry)
+
+    def _commit_due(self) -> None:
+        for entry in list(self._deferred):
+            if entry.requests is not None:
+                entry.requests -= 1
+                if entry.requests <= 0:
+                    self._commit(entry)
+
+    def _commit(self, entry: _Deferred) -> None:
+        if entry in self._deferred:
+            self._deferred.remove(entry)
+            self._dispatch(entry.request, entry.body)
+
+    def commit_deferred(self) -> int:
+        """Commit every held write now (tests: Halo caught up); how many there were."""
+        held = list(self._deferred)
+        for entry in held:
+            self._commit(entry)
+        return len(held)
 
     async def _before(self, method: str, path: str, send: Send) -> None:
         """Faults that strike before Halo does anything: latency, a dropped connection, a timeout."""
@@ -99,10 +136,7 @@ class SandboxApp:
         if slow is not None:
             await asyncio.sleep(slow.seconds or 0.1)
         if self.faults.take(method, path, ("drop",)) is not None:
-            # Start an answer, then vanish: a real server leaves the client with a truncated response.
-            start = {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
-            await send(start)
-            raise httpx2.RemoteProtocolError("Server disconnected without sending a complete response.")
+            await _drop(send)
         stalled = self.faults.take(method, path, ("timeout",))
         if stalled is not None:
             await _time_out(stalled, "the server did not answer in time")
@@ -139,6 +173,20 @@ class SandboxApp:
         call = Call(request.method, request.url.path, resource, rest, params, body, self.state_store, token,
                     _base_url(request))
         return route(call)
+
+
+@dataclass(eq=False)
+class _Deferred:
+    request: Request
+    body: bytes
+    requests: int | None
+
+
+async def _drop(send: Send) -> None:
+    """Start an answer, then vanish: a real server leaves the client with a truncated response."""
+    start = {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+    await send(start)
+    raise httpx2.RemoteProtocolError("Server disconnected without sending a complete response.")
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

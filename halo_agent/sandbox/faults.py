@@ -2,6 +2,12 @@
 
 Tests add faults to `app.faults`; the CLI adds them from `--fault` specs. A fault matches by method and
 path prefix (case-insensitive, like Halo's routes) and is used up after `times` matches (None = forever).
+
+Kinds: `status` (an error answer, nothing done), `latency`, `drop` (the connection dies before Halo does
+anything), `timeout` (no answer in time, nothing done), `commit_then_timeout` and `commit_then_status`
+(done, then the answer is lost or is an error, e.g. a gateway's 502), and `delayed_commit` (the
+connection dies and Halo commits the write later: after `seconds`, or once `requests` more requests have
+arrived, whichever comes first).
 """
 
 from __future__ import annotations
@@ -10,8 +16,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-FaultKind = Literal["status", "latency", "drop", "timeout", "commit_then_timeout"]
-FAULT_KINDS: tuple[str, ...] = ("status", "latency", "drop", "timeout", "commit_then_timeout")
+FaultKind = Literal[
+    "status", "latency", "drop", "timeout", "commit_then_timeout", "commit_then_status", "delayed_commit"
+]
+FAULT_KINDS: tuple[str, ...] = (
+    "status", "latency", "drop", "timeout", "commit_then_timeout", "commit_then_status", "delayed_commit"
+)
 RATE_LIMIT_MESSAGE = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
 
 
@@ -26,7 +36,10 @@ class Fault:
     status: int = 503
     retry_after: str | None = None
     seconds: float | None = None
+    requests: int | None = None  # delayed_commit: commit once this many more requests have arrived
+    after: int = 0  # let this many matching requests through first (chains: "the look-ups fail")
     hits: int = 0
+    passed: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         if self.remaining is not None and self.remaining <= 0:
@@ -63,10 +76,12 @@ class FaultInjector:
         status: int = 503,
         retry_after: float | str | None = None,
         seconds: float | None = None,
+        requests: int | None = None,
+        after: int = 0,
     ) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose from {', '.join(FAULT_KINDS)}")
-        if kind == "status" and not 400 <= status <= 599:
+        if kind in ("status", "commit_then_status") and not 400 <= status <= 599:
             raise ValueError("a status fault needs an HTTP error status (400-599)")
         fault = Fault(
             kind=kind,  # type: ignore[arg-type]  # checked against FAULT_KINDS above
@@ -76,6 +91,8 @@ class FaultInjector:
             status=status,
             retry_after=None if retry_after is None else str(retry_after),
             seconds=seconds,
+            requests=requests,
+            after=after,
         )
         self.faults.append(fault)
         return fault
@@ -84,6 +101,9 @@ class FaultInjector:
         """The first live fault of one of `kinds` matching this request, used up by one."""
         for fault in self.faults:
             if fault.kind in kinds and fault.matches(method, path):
+                if fault.passed < fault.after:
+                    fault.passed += 1
+                    continue
                 fault.use()
                 return fault
         return None
@@ -110,7 +130,7 @@ def parse_fault_spec(spec: str) -> dict[str, object]:
 
 
 def _fault_value(key: str, value: str) -> object:
-    if key in ("times", "status"):
+    if key in ("times", "status", "requests", "after"):
         return None if value.lower() in ("none", "forever") else int(value)
     if key == "seconds":
         return float(value)

@@ -8,6 +8,7 @@ from halo_agent.config import Settings
 from halo_agent.storage.approvals import PendingStore
 from halo_agent.storage.audit import AuditLog
 from halo_agent.storage.buckets import SqliteBuckets
+from halo_agent.storage.intents import SqliteIntentJournal
 from halo_agent.storage.interface import AuditTrail, Storage
 from halo_agent.storage.sessions import SessionStore
 
@@ -25,6 +26,7 @@ def open_storage(settings: Settings, *, secrets: Iterable[str] = ()) -> Storage:
         pending=PendingStore(settings.state_db),
         audit=_file_audit(settings, secrets),
         buckets=SqliteBuckets(settings.state_db),
+        intents=SqliteIntentJournal(settings.state_db),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from halo_agent.principal import Principal
@@ -20,6 +20,7 @@ from halo_agent.principal import Principal
 if TYPE_CHECKING:
     from halo_agent.storage.approvals import PendingKind, PendingRecord
     from halo_agent.storage.audit import Durability, VerifyReport
+    from halo_agent.storage.intents import IntentJournal
     from halo_agent.storage.sessions import Session
 
 SESSION_WAIT_SECONDS = 30.0  # a second turn of a busy session waits this long, then is told it is busy
@@ -89,8 +90,12 @@ class Storage:
     pending: PendingCalls
     audit: AuditTrail
     buckets: RateBuckets
+    # Writes journaled before they are sent (storage/intents.py); None: not journaled by this backend.
+    intents: IntentJournal | None = field(default=None, kw_only=True)
 
     def close(self) -> None:
         self.audit.sync()
         for part in (self.sessions, self.pending, self.buckets, self.audit):
             part.close()
+        if self.intents is not None:
+            self.intents.close()

@@ -34,10 +34,12 @@ from halo_agent.tools.outcomes import (
 )
 from halo_agent.tools.pending_runs import PendingRunner
 from halo_agent.tools.trace import CallOutcome, Trace
+from halo_agent.tools.write_intents import WriteIntents, with_earlier
 
 if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
     from halo_agent.policies.engine import PolicyEngine
+    from halo_agent.storage.intents import IntentJournal
     from halo_agent.storage.interface import AuditTrail, PendingCalls
     from halo_agent.tools.registry import ToolRegistry
 
@@ -67,7 +69,7 @@ class _Prepared:
 class Executor:
     def __init__(
         self, client: HaloClient, registry: ToolRegistry, engine: PolicyEngine, audit: AuditTrail,
-        pending: PendingCalls, *, pending_ttl_seconds: int = 3600,
+        pending: PendingCalls, *, pending_ttl_seconds: int = 3600, intents: IntentJournal | None = None,
     ) -> None:
         self.client = client
         self.registry = registry
@@ -75,6 +77,7 @@ class Executor:
         self.audit = audit
         self.pending = pending
         self.pending_ttl_seconds = pending_ttl_seconds
+        self.intents = WriteIntents(intents)  # writes journaled before they are sent; repeats confirmed
         self.facts = FactFinder(client, engine, pending)
         self._runner = PendingRunner(self)
         self._schemas: tuple[ToolRegistry, PolicyEngine, dict[str, list[ToolSchema]]] | None = None
@@ -153,6 +156,7 @@ class Executor:
         )
         decision = self.engine.decide(principal, ProposedCall(action=spec.name, args=prepared.args,
                                                               risk=spec.risk), facts)
+        decision = self.intents.guard_repeat(spec.name, prepared.args, principal, decision)
         trace.decided(decision)
         if decision.kind == "deny":
             return trace.close("refused", refused_payload(decision))
@@ -166,6 +170,7 @@ class Executor:
         self, spec: ToolSpec[Any], args: BaseModel, ctx: ToolContext, decision: Decision, trace: Trace
     ) -> CallOutcome:
         preview = await spec.preview(ctx, args) if spec.preview else _plain_preview(spec.name, args)
+        preview = with_earlier(preview, decision)
         record = self.pending.create(
             kind="confirmation" if decision.kind == "confirm" else "approval",
             requester=ctx.principal, session_id=trace.session_id, action=spec.name,
@@ -183,7 +188,8 @@ class Executor:
     ) -> CallOutcome:
         """Run an allowed call once. Halo errors (after the handler touched Halo) count for rate limits."""
         try:
-            result = await spec.handler(ctx, args)
+            with self.intents.recording(trace):
+                result = await spec.handler(ctx, args)
         except HaloAgentError:
             self._count(ctx.principal, spec.name)
             raise

@@ -94,6 +94,7 @@ class PendingRunner:
         if self.x.pending.claim(record.id) is None:
             trace.write({"outcome": {"status": "error", "error": "already running, done or expired"}})
             raise PendingError(f"request {record.id} has already run, is running, or has expired")
+        self.x.intents.own_pending(record.id)
         try:
             outcome = await self._recheck_and_run(record, trace)
         except (ToolError, HaloAgentError) as exc:

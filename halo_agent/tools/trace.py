@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -65,6 +66,7 @@ class Trace:
     label: str = "none"  # the audit's decision when the policy was not asked
     started: float = field(default_factory=time.perf_counter)
     closed: bool = False  # the one audit record is written
+    on_written: list[Callable[[], None]] = field(default_factory=list)  # after the audit record is written
 
     def decided(self, decision: Decision) -> None:
         self.decision = decision
@@ -155,6 +157,8 @@ class Trace:
             **fields,
             "duration_ms": round((time.perf_counter() - self.started) * 1000, 2),
         })
+        for hook in self.on_written:
+            hook()
 
 
 def _summary(status: Status, payload: dict[str, Any], result: ToolResult | None) -> str:
