@@ -86,7 +86,7 @@ async def test_an_earlier_identical_ticket_is_never_taken_for_a_lost_one() -> No
     fake = FakeHalo()
     store = TicketStore(fake)
     # Made a moment ago, with a zone-less date as Halo writes them: only its id tells it apart.
-    store.tickets[5] |= {"details": NEW.details, "site_id": 18, "dateoccurred": NOW[:19]}
+    store.tickets[5] |= {"details": NEW.details, "site_id": 18, "dateoccurred": now()[:19]}
     fake.fault("POST", "/api/Tickets", status(502))
     async with fake.client() as client:
         with pytest.raises(HaloWriteUncertainError, match="did not find it"):
