@@ -37,8 +37,10 @@ class FakeSlack:
     groups: dict[str, list[str]] = field(default_factory=dict)  # group handle -> user ids
     calls: list[Call] = field(default_factory=list)
     throttled: dict[str, list[int]] = field(default_factory=dict)  # method -> Retry-After per 429 to send
+    acks: list[str] = field(default_factory=list)  # Socket Mode envelope ids the app acknowledged
     api_url: str = ""
     _runner: web.AppRunner | None = None
+    _socket: web.WebSocketResponse | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @classmethod
@@ -46,6 +48,7 @@ class FakeSlack:
         fake = cls(users, **options)
         app = web.Application()
         app.router.add_route("*", "/api/{method}", fake._handle)
+        app.router.add_get("/socket", fake._socket_mode)
         fake._runner, port = await serve_on_loopback(app)
         fake.api_url = f"http://127.0.0.1:{port}/api/"
         return fake
@@ -53,6 +56,25 @@ class FakeSlack:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def push(self, body: bytes, *, envelope_id: str, retry_attempt: int = 0) -> None:
+        """Deliver an event over the Socket Mode connection, as Slack wraps it in an envelope."""
+        assert self._socket is not None, "the app has not connected in Socket Mode"
+        envelope = {"envelope_id": envelope_id, "type": "events_api", "payload": json.loads(body),
+                    "accepts_response_payload": False, "retry_attempt": retry_attempt,
+                    "retry_reason": "timeout" if retry_attempt else ""}  # fmt: skip
+        await self._socket.send_json(envelope)
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        async for message in socket:
+            data = json.loads(message.data) if isinstance(message.data, str) else {}
+            if data.get("envelope_id"):
+                self.acks.append(str(data["envelope_id"]))
+        return socket
 
     def made(self, method: str) -> list[dict[str, Any]]:
         return [call.args for call in self.calls if call.method == method]
@@ -68,6 +90,11 @@ class FakeSlack:
         return web.json_response(self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            return {
+                "ok": True,
+                "url": self.api_url.replace("http://", "ws://").removesuffix("api/") + "socket",
+            }
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BHALO", "team_id": TEAM, "user": "halo"}
         if method == "users.info":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
@@ -14,6 +15,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from halo_agent.channels.slack.app import SlackBot
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 EVENTS_PATH = "/slack/events"
 SHUTDOWN_GRACE_SECONDS = 30.0
@@ -42,11 +46,16 @@ def slack_http_app(bot: SlackBot, signing_secret: str) -> Starlette:
     return Starlette(routes=[Route(EVENTS_PATH, events, methods=["POST"])], lifespan=lifespan)
 
 
-async def run_socket_mode(bot: SlackBot, app_token: str) -> None:
-    """Connect out to Slack over a WebSocket (no public endpoint); Slack authenticates the app token."""
+def socket_mode_handler(bot: SlackBot, app_token: str) -> AsyncSocketModeHandler:
+    """Events over a WebSocket the app opens to Slack (apps.connections.open with the app token)."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.client)
+    return AsyncSocketModeHandler(bot.app, app_token, web_client=bot.client)
+
+
+async def run_socket_mode(bot: SlackBot, app_token: str) -> None:
+    """Connect out to Slack over a WebSocket (no public endpoint); Slack authenticates the app token."""
+    handler = socket_mode_handler(bot, app_token)
     try:
         await handler.start_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
     finally:

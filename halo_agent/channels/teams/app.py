@@ -10,6 +10,7 @@ decides who that is.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import warnings
@@ -40,6 +41,8 @@ with warnings.catch_warnings():  # the SDK announces a preview feature we do not
 log = structlog.get_logger(__name__)
 
 PROFILE_TTL_SECONDS = 600.0
+PRESS_BUDGET_SECONDS = 4.0  # Teams waits only a few seconds for an invoke's answer
+WORKING = "Working on it…"
 _MENTION = re.compile(r"<at>[^<]*</at>\s*")
 _VERBS = (cards.CONFIRM, cards.CANCEL, cards.APPROVE, cards.DENY)
 
@@ -51,10 +54,14 @@ class _Profile:
 
 
 class TeamsBot:
-    def __init__(self, core: BotCore, app: App, *, approvers_conversation: str | None = None) -> None:
+    def __init__(
+        self, core: BotCore, app: App, *, approvers_conversation: str | None = None,
+        press_budget_seconds: float = PRESS_BUDGET_SECONDS,
+    ) -> None:  # fmt: skip
         self.core = core
         self.app = app
         self.approvers_conversation = approvers_conversation
+        self.press_budget_seconds = press_budget_seconds
         self._profiles: dict[str, _Profile] = {}
         app.on_message(self._on_message)
         app.on_card_action(self._on_card_action)
@@ -84,6 +91,32 @@ class TeamsBot:
     async def _on_card_action(
         self, ctx: ActivityContext[AdaptiveCardInvokeActivity]
     ) -> AdaptiveCardInvokeResponse:
+        """The press's outcome as the invoke's answer; a press that takes longer than Teams waits
+        answers "Working on it…" and replaces that card when done."""
+        work = asyncio.ensure_future(self._press(ctx))
+        done, _ = await asyncio.wait({work}, timeout=self.press_budget_seconds)
+        if work in done:
+            return work.result()
+        self.core.background.spawn(self._replace_when_done(ctx, work))
+        return AdaptiveCardActionCardResponse(
+            value=AdaptiveCard.model_validate(cards.card([cards.plain(WORKING)]))
+        )
+
+    async def _replace_when_done(
+        self,
+        ctx: ActivityContext[AdaptiveCardInvokeActivity],
+        work: asyncio.Future[AdaptiveCardInvokeResponse],
+    ) -> None:
+        answer = await work
+        if isinstance(answer, AdaptiveCardActionCardResponse) and ctx.activity.reply_to_id:
+            shown = card_message(answer.value.model_dump(by_alias=True, exclude_none=True), "Done.")
+            await ctx.api.conversations.update_activity(
+                ctx.activity.conversation.id, ctx.activity.reply_to_id, shown
+            )
+        elif isinstance(answer, AdaptiveCardActionMessageResponse):
+            await ctx.send(answer.value)
+
+    async def _press(self, ctx: ActivityContext[AdaptiveCardInvokeActivity]) -> AdaptiveCardInvokeResponse:
         action = ctx.activity.value.action
         token = ButtonToken.decode(action.data)
         presser = await self.principal(ctx)

@@ -121,7 +121,9 @@ MakeRig = Callable[..., Awaitable[TeamsRig]]
 async def make_rig(tmp_path: Path) -> AsyncIterator[MakeRig]:
     opened: list[TeamsRig] = []
 
-    async def make(model: ChatModel | None = None, *, approvers: str | None = APPROVERS) -> TeamsRig:
+    async def make(
+        model: ChatModel | None = None, *, approvers: str | None = APPROVERS, press_budget: float = 4.0
+    ) -> TeamsRig:
         service = await AgentService.create(Settings(home=tmp_path / "home"), model=model)
         store = BotStore(tmp_path / "home" / "bots.db")
         core = BotCore(
@@ -131,7 +133,7 @@ async def make_rig(tmp_path: Path) -> AsyncIterator[MakeRig]:
         app, adapter = build_teams_app(
             APP_ID, token=fake.bot_token, cloud=fake.cloud(), service_url=fake.service_url
         )
-        bot = TeamsBot(core, app, approvers_conversation=approvers)
+        bot = TeamsBot(core, app, approvers_conversation=approvers, press_budget_seconds=press_budget)
         asgi = await teams_asgi(bot, adapter)
         http = httpx2.AsyncClient(transport=httpx2.ASGITransport(asgi), base_url="http://teams-bot.test")
         rig = TeamsRig(service, bot, fake, http)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import Any
+
+import pytest
 
 from halo_agent.channels.teams import cards
 from tests.channels.teams.conftest import (
@@ -113,3 +117,24 @@ async def test_an_approval_goes_to_the_approvers_channel_and_the_requester_canno
     told = rig.cards_sent(chat_of(ALEX))[-1]
     assert "approved" in json.dumps(told)
     assert rig.service.sandbox is not None and rig.service.sandbox.state_store.ticket(789)["priority_id"] == 1
+
+
+async def test_a_slow_press_answers_at_once_and_replaces_the_card_when_done(
+    make_rig: MakeRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig = await make_rig(press_budget=0.05)
+    await rig.say(EMMA, CLOSE_EMAIL)
+    data = actions_of(rig.cards_sent()[-1], cards.CONFIRM)
+    confirm = rig.service.confirm
+
+    async def slow_confirm(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.5)  # a model taking its time over the answer after the write
+        return await confirm(*args, **kwargs)
+
+    monkeypatch.setattr(rig.service, "confirm", slow_confirm)
+    pressed = await rig.press(EMMA, cards.CONFIRM, data, conversation=chat_of(EMMA))
+    assert "Working on it" in json.dumps(pressed.json()["value"])
+    await rig.bot.core.background.idle()
+    (replaced,) = rig.fake.made("PUT", "/activities/activity-1")
+    assert replaced.authorized and "Confirmed" in json.dumps(replaced.body)
+    assert rig.service.sandbox is not None and rig.service.sandbox.state_store.ticket(789)["status_id"] == 9
