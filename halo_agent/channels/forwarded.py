@@ -100,3 +100,18 @@ def _agent_id(value: str | None) -> int | None:
     if not value.isdigit() or int(value) < 1:
         raise ApiError(422, "invalid_request", f"{AGENT_HEADER} must be a positive number")
     return int(value)
+
+
+SSO_EMAIL_HEADERS = ("X-Forwarded-Email", "X-Auth-Request-Email")  # oauth2-proxy and its kin
+
+
+def sso_user(headers: Headers, peer: str | None, proxies: TrustedProxies) -> UserRef | None:
+    """The person a trusted single-sign-on proxy in front of the web page names (no API key involved:
+    the proxy's address is the trust). `X-Halo-Role` with `X-Halo-User`/`X-Halo-Agent-Id`, or an
+    employee by `X-Forwarded-Email`/`X-Auth-Request-Email`. None from anywhere else."""
+    if not proxies.trusts(peer):
+        return None
+    if headers.get(ROLE_HEADER):
+        return _ref(headers[ROLE_HEADER], headers.get(USER_HEADER), _agent_id(headers.get(AGENT_HEADER)))
+    email = next((headers[name] for name in SSO_EMAIL_HEADERS if headers.get(name)), None)
+    return _ref("employee", email, None) if email else None

@@ -39,6 +39,7 @@ from halo_agent.channels.keys import KeyRing
 from halo_agent.channels.openai_compat import MAX_COMPLETIONS_BODY_BYTES, add_openai_routes
 from halo_agent.channels.ratelimit import RateLimiter
 from halo_agent.channels.turns import TurnFeed, TurnRunner, summarize
+from halo_agent.channels.web.routes import add_web_routes
 from halo_agent.errors import HaloAgentError, PendingError
 from halo_agent.halo.errors import HaloError
 from halo_agent.principal import Principal
@@ -87,6 +88,7 @@ def create_http_app(
     _add_approval_routes(app)
     _add_health_routes(app)
     add_openai_routes(app)
+    add_web_routes(app)
     return app
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from halo_agent.channels.keys import API_KEY_ENV, KeyRing, generate_key, hash_key
-from halo_agent.cli_common import add_backend_args, add_identity_args, build_service, run
+from halo_agent.cli_common import add_backend_args, add_identity_args, build_service, principal_from_args, run
 
 DEFAULT_PORT = 8080
 DEFAULT_MCP_PORT = 8081
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="an address or network (repeatable) whose forwarded user headers (Open WebUI's "
         "X-OpenWebUI-User-*) are believed; none by default",
     )  # fmt: skip
+    add_identity_args(serve)  # who the printed sign-in link signs in (sandbox default: the demo admin)
     add_backend_args(serve)
     serve.set_defaults(func=lambda args: run(_serve(args)))
 
@@ -72,7 +74,9 @@ async def _serve(args: argparse.Namespace) -> int:
     from halo_agent.channels.http_app import create_http_app
     from halo_agent.channels.ratelimit import RateLimiter
 
-    keys = KeyRing.from_config(args.keys)  # before the service: a missing key fails fast
+    api_closed = args.keys is None and not os.environ.get(API_KEY_ENV)
+    # No keys configured: a random key nobody holds, so the API refuses everyone and the page still works.
+    keys = KeyRing.single(generate_key(), name="none") if api_closed else KeyRing.from_config(args.keys)
     proxies = TrustedProxies.parse(args.trusted_proxy)
     service = await build_service(args)
     try:
@@ -82,7 +86,8 @@ async def _serve(args: argparse.Namespace) -> int:
             service, keys, limiter=limiter, shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS,
             trusted_proxies=proxies,
         )  # fmt: skip
-        print(f"halo-agent serving on http://{args.host}:{args.port} (OpenAPI at /docs)", file=sys.stderr)
+        person = await principal_from_args(service, args)
+        _announce(args, app.state.signins.issue(person), person.describe(), api_closed)
         if service.sandbox_notice:
             print(service.sandbox_notice, file=sys.stderr)
         config = uvicorn.Config(
@@ -93,6 +98,20 @@ async def _serve(args: argparse.Namespace) -> int:
     finally:
         await service.aclose()
     return 0
+
+
+def _announce(args: argparse.Namespace, token: str, who: str, api_closed: bool) -> None:
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    base = f"http://{host}:{args.port}"
+    print(f"halo-agent serving on {base} (chat page at /, OpenAPI at /docs)", file=sys.stderr)
+    print(f"Open the chat page, signed in as {who} (a one-time link):", file=sys.stderr)
+    print(f"  {base}/signin?token={token}", file=sys.stderr)
+    if api_closed:
+        print(
+            f"No API keys configured (--keys FILE or {API_KEY_ENV}): the /v1 API refuses every request; "
+            "the chat page works through the link above.",
+            file=sys.stderr,
+        )
 
 
 async def _mcp(args: argparse.Namespace) -> int:

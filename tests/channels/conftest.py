@@ -74,6 +74,7 @@ class Live:
 
     service: AgentService
     url: str
+    app: Any
 
 
 MakeLive = Callable[..., Awaitable[Live]]
@@ -97,7 +98,7 @@ async def make_live(tmp_path: Path) -> AsyncIterator[MakeLive]:
             assert not task.done(), "the server did not start"
             await asyncio.sleep(0.01)
         port = server.servers[0].sockets[0].getsockname()[1]
-        return Live(service, f"http://127.0.0.1:{port}")
+        return Live(service, f"http://127.0.0.1:{port}", app)
 
     yield start
     for server, task, service in running:

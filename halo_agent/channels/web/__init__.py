@@ -1,0 +1,1 @@
+"""The web chat page and approvals inbox served by `halo-agent serve` (plain HTML/CSS/JS, no build)."""
