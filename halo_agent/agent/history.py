@@ -10,6 +10,9 @@ from __future__ import annotations
 from halo_agent.agent.model import Message
 
 SHORT_RESULT_CHARS = 240
+# Tool results holding Halo text put it under this key (tools/outcomes.py `ok_payload`); a shortened
+# result keeps it (the key comes first), so the taint lasts exactly as long as the text is in context.
+UNTRUSTED_MARK = '"untrusted_data"'
 _SHORTENED_MARK = " …[older result shortened]"
 
 
@@ -20,6 +23,11 @@ def message_size(message: Message) -> int:
         function = call.get("function", {})
         size += len(function.get("name", "")) + len(function.get("arguments", ""))
     return size
+
+
+def holds_halo_text(messages: list[Message]) -> bool:
+    """Halo text (ticket details, notes, names, KB bodies) is among these messages, shortened or not."""
+    return any(m.get("role") == "tool" and UNTRUSTED_MARK in (m.get("content") or "") for m in messages)
 
 
 def history_size(messages: list[Message]) -> int:

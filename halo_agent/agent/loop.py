@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, TextDelta, TurnUsage
-from halo_agent.agent.history import fit_history
+from halo_agent.agent.history import fit_history, holds_halo_text
 from halo_agent.agent.model import ChatModel, Message, ModelResponse, ToolCallRequest
 from halo_agent.agent.tool_calls import HaloCallCounter, Resumed, execute_all, resume_one
 from halo_agent.config import AgentSettings
@@ -54,6 +54,8 @@ class _Turn:
     def messages(self) -> list[Message]:
         budget = self.settings.history_budget_chars - len(self.system_prompt or "")
         self.session.history = fit_history(self.session.history, budget)
+        # Tainted while Halo text is in what the model sees, in this turn or any later one.
+        self.context.untrusted_seen = holds_halo_text(self.session.history)
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
         return system + self.session.history
 
@@ -133,6 +135,7 @@ def _start(
         session_id=session.id,
         request_id=uuid.uuid4().hex[:16],
         user_texts=list(session.user_texts),
+        untrusted_seen=holds_halo_text(session.history),
         defer_audit_sync=True,  # this loop syncs once, at the end of the turn
     )
     return _Turn(

@@ -2,7 +2,8 @@
 
 The connecting identity decides the toolset (`executor.tool_schemas(principal)`) and every call goes
 through `executor.execute`. The MCP client's model is not the person: its text never counts as the
-person's words (`user_texts` is empty), so the untrusted-text rules apply conservatively.
+person's words (`user_texts` is empty) and its context may hold text from anywhere (Halo, other servers),
+so every MCP call is tainted: a write waits for the person's confirmation (elicitation or a parked one).
 
 A call needing the person's confirmation asks them through MCP elicitation when the client supports it
 (accept: the call runs; decline or cancel: it does not). Otherwise it is parked in the person's MCP
@@ -96,6 +97,7 @@ class McpBridge:
             session_id=mcp_session_id(principal),
             request_id=uuid.uuid4().hex[:12],
             user_texts=[],
+            untrusted_seen=True,  # the client's model may have read anything: every write is tainted
         )
         outcome = await self.service.executor.execute(request, turn)
         if outcome.status != "paused" or outcome.pending is None or outcome.pending.kind != "confirmation":

@@ -28,8 +28,10 @@ class Facts(BaseModel):
     ticket_exists: bool | None = None  # None: no target ticket, or not looked up
     ticket_owner_user_id: int | None = None  # the ticket's user_id in Halo, fetched fresh
     ticket_priority: str | None = None  # current priority name of the target ticket
-    target_named_by_user: bool = False  # the person typed the target ticket id in their own messages
-    untrusted_text_in_turn: bool = False  # Halo text entered the conversation this turn before the call
+    # The person's own current message asks for this write on this target (tools/asked.py); reading or
+    # naming it earlier does not count.
+    target_named_by_user: bool = False
+    untrusted_text_in_turn: bool = False  # Halo text is in what the model sees (any earlier turn included)
     recent_calls: int = 0  # this principal's calls of this action inside the rule's rate window
 
 

@@ -53,8 +53,10 @@ class TurnContext:
     principal: Principal
     session_id: str
     request_id: str
-    user_texts: list[str] = field(default_factory=list)  # the person's own messages in this session
-    untrusted_seen: bool = False  # a result with Halo text arrived this turn
+    user_texts: list[str] = field(default_factory=list)  # the person's own messages, the current one last
+    # Halo text is in what the model sees. Fails closed: a caller that cannot tell (MCP, where the client's
+    # model has read who knows what) is tainted; the agent loop sets it from the history in context.
+    untrusted_seen: bool = True
     # True when the caller syncs the audit log itself at the end of its turn (the agent loop does);
     # otherwise each call's record is synced (per the log's durability) before `execute` returns.
     defer_audit_sync: bool = False

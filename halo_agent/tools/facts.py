@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from halo_agent.halo.errors import HaloNotFoundError
 from halo_agent.policies.types import Facts
 from halo_agent.principal import Principal
+from halo_agent.tools.asked import write_asked
 
 if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
@@ -16,12 +16,6 @@ if TYPE_CHECKING:
     from halo_agent.policies.engine import PolicyEngine
     from halo_agent.storage.interface import PendingCalls
     from halo_agent.tools.base import ToolSpec
-
-
-def named_by_user(ticket_id: int, texts: Iterable[str]) -> bool:
-    """The person typed this number themselves (as a whole number, not inside another one)."""
-    pattern = re.compile(rf"(?<!\d){ticket_id}(?!\d)")
-    return any(pattern.search(text) for text in texts)
 
 
 class FactFinder:
@@ -34,16 +28,20 @@ class FactFinder:
 
     async def gather(
         self, spec: ToolSpec[Any], args: dict[str, Any], principal: Principal, *,
-        user_texts: Iterable[str], untrusted: bool,
+        user_texts: Sequence[str], untrusted: bool,
     ) -> tuple[Facts, Ticket | None]:
-        facts = Facts(untrusted_text_in_turn=untrusted, recent_calls=self._recent(principal, spec.name))
+        """`user_texts`: the person's messages, the current one last (only it can ask for a write)."""
         ticket_id = args.get(spec.target_ticket_arg) if spec.target_ticket_arg else None
-        if not isinstance(ticket_id, int):
+        target = ticket_id if isinstance(ticket_id, int) else None
+        facts = Facts(
+            untrusted_text_in_turn=untrusted, recent_calls=self._recent(principal, spec.name),
+            target_named_by_user=spec.risk != "read" and write_asked(spec.name, target, user_texts),
+        )  # fmt: skip
+        if target is None:
             return facts, None
-        named = named_by_user(ticket_id, user_texts)
-        facts = facts.model_copy(update={"target_ticket_id": ticket_id, "target_named_by_user": named})
+        facts = facts.model_copy(update={"target_ticket_id": target})
         try:
-            ticket = await self.client.get_ticket(ticket_id)
+            ticket = await self.client.get_ticket(target)
         except HaloNotFoundError:
             return facts.model_copy(update={"ticket_exists": False}), None
         update = {
