@@ -88,7 +88,7 @@ async def principal_from_args(service: AgentService, args: argparse.Namespace) -
             raise ConfigError("command line", "--user", "an employee needs --user EMAIL")
         return await service.resolve_principal(role, email=email)
     agent_id = args.agent_id
-    if agent_id is None and on_sandbox:
+    if agent_id is None and not args.user and on_sandbox:  # --user EMAIL names the agent by email
         agent_id = DEMO_ADMIN_AGENT_ID
     return await service.resolve_principal(role, email=args.user, agent_id=agent_id)
 

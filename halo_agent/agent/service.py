@@ -123,19 +123,38 @@ class AgentService:
     async def resolve_principal(
         self, role: str, *, email: str | None = None, agent_id: int | None = None
     ) -> Principal:
-        """The caller as Halo knows them. Employees by email (their Halo user); others by agent id."""
+        """The caller as Halo knows them, or IdentityError. Every entry point builds its principal here.
+
+        Employees resolve by email to an active Halo user; every other role to an enabled Halo agent, by
+        agent id or by email (both given: they must be the same agent). Unknown, disabled or mismatched
+        identities are refused. The principal carries Halo's own id, name and email, never the asserted
+        ones, so its `key` is the same whichever alias was used (self-approval, rate limits, sessions).
+        """
         if role not in self.engine.roles():
             raise IdentityError(
                 f"unknown role {role!r}; the policy defines: {', '.join(self.engine.roles())}"
             )
+        if isinstance(agent_id, bool) or (agent_id is not None and not isinstance(agent_id, int)):
+            raise IdentityError("an agent id is a whole number")
         if role == "employee":
+            if agent_id is not None:
+                raise IdentityError("an employee is identified by their email address, not an agent id")
             return await self._employee(email)
-        if agent_id is None:
-            return Principal(role=role, email=email)  # an admin not tied to a Halo agent: no agent scope
-        agent = await self._agent(agent_id)
-        return Principal(role=role, email=email or agent.email, name=agent.name, halo_agent_id=agent.id)
+        agent = await self._agent(agent_id, email)
+        return Principal(role=role, email=_lower(agent.email), name=agent.name, halo_agent_id=agent.id)
 
-    async def _agent(self, agent_id: int) -> Agent:
+    async def _agent(self, agent_id: int | None, email: str | None) -> Agent:
+        wanted = _lower(email)
+        if agent_id is None and not wanted:
+            raise IdentityError("an agent is identified by their Halo agent id or email address")
+        agent = await self._agent_by_id(agent_id) if agent_id is not None else await self._agent_by_email(
+            wanted or ""
+        )
+        if wanted and _lower(agent.email) != wanted:
+            raise IdentityError(f"Halo agent {agent.id} does not have the email {email}")
+        return agent
+
+    async def _agent_by_id(self, agent_id: int) -> Agent:
         try:
             agent = first_record(await self.client.request_json("GET", f"Agent/{agent_id}"), Agent, "Agent")
         except HaloNotFoundError:
@@ -144,13 +163,23 @@ class AgentService:
             raise IdentityError(f"Halo has no active agent with id {agent_id}")
         return agent
 
+    async def _agent_by_email(self, email: str) -> Agent:
+        matches = [a for a in await self.client.agents() if _lower(a.email) == email and not a.isdisabled]
+        if len(matches) != 1:
+            problem = "no active agent" if not matches else "more than one active agent"
+            raise IdentityError(f"Halo has {problem} with the email {email}")
+        return await self._agent_by_id(matches[0].id)  # fresh: the directory is cached
+
     async def _employee(self, email: str | None) -> Principal:
-        if not email:
+        if not email or not email.strip():
             raise IdentityError("an employee is identified by their email address")
         user = await self.client.find_user_by_email(email)
         if user is None:
             raise IdentityError(f"Halo has no user with the email {email}")
-        return Principal(role="employee", email=email.lower(), name=user.name, halo_user_id=user.id)
+        if user.inactive:
+            raise IdentityError(f"the Halo user with the email {email} is inactive")
+        return Principal(role="employee", email=_lower(user.email_address) or _lower(email), name=user.name,
+                         halo_user_id=user.id)
 
     async def handle(
         self, message: str, principal: Principal, session_id: str
@@ -291,6 +320,10 @@ def approval_note(record: PendingRecord) -> str | None:
         "expired": f"Update: {what} expired without a decision; nothing was changed.",
     }
     return notes.get(record.state)
+
+
+def _lower(email: str | None) -> str | None:
+    return email.strip().lower() if email and email.strip() else None
 
 
 def _halo_client(

@@ -45,6 +45,8 @@ def principal_record(principal: Principal) -> dict[str, Any]:
         "user_id": principal.halo_user_id,
         "agent_id": principal.halo_agent_id,
         "email": principal.email,
+        "name": principal.name,
+        "key": principal.key,
     }
 
 

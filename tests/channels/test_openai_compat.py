@@ -283,10 +283,12 @@ async def test_recorded_frontend_requests_run_a_conversation(make_api: MakeApi, 
     api = await make_api(model, trusted_proxies=proxies)
     headers, turns = _replay_turns(fixture, PORTAL_KEY)
     assert await _stream_text(api, headers, turns[0]) == "Ticket 789 is open."
-    assert await _stream_text(api, headers, turns[1]) == "Note added to 789."
+    # "my open ticket" names no ticket while 789's text is in context: the note waits for the person (#9)
+    asked = await _stream_text(api, headers, turns[1])
+    assert asked.startswith("**Confirmation needed**") and "Tried rebooting twice, same error" in asked
     assert api.service.sandbox is not None
     notes = api.service.sandbox.state_store.actions_for(789)
-    assert [a["note"] for a in notes].count("Tried rebooting twice, same error") == 1
+    assert [a["note"] for a in notes].count("Tried rebooting twice, same error") == 0
     second_turn = json.dumps(model.requests[2].messages)
     assert "I closed ticket 790" not in second_turn  # the client's version of the history was not used
 

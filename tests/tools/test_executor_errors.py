@@ -116,7 +116,8 @@ async def test_one_audit_record_per_call_with_who_what_and_outcome(desk: Desk) -
     assert [r["decision"] for r in records] == ["allow", "deny", "confirm", "invalid", "invalid"]
     assert [r["outcome"]["status"] for r in records] == ["ok", "refused", "paused", "error", "error"]
     first = records[0]
-    assert first["principal"] == {"role": "admin", "user_id": None, "agent_id": 1, "email": None}
+    assert first["principal"] == {"role": "admin", "user_id": None, "agent_id": 1, "email": None,
+                                  "name": "Alex Morgan", "key": "admin:agent:1"}
     assert first["tool"] == "haloitsm_get_ticket" and first["args"] == {"ticket_id": 789}
     assert first["rule_id"] == "admin-get-ticket" and first["outcome"]["halo_ids"] == [789]
     assert first["duration_ms"] >= 0 and first["request_id"] and first["session_id"] == "s-1"
