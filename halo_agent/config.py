@@ -15,6 +15,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from halo_agent.errors import ConfigError
+from halo_agent.secret_store import resolve_secret_refs
 
 OFFLINE_MODEL = "offline"
 DEFAULT_LLM = "gpt-4.1-mini"
@@ -150,6 +151,8 @@ def load_settings(
     env = os.environ if env is None else env
     config_file = config_file or _config_file_from_env(env)
     data = _read_toml(config_file) if config_file else {}
+    if config_file:
+        resolve_secret_refs(data, config_file)  # `client_secret_file = ...` as `config init` writes it
     _apply_env(data, env)
     for dotted, value in (overrides or {}).items():
         if value is not None:
@@ -157,12 +160,18 @@ def load_settings(
     return _validate(data, str(config_file) if config_file else "environment")
 
 
-def _config_file_from_env(env: Mapping[str, str]) -> Path | None:
+def default_config_file(env: Mapping[str, str]) -> Path:
+    """Where the settings file is looked for (and `config init` writes it): $HALO_AGENT_CONFIG, else
+    config.toml in the data directory ($HALO_AGENT_HOME, or the per-user default)."""
     if env.get("HALO_AGENT_CONFIG"):
         return Path(env["HALO_AGENT_CONFIG"])
     home = env.get("HALO_AGENT_HOME")
-    candidate = Path(home) / "config.toml" if home else None
-    return candidate if candidate and candidate.is_file() else None
+    return (Path(home) if home else Settings.model_fields["home"].default) / "config.toml"
+
+
+def _config_file_from_env(env: Mapping[str, str]) -> Path | None:
+    candidate = default_config_file(env)
+    return candidate if env.get("HALO_AGENT_CONFIG") or candidate.is_file() else None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check = actions.add_parser("check", help="obtain a token, call Halo, and list what this instance offers")
     check.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
     check.set_defaults(func=run_check)
+    from halo_agent.halo.config_init import register_init  # its own module, beside `check`
+
+    register_init(actions)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -65,13 +68,13 @@ async def _check(client: HaloClient, out: TextIO | None = None) -> int:
     return 0
 
 
-def missing_scopes(granted: str) -> list[str]:
-    """The scopes the agent needs that `granted` does not cover (`edit:X` covers `read:X`)."""
+def missing_scopes(granted: str, needed: Iterable[str] = NEEDED_SCOPES) -> list[str]:
+    """The scopes of `needed` that `granted` does not cover (`edit:X` covers `read:X`)."""
     have = set(granted.lower().split())
     if have & {"all", "admin", "all:standard"}:
         return []
     covered = have | {f"read:{s.split(':', 1)[1]}" for s in have if s.startswith("edit:")}
-    return [s for s in NEEDED_SCOPES if s not in covered]
+    return [s for s in needed if s not in covered]
 
 
 def _fail(reason: str, code: int) -> int:
