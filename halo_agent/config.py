@@ -5,6 +5,7 @@ A bad value fails here with the file (or variable), the field and the problem, n
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -63,6 +64,27 @@ class ModelSettings(BaseModel):
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     temperature: float | None = 0.0
+    # Extra request fields for this model (TOML `[model.options]`, or HALO_AGENT_MODEL_OPTIONS as a JSON
+    # object), e.g. {"max_tokens": 2048} or {"reasoning_effort": "low"}; they override the defaults.
+    options: dict[str, Any] = {}
+    # Request fields never to send (HALO_AGENT_MODEL_OMIT, comma-separated), e.g. parallel_tool_calls
+    # for a server that rejects it. A 400 naming one is also remembered on its own.
+    omit_params: list[str] = []
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"not a JSON object ({exc})") from None
+        return value
+
+    @field_validator("omit_params", mode="before")
+    @classmethod
+    def _omit_list(cls, value: object) -> object:
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
     @property
     def is_offline(self) -> bool:
@@ -210,6 +232,10 @@ def _apply_model_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
         model["azure_endpoint"] = env["AZURE_OPENAI_ENDPOINT"]
     if env.get("OPENAI_API_VERSION"):
         model["azure_api_version"] = env["OPENAI_API_VERSION"]
+    if env.get("HALO_AGENT_MODEL_OPTIONS"):
+        model["options"] = env["HALO_AGENT_MODEL_OPTIONS"]
+    if env.get("HALO_AGENT_MODEL_OMIT"):
+        model["omit_params"] = env["HALO_AGENT_MODEL_OMIT"]
     if env.get("HALO_AGENT_MODEL"):
         model["name"] = env["HALO_AGENT_MODEL"]
     elif "name" not in model and (key or model.get("base_url") or model.get("azure_endpoint")):

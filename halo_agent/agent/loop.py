@@ -20,11 +20,12 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, TextDelta, TurnUsage
 from halo_agent.agent.history import fit_history, holds_halo_text
-from halo_agent.agent.model import ChatModel, Message, ModelResponse, ToolCallRequest
+from halo_agent.agent.model import ChatModel, Message, ModelResponse, ToolCallRequest, new_call_id
 from halo_agent.agent.tool_calls import HaloCallCounter, Resumed, execute_all, resume_one
 from halo_agent.config import AgentSettings
 from halo_agent.errors import ModelError
@@ -50,6 +51,7 @@ class _Turn:
     usage: TurnUsage = field(default_factory=TurnUsage)
     corrections: int = 0
     paused: bool = False
+    live_text: bool = True  # someone reads the text as it is written: ask the model to stream
 
     def messages(self) -> list[Message]:
         budget = self.settings.history_budget_chars - len(self.system_prompt or "")
@@ -80,9 +82,13 @@ async def run_turn(
     executor: Executor,
     settings: AgentSettings,
     system_prompt: str | None = None,
+    live_text: bool = True,
 ) -> AsyncIterator[AgentEvent]:
-    """One turn for the person's `message`. The caller holds the session's lock and saves it afterwards."""
+    """One turn for the person's `message`. The caller holds the session's lock and saves it afterwards.
+    `live_text=False` when no one shows text as it arrives (JSON answers, evals): the model does not
+    stream, and the answer comes whole in the FinalAnswer event."""
     turn = _start(session, message, model, executor, settings, system_prompt)
+    turn.live_text = live_text
     answer = classify_answer(message) if session.pending_confirmations else None
     session.history.append({"role": "user", "content": message})
     try:
@@ -112,6 +118,7 @@ async def answer_confirmation(
     """A yes/no given by button (HTTP, CLI) for one of the session's pending confirmations."""
     word = "yes" if approve else "no"
     turn = _start(session, word, model, executor, settings, system_prompt)
+    turn.live_text = False  # the caller collects the events into one answer
     session.pending_confirmations.remove(pending_id)  # the caller checked it is there
     session.history.append({"role": "user", "content": word})
     try:
@@ -174,7 +181,8 @@ async def _ask_model(turn: _Turn, out: list[ModelResponse]) -> AsyncIterator[Age
     """One round trip, streaming text deltas as they arrive. Appends the response to `out` on success."""
     deltas: asyncio.Queue[str | None] = asyncio.Queue()
     tools = turn.executor.tool_schemas(turn.session.principal)
-    task = asyncio.create_task(turn.model.complete(turn.messages(), tools, on_text=deltas.put_nowait))
+    sink = deltas.put_nowait if turn.live_text else None  # streaming costs time when no one watches
+    task = asyncio.create_task(turn.model.complete(turn.messages(), tools, on_text=sink))
     task.add_done_callback(lambda _: deltas.put_nowait(None))
     try:
         while (delta := await deltas.get()) is not None:
@@ -204,7 +212,7 @@ async def _run_calls(turn: _Turn, response: ModelResponse) -> AsyncIterator[Agen
                 yield event
     turn.usage.tool_calls += len(outcomes)
     by_id = {o.call_id: o for o in outcomes}
-    _record_calls(turn.session, response.text, calls, [by_id[c.id] for c in calls])
+    _record_calls(turn.session, response.text, calls, [by_id[c.id] for c in calls], response.extra)
     _count_corrections(turn, outcomes)
     if held:
         turn.paused = True
@@ -216,12 +224,13 @@ async def _run_calls(turn: _Turn, response: ModelResponse) -> AsyncIterator[Agen
 
 
 def _unique_ids(calls: Sequence[ToolCallRequest]) -> list[ToolCallRequest]:
-    """Some local models repeat or omit call ids; the history needs one distinct id per call."""
+    """Some local models repeat or omit call ids; the history needs one distinct id per call (and one
+    the agent writes itself must be valid on every server)."""
     seen: set[str] = set()
     unique = []
-    for index, call in enumerate(calls):
+    for call in calls:
         if not call.id or call.id in seen:
-            call = call.model_copy(update={"id": f"{call.id or 'call'}_{index}"})
+            call = call.model_copy(update={"id": new_call_id()})
         seen.add(call.id)
         unique.append(call)
     return unique
@@ -235,17 +244,21 @@ def _count_corrections(turn: _Turn, outcomes: list[CallOutcome]) -> None:
 
 
 def _record_calls(
-    session: Session, text: str | None, calls: Sequence[ToolCallRequest], outcomes: Sequence[CallOutcome]
+    session: Session, text: str | None, calls: Sequence[ToolCallRequest], outcomes: Sequence[CallOutcome],
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """An assistant message with its tool calls, then one tool message per call, in call order."""
+    """An assistant message with its tool calls, then one tool message per call, in call order.
+    Provider state (`extra`, each call's `extra`) goes back exactly as the server sent it."""
     session.history.append(
         {
             "role": "assistant",
             "content": text or None,
             "tool_calls": [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments},
+                 **c.extra}
                 for c in calls
             ],
+            **(extra or {}),
         }
     )
     for call, outcome in zip(calls, outcomes, strict=True):
@@ -307,7 +320,7 @@ def _record_resumed(session: Session, resumed: Sequence[Resumed]) -> None:
     """History as if the model had called the tool now: the person's yes released exactly this call."""
     calls = [
         ToolCallRequest(
-            id=f"confirmed_{r.record.id}", name=r.record.action, arguments=json.dumps(r.record.args)
+            id=new_call_id(), name=r.record.action, arguments=json.dumps(r.record.args)
         )
         for r in resumed
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -18,6 +20,7 @@ class ToolCallRequest(BaseModel):
     id: str
     name: str
     arguments: str
+    extra: dict[str, Any] = {}  # provider state sent back with this call (Gemini's `extra_content`)
 
 
 class Usage(BaseModel):
@@ -35,6 +38,17 @@ class ModelResponse(BaseModel):
     text: str | None = None
     tool_calls: list[ToolCallRequest] = []
     usage: Usage = Field(default_factory=Usage)  # a factory: a model default is deep-copied per instance
+    # Provider state sent back with this assistant message (DeepSeek's `reasoning_content`): some
+    # servers refuse the next request of a tool loop without it.
+    extra: dict[str, Any] = {}
+
+
+_ID_CHARS = string.ascii_letters + string.digits
+
+
+def new_call_id() -> str:
+    """A tool-call id every server accepts: Mistral insists on exactly 9 letters and digits."""
+    return "".join(secrets.choice(_ID_CHARS) for _ in range(9))
 
 
 @runtime_checkable

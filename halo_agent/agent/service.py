@@ -182,9 +182,10 @@ class AgentService:
                          halo_user_id=user.id)
 
     async def handle(
-        self, message: str, principal: Principal, session_id: str
+        self, message: str, principal: Principal, session_id: str, *, live_text: bool = True
     ) -> AsyncGenerator[AgentEvent, None]:
-        """One turn: the events as they happen. The session is saved whatever happens."""
+        """One turn: the events as they happen. The session is saved whatever happens. With
+        `live_text=False` (nothing shows text as it arrives) the model is not asked to stream."""
         async with self.sessions.lock(session_id):
             session = self.sessions.load(session_id, principal)
             try:
@@ -195,6 +196,7 @@ class AgentService:
                 turn = run_turn(
                     session, message, model=self.model, executor=self.executor,
                     settings=self.settings.agent, system_prompt=await self.system_prompt(principal),
+                    live_text=live_text,
                 )  # fmt: skip
                 async for event in turn:
                     if isinstance(event, FinalAnswer | Paused):

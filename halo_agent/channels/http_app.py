@@ -106,7 +106,8 @@ def _add_chat_routes(app: FastAPI) -> None:
     )  # fmt: skip
     async def chat(body: ChatRequest, request: Request) -> Response:
         principal = await gate.principal(request, body.user)
-        feed = runner.start(lambda: service.handle(body.message, principal, body.session_id))
+        live = "text/event-stream" in request.headers.get("accept", "")  # a JSON answer needs no stream
+        feed = runner.start(lambda: service.handle(body.message, principal, body.session_id, live_text=live))
         return await _answer(request, body.session_id, feed)
 
     @app.post(

@@ -164,7 +164,7 @@ async def _act(
 ) -> TurnRecord:
     if turn.user is not None:
         record = TurnRecord("user", turn.user)
-        async for event in service.handle(turn.user, principal, session_id):
+        async for event in service.handle(turn.user, principal, session_id, live_text=False):
             record.events.append(event)
         return record
     target = turn.approve or turn.deny or 0

@@ -84,7 +84,7 @@ class BotCore:
         self.background = Background()
 
     async def turn(self, principal: Principal, session_id: str, text: str) -> Reply:
-        events = [event async for event in self.service.handle(text, principal, session_id)]
+        events = [event async for event in self.service.handle(text, principal, session_id, live_text=False)]
         return reply_from(events, self.service.pending_store)
 
     async def confirm(self, presser: Principal, token: ButtonToken, *, yes: bool) -> PressResult:
