@@ -6,9 +6,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from halo_agent.channels.keys import API_KEY_ENV, KeyRing, generate_key, hash_key
 from halo_agent.cli_common import add_backend_args, add_identity_args, build_service, principal_from_args, run
+from halo_agent.errors import HaloAgentError
+
+if TYPE_CHECKING:
+    from halo_agent.agent.service import AgentService
 
 DEFAULT_PORT = 8080
 DEFAULT_MCP_PORT = 8081
@@ -86,8 +91,12 @@ async def _serve(args: argparse.Namespace) -> int:
             service, keys, limiter=limiter, shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS,
             trusted_proxies=proxies,
         )  # fmt: skip
-        person = await principal_from_args(service, args)
-        _announce(args, app.state.signins.issue(person), person.describe(), api_closed)
+        base = _base_url(args)
+        print(f"halo-agent serving on {base} (chat page at /, OpenAPI at /docs)", file=sys.stderr)
+        print(await _signin_line(service, app, args, base), file=sys.stderr)
+        if api_closed:
+            print(f"No API keys configured (--keys FILE or {API_KEY_ENV}): the /v1 API refuses every "
+                  "request; the chat page works through a sign-in link.", file=sys.stderr)  # fmt: skip
         if service.sandbox_notice:
             print(service.sandbox_notice, file=sys.stderr)
         config = uvicorn.Config(
@@ -100,18 +109,24 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _announce(args: argparse.Namespace, token: str, who: str, api_closed: bool) -> None:
+async def _signin_line(service: AgentService, app: Any, args: argparse.Namespace, base: str) -> str:
+    """A one-time sign-in link for the identity flags (on the sandbox: the demo admin by default), or
+    why there is none. The service runs either way: the API and SSO sign-in do not need it."""
+    named = args.user or args.agent_id is not None or args.role
+    if service.sandbox is None and not named:
+        return "No sign-in link: give --agent-id N or --user EMAIL (and --role) to get one."
+    try:
+        person = await principal_from_args(service, args)
+    except HaloAgentError as exc:
+        return f"No sign-in link: {exc}"
+    token = app.state.signins.issue(person)
+    link = f"{base}/signin?token={token}"
+    return f"Open the chat page, signed in as {person.describe()} (a one-time link):\n  {link}"
+
+
+def _base_url(args: argparse.Namespace) -> str:
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-    base = f"http://{host}:{args.port}"
-    print(f"halo-agent serving on {base} (chat page at /, OpenAPI at /docs)", file=sys.stderr)
-    print(f"Open the chat page, signed in as {who} (a one-time link):", file=sys.stderr)
-    print(f"  {base}/signin?token={token}", file=sys.stderr)
-    if api_closed:
-        print(
-            f"No API keys configured (--keys FILE or {API_KEY_ENV}): the /v1 API refuses every request; "
-            "the chat page works through the link above.",
-            file=sys.stderr,
-        )
+    return f"http://{host}:{args.port}"
 
 
 async def _mcp(args: argparse.Namespace) -> int:
