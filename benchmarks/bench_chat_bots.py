@@ -23,7 +23,6 @@ import httpx2
 from halo_agent.agent.service import AgentService
 from halo_agent.channels.bots.core import BotCore
 from halo_agent.channels.bots.identity import BotIdentity
-from halo_agent.channels.bots.store import BotStore
 from halo_agent.channels.slack.app import SlackBot
 from halo_agent.channels.slack.fake import FakeSlack, direct_message, event_body, signed_headers
 from halo_agent.channels.slack.http import EVENTS_PATH, slack_http_app
@@ -123,12 +122,8 @@ async def main(turns: int) -> None:
         service = await AgentService.create(Settings(home=Path(home)))
         try:
             base = await direct(service, turns)
-            slack_core = BotCore(
-                service, BotIdentity(service), BotStore(Path(home) / "s.db"), platform="slack"
-            )
-            teams_core = BotCore(
-                service, BotIdentity(service), BotStore(Path(home) / "t.db"), platform="teams"
-            )
+            slack_core = BotCore(service, BotIdentity(service), platform="slack")
+            teams_core = BotCore(service, BotIdentity(service), platform="teams")
             slack_s, slack_calls = await slack(slack_core, turns)
             teams_s, teams_calls = await teams(teams_core, turns)
         finally:

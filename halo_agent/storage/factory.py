@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from halo_agent.config import Settings
 from halo_agent.storage.approvals import PendingStore
 from halo_agent.storage.audit import AuditLog
+from halo_agent.storage.bot_state import SqliteBotState
 from halo_agent.storage.buckets import SqliteBuckets
 from halo_agent.storage.intents import SqliteIntentJournal
 from halo_agent.storage.interface import AuditTrail, Storage
@@ -27,6 +28,7 @@ def open_storage(settings: Settings, *, secrets: Iterable[str] = ()) -> Storage:
         audit=_file_audit(settings, secrets),
         buckets=SqliteBuckets(settings.state_db),
         intents=SqliteIntentJournal(settings.state_db),
+        bots=SqliteBotState(settings.state_db),
     )
 
 

@@ -20,6 +20,7 @@ from halo_agent.principal import Principal
 if TYPE_CHECKING:
     from halo_agent.storage.approvals import PendingKind, PendingRecord
     from halo_agent.storage.audit import Durability, VerifyReport
+    from halo_agent.storage.bot_state import ApprovalPlaces
     from halo_agent.storage.intents import IntentJournal
     from halo_agent.storage.sessions import Session
 
@@ -84,6 +85,15 @@ class RateBuckets(Protocol):
     def close(self) -> None: ...
 
 
+class BotState(Protocol):
+    """The chat bots' deliveries taken once and approval places (storage/bot_state.py)."""
+
+    def first_delivery(self, platform: str, delivery_id: str) -> bool: ...
+    def remember_approval(self, pending_id: str, platform: str, places: ApprovalPlaces) -> None: ...
+    def approval_places(self, pending_id: str) -> ApprovalPlaces | None: ...
+    def close(self) -> None: ...
+
+
 @dataclass
 class Storage:
     sessions: Sessions
@@ -92,6 +102,8 @@ class Storage:
     buckets: RateBuckets
     # Writes journaled before they are sent (storage/intents.py); None: not journaled by this backend.
     intents: IntentJournal | None = field(default=None, kw_only=True)
+    # The Slack and Teams bots' shared state; None: a backend without it (the bots refuse to start).
+    bots: BotState | None = field(default=None, kw_only=True)
 
     def close(self) -> None:
         self.audit.sync()
@@ -99,3 +111,5 @@ class Storage:
             part.close()
         if self.intents is not None:
             self.intents.close()
+        if self.bots is not None:
+            self.bots.close()

@@ -186,3 +186,29 @@ def test_verify_finds_an_edited_record(open_store: Opener, request: pytest.Fixtu
         path.write_text(path.read_text(encoding="utf-8").replace('"i":1', '"i":7'), encoding="utf-8")
     report = storage.audit.verify()
     assert not report.ok and any("seq 2" in p and "edited" in p for p in report.problems)
+
+
+# chat bots --------------------------------------------------------------------------------------------
+def test_a_platform_delivery_is_taken_once_across_processes(open_store: Opener) -> None:
+    from halo_agent.storage.bot_state import ApprovalPlaces
+
+    one, two = open_store(), open_store()
+    assert one.bots is not None and two.bots is not None
+    taken = []
+
+    def take() -> None:
+        taken.append(two.bots.first_delivery("slack", "Ev0001"))  # type: ignore[union-attr]
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    taken.append(one.bots.first_delivery("slack", "Ev0001"))
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == [False, False, False, False, True]
+    assert one.bots.first_delivery("teams", "Ev0001")  # another platform's ids are its own
+
+    places = ApprovalPlaces({"channel": "D0EMMA", "thread_ts": None}, {"channel": "C0APPROVE", "ts": "1.2"})
+    one.bots.remember_approval("p1", "slack", places)
+    assert two.bots.approval_places("p1") == places
+    assert two.bots.approval_places("unknown") is None

@@ -19,13 +19,13 @@ import structlog
 from halo_agent.agent.service import AgentService, approval_note
 from halo_agent.channels.bots.identity import BotIdentity
 from halo_agent.channels.bots.replies import ButtonToken, Reply, reply_from
-from halo_agent.channels.bots.store import BotStore
-from halo_agent.errors import HaloAgentError, PendingError
+from halo_agent.errors import ConfigError, HaloAgentError, PendingError
 from halo_agent.principal import Principal
 from halo_agent.storage.approvals import PendingRecord
 
 log = structlog.get_logger(__name__)
 
+FAILED = "That failed on our side; nothing more was changed. The details are in the bot's log."
 _STATE_WORDS = {
     "approved": "was already approved",
     "running": "is being carried out now",
@@ -73,18 +73,33 @@ class Background:
 
 class BotCore:
     def __init__(
-        self, service: AgentService, identity: BotIdentity, store: BotStore, *, platform: str,
+        self,
+        service: AgentService,
+        identity: BotIdentity,
+        *,
+        platform: str,
         ticket_link_base: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
+        if service.storage.bots is None:
+            raise ConfigError("storage", "bots", "this storage backend keeps no chat-bot state")
         self.service = service
         self.identity = identity
-        self.store = store
+        self.store = service.storage.bots  # deliveries taken once and approval places, shared by processes
         self.platform = platform
         self.ticket_link_base = ticket_link_base
         self.background = Background()
 
     async def turn(self, principal: Principal, session_id: str, text: str) -> Reply:
-        events = [event async for event in self.service.handle(text, principal, session_id, live_text=False)]
+        """The turn's reply; a failure becomes words for the person (Halo's own reason when it has one)."""
+        try:
+            events = [
+                event async for event in self.service.handle(text, principal, session_id, live_text=False)
+            ]
+        except HaloAgentError as exc:
+            return Reply(errors=[str(exc)])
+        except Exception as exc:  # the person still gets an answer; the details go to the log only
+            log.error("bot turn failed", platform=self.platform, error=type(exc).__name__, exc_info=exc)
+            return Reply(errors=[FAILED])
         return reply_from(events, self.service.pending_store)
 
     async def confirm(self, presser: Principal, token: ButtonToken, *, yes: bool) -> PressResult:
@@ -154,7 +169,7 @@ class BotCore:
     ) -> Principal | str:
         """The person's principal, or the words of a refusal (audited) for them."""
         try:
-            return await self.identity.principal(email, groups=groups, platform=self.platform)
+            return await self.identity.principal(email, groups=groups, platform=self.platform.title())
         except HaloAgentError as exc:
             self.audit_refusal("bot_identity_refused", reason=str(exc), platform_user=platform_user)
             return str(exc)

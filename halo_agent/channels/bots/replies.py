@@ -60,6 +60,14 @@ class Reply:
     approvals: list[Pause] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """One line for notifications and clients that cannot show cards or blocks."""
+        if self.text:
+            return self.text
+        if self.errors:
+            return self.errors[0]
+        return "Please confirm." if self.confirmations else "Done."
+
     def table_rows(self) -> list[dict[str, Any]]:
         """Ticket rows worth a table: none when the answer already names every ticket."""
         if self.rows and all(re.search(rf"\b{row.get('id')}\b", self.text) for row in self.rows):

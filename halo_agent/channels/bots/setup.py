@@ -9,10 +9,7 @@ from pathlib import Path
 from halo_agent.agent.service import AgentService
 from halo_agent.channels.bots.core import BotCore
 from halo_agent.channels.bots.identity import ADMINS_ENV, AdminMapping, BotIdentity
-from halo_agent.channels.bots.store import BotStore
 from halo_agent.errors import ConfigError
-
-BOT_STORE_FILE = "bots.db"
 
 
 def add_bot_args(parser: argparse.ArgumentParser) -> None:
@@ -31,8 +28,8 @@ def admin_mapping(args: argparse.Namespace) -> AdminMapping:
 def bot_core(service: AgentService, admins: AdminMapping, *, platform: str) -> BotCore:
     halo = service.settings.halo
     return BotCore(
-        service, BotIdentity(service, admins), BotStore(service.settings.home / BOT_STORE_FILE),
-        platform=platform, ticket_link_base=halo.halo_url if halo is not None else None,
+        service, BotIdentity(service, admins), platform=platform,
+        ticket_link_base=halo.halo_url if halo is not None else None,
     )  # fmt: skip
 
 

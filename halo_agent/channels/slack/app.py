@@ -23,9 +23,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from halo_agent.channels.bots.core import BotCore, PressResult
 from halo_agent.channels.bots.replies import ButtonToken, Pause
-from halo_agent.channels.bots.store import ApprovalPlaces
 from halo_agent.channels.slack import blocks
 from halo_agent.principal import Principal
+from halo_agent.storage.bot_state import ApprovalPlaces
 
 log = structlog.get_logger(__name__)
 
@@ -92,13 +92,10 @@ class SlackBot:
         placeholder = await self._post(place, blocks.context(WORKING), WORKING)
         session_id = f"slack:{body.get('team_id')}:{channel}:{place.thread_ts or 'dm'}:{user}"
         text = _MENTION.sub("", str(event.get("text") or "")).strip()
-        try:
-            reply = await self.core.turn(principal, session_id, text)
-        except Exception:
-            await self._update(placeholder, [blocks.section(":warning: That failed on our side.")], "failed")
-            raise
-        await self._update(placeholder, blocks.answer_blocks(reply, self.core.ticket_link_base),
-                           reply.text or "Done.")  # fmt: skip
+        reply = await self.core.turn(principal, session_id, text)
+        await self._update(
+            placeholder, blocks.answer_blocks(reply, self.core.ticket_link_base), reply.summary()
+        )
         for pause in reply.approvals:
             await self._ask_approvers(pause, principal, place)
 
@@ -165,7 +162,11 @@ class SlackBot:
         cached = self._profiles.get(user)
         if cached is not None and time.monotonic() - cached.fetched < PROFILE_TTL_SECONDS:
             return cached
-        answer = await self.client.users_info(user=user)
+        try:
+            answer = await self.client.users_info(user=user)
+        except SlackApiError as exc:  # unknown or deactivated user: no email, a clear refusal
+            log.warning("slack users.info failed", error=exc.response.get("error"))
+            return _Profile(None, (), time.monotonic())
         person = answer.get("user") or {}
         real = not (person.get("is_bot") or person.get("deleted"))
         email = (person.get("profile") or {}).get("email") if real else None

@@ -84,7 +84,6 @@ async def _slack(args: argparse.Namespace) -> int:
         else:
             await _serve_http(bot, secret, args.host, args.port)
     finally:
-        core.store.close()
         await service.aclose()
     return 0
 

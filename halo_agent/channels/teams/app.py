@@ -21,9 +21,9 @@ import structlog
 
 from halo_agent.channels.bots.core import BotCore, PressResult
 from halo_agent.channels.bots.replies import ButtonToken, Pause, Reply
-from halo_agent.channels.bots.store import ApprovalPlaces
 from halo_agent.channels.teams import cards
 from halo_agent.principal import Principal
+from halo_agent.storage.bot_state import ApprovalPlaces
 
 with warnings.catch_warnings():  # the SDK announces a preview feature we do not use at import
     warnings.simplefilter("ignore")
@@ -83,7 +83,7 @@ class TeamsBot:
         activity = ctx.activity
         session_id = f"teams:{activity.conversation.id}:{self._user_key(ctx)}"
         reply = await self.core.turn(principal, session_id, _MENTION.sub("", activity.text or "").strip())
-        await ctx.send(card_message(cards.answer_card(reply, self.core.ticket_link_base), reply.text))
+        await ctx.send(card_message(cards.answer_card(reply, self.core.ticket_link_base), reply.summary()))
         for pause in reply.approvals:
             await self._ask_approvers(pause, principal, ctx)
 
@@ -172,7 +172,11 @@ class TeamsBot:
         if cached is not None and time.monotonic() - cached.fetched < PROFILE_TTL_SECONDS:
             return cached.email
         activity = ctx.activity
-        member = await ctx.api.conversations.get_member_by_id(activity.conversation.id, activity.from_.id)
+        try:
+            member = await ctx.api.conversations.get_member_by_id(activity.conversation.id, activity.from_.id)
+        except Exception as exc:  # not in the roster (or the connector failed): no email, a clear refusal
+            log.warning("teams roster lookup failed", error=type(exc).__name__)
+            return None
         email: str | None = member.email or member.user_principal_name
         self._profiles[key] = _Profile(email, time.monotonic())
         return email

@@ -87,6 +87,5 @@ async def _teams(args: argparse.Namespace) -> int:
         ).serve()
         await core.background.idle(30.0)
     finally:
-        core.store.close()
         await service.aclose()
     return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from halo_agent.storage.interface import Storage
 from halo_agent.storage.postgres.audit import PostgresAudit
+from halo_agent.storage.postgres.bot_state import PostgresBotState
 from halo_agent.storage.postgres.buckets import PostgresBuckets
 from halo_agent.storage.postgres.db import Pool, open_pool, safe_url
 from halo_agent.storage.postgres.pending import PostgresPending
@@ -40,6 +41,7 @@ def open_postgres(url: str, *, secrets: Iterable[str] = ()) -> Storage:
     storage = PostgresStorage(
         sessions=PostgresSessions(pool), pending=PostgresPending(pool),
         audit=PostgresAudit(pool, safe_url(url), secrets=secrets), buckets=PostgresBuckets(pool), pool=pool,
+        bots=PostgresBotState(pool),
     )  # fmt: skip
     return storage
 

@@ -39,6 +39,15 @@ CREATE TABLE audit_head (
     id smallint PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, hash text NOT NULL);
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));
 """),
+    (2, "chat bots: deliveries taken once, approval places", """
+CREATE TABLE bot_deliveries (
+    platform text NOT NULL, delivery_id text NOT NULL, seen_at double precision NOT NULL,
+    PRIMARY KEY (platform, delivery_id));
+CREATE INDEX bot_deliveries_by_age ON bot_deliveries (seen_at);
+CREATE TABLE bot_approvals (
+    pending_id text PRIMARY KEY, platform text NOT NULL, requester_place text NOT NULL,
+    approvers_place text NOT NULL);
+"""),
 ]
 LATEST = MIGRATIONS[-1][0]
 UPGRADE_COMMAND = "halo-agent db upgrade"

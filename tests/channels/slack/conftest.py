@@ -16,7 +16,6 @@ from halo_agent.agent.model import ChatModel
 from halo_agent.agent.service import AgentService
 from halo_agent.channels.bots.core import BotCore
 from halo_agent.channels.bots.identity import AdminMapping, BotIdentity
-from halo_agent.channels.bots.store import BotStore
 from halo_agent.channels.slack.app import SlackBot
 from halo_agent.channels.slack.fake import FakeSlack, button_body, direct_message, event_body, signed_headers
 from halo_agent.channels.slack.http import EVENTS_PATH, slack_http_app
@@ -118,10 +117,7 @@ async def make_rig(tmp_path: Path) -> AsyncIterator[MakeRig]:
 
     async def make(model: ChatModel | None = None, *, approvers: str | None = APPROVERS) -> SlackRig:
         service = await AgentService.create(Settings(home=tmp_path / "home"), model=model)
-        store = BotStore(tmp_path / "home" / "bots.db")
-        core = BotCore(
-            service, BotIdentity(service, ADMINS), store, platform="slack", ticket_link_base=LINK_BASE
-        )
+        core = BotCore(service, BotIdentity(service, ADMINS), platform="slack", ticket_link_base=LINK_BASE)
         fake = await FakeSlack.start(dict(USERS))
         bot = SlackBot(
             core,
@@ -142,5 +138,4 @@ async def make_rig(tmp_path: Path) -> AsyncIterator[MakeRig]:
         await rig.settle()
         await rig.http.aclose()
         await rig.fake.stop()
-        rig.bot.core.store.close()
         await rig.service.aclose()

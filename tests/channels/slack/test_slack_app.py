@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from halo_agent.channels.slack import blocks
 from halo_agent.channels.slack.fake import event_body, signed_headers
+from halo_agent.testing import FunctionModel
 from tests.channels.slack.conftest import ALEX, DM, EMMA, LIAM, PRIYA, STRANGER, MakeRig, button_value
 
 CLOSE_EMAIL = "It's working again, you can close my email ticket."
@@ -130,3 +132,22 @@ async def test_web_api_rate_limits_are_waited_out(make_rig: MakeRig) -> None:
     await rig.say(EMMA, "What's the status of my ticket 789?")
     assert len(rig.fake.made("chat.update")) == 2  # the 429, then the retry after Retry-After
     assert "789" in json.dumps(rig.last_shown())
+
+
+async def test_a_failing_turn_still_answers_the_person_in_place(make_rig: MakeRig) -> None:
+    def broken(_messages: list[Any], _tools: list[Any]) -> Any:
+        raise RuntimeError("model server exploded")
+
+    rig = await make_rig(FunctionModel(broken))
+    await rig.say(EMMA, "What's the status of my ticket 789?")
+    shown = json.dumps(rig.last_shown())
+    assert "failed on our side" in shown and "exploded" not in shown
+    assert rig.fake.made("chat.update")[-1]["text"].startswith("That failed on our side")
+
+
+async def test_someone_slack_cannot_describe_is_refused_clearly(make_rig: MakeRig) -> None:
+    rig = await make_rig()
+    del rig.fake.users[STRANGER]  # users.info answers user_not_found
+    await rig.say(STRANGER, "List all open incidents assigned to agent 6.")
+    assert "no email address" in json.dumps(rig.last_shown())
+    assert not [r for r in rig.service.audit.tail(100) if r.get("tool")]

@@ -16,7 +16,6 @@ from halo_agent.agent.model import ChatModel
 from halo_agent.agent.service import AgentService
 from halo_agent.channels.bots.core import BotCore
 from halo_agent.channels.bots.identity import AdminMapping, BotIdentity
-from halo_agent.channels.bots.store import BotStore
 from halo_agent.channels.teams.app import TeamsBot
 from halo_agent.channels.teams.fake import FakeBotFramework, card_action_activity, message_activity
 from halo_agent.channels.teams.http import MESSAGES_PATH, build_teams_app, teams_asgi
@@ -125,10 +124,7 @@ async def make_rig(tmp_path: Path) -> AsyncIterator[MakeRig]:
         model: ChatModel | None = None, *, approvers: str | None = APPROVERS, press_budget: float = 4.0
     ) -> TeamsRig:
         service = await AgentService.create(Settings(home=tmp_path / "home"), model=model)
-        store = BotStore(tmp_path / "home" / "bots.db")
-        core = BotCore(
-            service, BotIdentity(service, ADMINS), store, platform="teams", ticket_link_base=LINK_BASE
-        )
+        core = BotCore(service, BotIdentity(service, ADMINS), platform="teams", ticket_link_base=LINK_BASE)
         fake = await FakeBotFramework.start(dict(ROSTER))
         app, adapter = build_teams_app(
             APP_ID, token=fake.bot_token, cloud=fake.cloud(), service_url=fake.service_url
@@ -145,5 +141,4 @@ async def make_rig(tmp_path: Path) -> AsyncIterator[MakeRig]:
         await rig.bot.core.background.idle()
         await rig.http.aclose()
         await rig.fake.stop()
-        rig.bot.core.store.close()
         await rig.service.aclose()

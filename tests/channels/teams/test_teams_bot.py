@@ -138,3 +138,12 @@ async def test_a_slow_press_answers_at_once_and_replaces_the_card_when_done(
     (replaced,) = rig.fake.made("PUT", "/activities/activity-1")
     assert replaced.authorized and "Confirmed" in json.dumps(replaced.body)
     assert rig.service.sandbox is not None and rig.service.sandbox.state_store.ticket(789)["status_id"] == 9
+
+
+async def test_someone_missing_from_the_roster_is_refused_clearly(make_rig: MakeRig) -> None:
+    rig = await make_rig()
+    del rig.fake.roster[STRANGER]  # the connector answers 404 MemberNotFoundInConversation
+    await rig.say(STRANGER, "List all open incidents assigned to agent 6.")
+    said = rig.fake.made("POST")[-1].body
+    assert said is not None and "no email address" in said["text"]
+    assert not [r for r in rig.service.audit.tail(100) if r.get("tool")]

@@ -1,9 +1,9 @@
-"""What a bot must remember across requests and restarts: which platform deliveries it has already
-taken (Slack resends events not acknowledged within 3 s; Teams redelivers), and where each approval
-request came from and where it was posted, so the requester hears the outcome in their own chat.
+"""What the chat bots (Slack, Teams) share across processes: which platform deliveries were already taken
+(Slack resends events not acknowledged within 3 s; Teams redelivers), and where each approval request
+was asked and posted, so the requester hears the outcome in their own chat. The embedded backend keeps
+it in the state database; PostgreSQL in its own tables (storage/postgres/bot_state.py).
 
-One small SQLite file beside the data directory's other state; a delivery is claimed by one INSERT,
-so two processes behind one endpoint cannot both take it.
+A delivery is claimed by one INSERT that only the first process wins.
 """
 
 from __future__ import annotations
@@ -12,17 +12,19 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS bot_deliveries (platform TEXT, delivery_id TEXT, seen_at REAL,"
-    " PRIMARY KEY (platform, delivery_id))",
-    "CREATE TABLE IF NOT EXISTS bot_approvals (pending_id TEXT PRIMARY KEY, platform TEXT,"
-    " requester_place TEXT, approvers_place TEXT)",
-)
 DELIVERY_MEMORY_SECONDS = 24 * 3600  # far longer than any platform keeps retrying
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS bot_deliveries (platform TEXT NOT NULL, delivery_id TEXT NOT NULL,"
+    " seen_at REAL NOT NULL, PRIMARY KEY (platform, delivery_id))",
+    "CREATE TABLE IF NOT EXISTS bot_approvals (pending_id TEXT PRIMARY KEY, platform TEXT NOT NULL,"
+    " requester_place TEXT NOT NULL, approvers_place TEXT NOT NULL)",
+)
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,10 @@ class ApprovalPlaces:
     approvers: dict[str, Any]
 
 
-class BotStore:
-    def __init__(self, path: Path, *, clock: Any = time.time) -> None:
+class SqliteBotState:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._lock = threading.Lock()
         self._clock = clock
@@ -44,7 +46,7 @@ class BotStore:
             self._db.execute(statement)
 
     def first_delivery(self, platform: str, delivery_id: str) -> bool:
-        """True the first time this delivery is seen; False for every retry or redelivery."""
+        """True the first time this delivery is seen, in any process; False for every retry."""
         now = self._clock()
         with self._lock:
             self._db.execute("DELETE FROM bot_deliveries WHERE seen_at < ?", (now - DELIVERY_MEMORY_SECONDS,))
@@ -54,11 +56,9 @@ class BotStore:
             return cursor.rowcount == 1
 
     def remember_approval(self, pending_id: str, platform: str, places: ApprovalPlaces) -> None:
+        row = (pending_id, platform, json.dumps(places.requester), json.dumps(places.approvers))
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO bot_approvals VALUES (?, ?, ?, ?)",
-                (pending_id, platform, json.dumps(places.requester), json.dumps(places.approvers)),
-            )
+            self._db.execute("INSERT OR REPLACE INTO bot_approvals VALUES (?, ?, ?, ?)", row)
 
     def approval_places(self, pending_id: str) -> ApprovalPlaces | None:
         with self._lock:
