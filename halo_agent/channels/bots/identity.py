@@ -73,9 +73,7 @@ class BotIdentity:
             )
         try:
             if self.admins.allows(email, groups):
-                agent_id = await self._agent_id(email)
-                if agent_id is not None:
-                    return await self.service.resolve_principal("admin", email=email, agent_id=agent_id)
+                return await self._admin_or_employee(email)
             return await self.service.resolve_principal("employee", email=email)
         except IdentityError:
             raise BotIdentityRefusedError(
@@ -85,10 +83,9 @@ class BotIdentity:
         except HaloError as exc:
             raise BotIdentityRefusedError(f"Halo could not be reached to check who you are: {exc}") from None
 
-    async def _agent_id(self, email: str) -> int | None:
-        """The enabled Halo agent with this email (the service then checks that id against Halo)."""
-        wanted = email.lower()
-        for agent in await self.service.client.agents():
-            if (agent.email or "").lower() == wanted and not agent.isdisabled:
-                return agent.id
-        return None
+    async def _admin_or_employee(self, email: str) -> Principal:
+        """An admin when Halo has an enabled agent with this email; else the Halo user, if any."""
+        try:
+            return await self.service.resolve_principal("admin", email=email)
+        except IdentityError:
+            return await self.service.resolve_principal("employee", email=email)
