@@ -34,6 +34,15 @@ async def test_a_listed_agent_acts_as_admin_and_an_unlisted_one_only_as_employee
         await service.aclose()
 
 
+async def test_a_listed_email_of_a_disabled_halo_agent_is_not_an_admin(service: AgentService) -> None:
+    try:
+        identity = BotIdentity(service, AdminMapping.of(["ravi.kumar@example.com"]))  # agent 12, disabled
+        with pytest.raises(BotIdentityRefusedError, match="can't find"):
+            await identity.principal("ravi.kumar@example.com", platform="Slack")
+    finally:
+        await service.aclose()
+
+
 async def test_a_group_grants_admin_and_no_email_is_a_clear_refusal(service: AgentService) -> None:
     try:
         identity = BotIdentity(service, AdminMapping.of(groups=["it-admins"]))

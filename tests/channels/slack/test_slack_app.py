@@ -151,3 +151,16 @@ async def test_someone_slack_cannot_describe_is_refused_clearly(make_rig: MakeRi
     await rig.say(STRANGER, "List all open incidents assigned to agent 6.")
     assert "no email address" in json.dumps(rig.last_shown())
     assert not [r for r in rig.service.audit.tail(100) if r.get("tool")]
+
+
+async def test_a_denied_approval_runs_nothing_and_the_requester_is_told(make_rig: MakeRig) -> None:
+    rig = await make_rig()
+    await rig.say(ALEX, APPROVAL_REQUEST)
+    request = next(c for c in rig.fake.made("chat.postMessage") if c["channel"] == "C0APPROVE")
+    deny = button_value(json.loads(request["blocks"]) if isinstance(request["blocks"], str)
+                        else request["blocks"], blocks.DENY)  # fmt: skip
+    await rig.press(PRIYA, blocks.DENY, deny, channel="C0APPROVE", ts="1700000003.000100")
+    assert rig.service.pending_store.get(json.loads(deny)["pending_id"]).state == "denied"  # type: ignore[union-attr]
+    told = rig.fake.made("chat.postMessage")[-1]
+    assert told["channel"] == DM[ALEX] and "denied" in told["text"]
+    assert rig.service.sandbox is not None and rig.service.sandbox.state_store.ticket(789)["priority_id"] != 1
