@@ -14,8 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.events import Paused, ToolCallProposed, ToolResultEvent
 from halo_agent.evals.case import CallMatcher, Case, Expectations, Matcher
+from halo_agent.evals.constraint_match import unmet
+from halo_agent.evals.constraints import extract
 from halo_agent.evals.session import Transcript
 
 
@@ -27,10 +30,11 @@ class CheckResult(BaseModel):
 
 
 def score(case: Case, run: Transcript, *, reference: bool = False) -> list[CheckResult]:
-    """Every check that applies to this case, in a stable order. `reference` adds `grounded`."""
+    """Every check that applies to this case, in a stable order. `reference` adds `grounded`; model runs
+    add `constraints_used` (a reference is one script shared by every paraphrase, so it is not held to
+    each paraphrase's wording)."""
     results = [_completed(run), _no_other_writes(case.expect, run), _no_secrets(run)]
-    if reference:
-        results.append(grounded(case.expect, run))
+    results.append(grounded(case.expect, run) if reference else constraints_used(run))
     expect = case.expect
     optional: list[tuple[bool, Callable[[Expectations, Transcript], CheckResult]]] = [
         (bool(expect.changed), _changed),
@@ -288,6 +292,22 @@ def _sources(run: Transcript) -> str:
 
 def _found(phrase: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def constraints_used(run: Transcript) -> CheckResult:
+    """Never partial, never silent: each constraint the person gave (ticket, person, team, site, status,
+    priority, type, page, note, an action that can't be done) reaches a call's arguments or is named where
+    an answer says it was not understood or not possible (or asks about it)."""
+    wanted = [
+        c
+        for t in run.turns
+        if t.kind == "user" and classify_answer(t.text) is None
+        for c in extract(t.text, run.directory)
+    ]
+    calls = [(c.tool, c.arguments if isinstance(c.arguments, dict) else {}) for c in _proposed(run)]
+    missed = unmet(wanted, calls, [turn.answer for turn in run.turns])
+    problems = [f"{c.kind} {c.phrase!r} was neither used nor named as not possible" for c in missed]
+    return _result("constraints_used", problems, ok=f"{len(wanted)} constraints used or named")
 
 
 def _budget(expect: Expectations, run: Transcript) -> CheckResult:

@@ -22,6 +22,7 @@ from halo_agent.agent.service import AgentService
 from halo_agent.config import ModelSettings, Settings
 from halo_agent.errors import HaloAgentError
 from halo_agent.evals.case import Actor, Case, Turn
+from halo_agent.evals.constraints import Directory
 from halo_agent.evals.seeding import Snapshot, apply_setup, arm_faults, snapshot
 from halo_agent.halo.errors import HaloError
 from halo_agent.principal import Principal
@@ -110,6 +111,7 @@ class Transcript:
     tokens: int = 0
     seconds: float = 0.0
     crash: str | None = None
+    directory: Directory = field(default_factory=Directory)  # the names a request's constraints can use
 
     @property
     def events(self) -> list[AgentEvent]:
@@ -152,6 +154,7 @@ async def _play(
         secrets=_secrets(app, settings), halo_calls=service.client.stats.api_calls - calls,
         round_trips=model.round_trips, tokens=model.tokens,
         seconds=round(time.perf_counter() - started, 3), crash=crash,
+        directory=Directory.from_lookups(app.state_store.lookups),
     )  # fmt: skip
 
 
