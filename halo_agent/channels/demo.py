@@ -1,8 +1,10 @@
-"""`halo-agent demo`: the seed requests, a refusal and an approval, played against a fresh sandbox.
+"""`halo-agent demo`: the nine seed requests word for word, a refusal and an approval, in two acts.
 
-Each step shows the request, the proposed call, the policy's decision, the change in Halo and the
-answer; the audit trail and its verification close the show. Exit code 0 when every step went as the
-policy says it should and the audit chain verifies.
+The admin's five requests and the employee's four both work on Emma Hart's email ticket 789 (the admin
+closes it; so does Emma), so each act gets a fresh sandbox of its own. Each step shows the request,
+the proposed call, the policy's decision, the change in Halo and the answer; when the agent asks for a
+detail the person's reply from `examples.py` follows. Each act closes with its audit trail and its
+verification. Exit code 0 when every step went as the policy says it should and both audit chains verify.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from halo_agent.cli_common import banner, quiet_logging
 from halo_agent.config import Settings, load_settings
 from halo_agent.errors import HaloAgentError
 from halo_agent.examples import (
+    ADMIN_PROMPTS,
     DEMO_ADMIN_AGENT_ID,
     DEMO_EMPLOYEE_EMAIL,
     DEMO_SECOND_ADMIN_AGENT_ID,
-    SEED_PROMPTS,
+    EMPLOYEE_PROMPTS,
+    SeedPrompt,
 )
 from halo_agent.principal import Principal
 
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
     from halo_agent.agent.service import AgentService
 
 REFUSED_REQUEST = "What's the status of ticket 790?"
-APPROVAL_REQUEST = "Raise the priority of ticket 789 to Critical."
+APPROVAL_REQUEST = "Raise the priority of ticket 790 to Critical."
 
 
 @dataclass
@@ -56,6 +60,12 @@ class StepResult:
         return any(isinstance(e, FinalAnswer | Paused) for e in self.events)
 
     @property
+    def asked(self) -> bool:
+        """The agent ended the turn with a question (a detail it needs), not an action or a pause."""
+        finals = [e.text for e in self.events if isinstance(e, FinalAnswer)]
+        return bool(finals) and finals[-1].rstrip().endswith("?") and self.paused is None
+
+    @property
     def refused(self) -> bool:
         return any(
             (isinstance(e, PolicyDecisionEvent) and e.decision == "deny")
@@ -71,15 +81,27 @@ def demo_settings(home: Path, model_name: str) -> Settings:
 
 
 async def run_demo(model_name: str, console: Console) -> int:
+    quiet_logging()
+    console.print("[bold]halo-agent demo[/]: the nine seed requests, one refusal, one approval")
+    problems = await _act(model_name, console, "admin")
+    problems += await _act(model_name, console, "employee")
+    if not problems:
+        console.print("[green]✓ every step went as the policy says[/]")
+    return 1 if problems else 0
+
+
+async def _act(model_name: str, console: Console, role: str) -> list[str]:
+    """One act on a sandbox of its own: the role's seed requests, then its refusal or approval."""
     from halo_agent.agent.service import AgentService
 
-    quiet_logging()
     with tempfile.TemporaryDirectory(prefix="halo-agent-demo-") as home:
         settings = demo_settings(Path(home), model_name)
         settings.ensure_home()
         service = await AgentService.create(settings)
         try:
-            return await Demo(service, settings, console).play()
+            demo = Demo(service, settings, console)
+            await (demo.play_admin() if role == "admin" else demo.play_employee())
+            return demo.problems
         finally:
             await service.aclose()
 
@@ -93,20 +115,26 @@ class Demo:
         self.problems: list[str] = []
         self._step = 0
 
-    async def play(self) -> int:
+    async def play_admin(self) -> None:
         admin = await self.service.resolve_principal("admin", agent_id=DEMO_ADMIN_AGENT_ID)
-        employee = await self.service.resolve_principal("employee", email=DEMO_EMPLOYEE_EMAIL)
-        self._intro(admin)
-        for seed in SEED_PROMPTS:
-            who = admin if seed.role == "admin" else employee
-            await self._seed(who, seed.key, seed.text, answer_yes=seed.confirm)
-        await self._refusal(employee)
+        self._intro(admin, "the admin's five requests")
+        for seed in ADMIN_PROMPTS[:-1]:
+            await self._seed(admin, seed)
         await self._approval(admin)
-        return self._closing()
+        await self._seed(admin, ADMIN_PROMPTS[-1])  # closes 789 last: the others work on it
+        self._closing()
 
-    def _intro(self, admin: Principal) -> None:
-        self.console.print("[bold]halo-agent demo[/]: nine everyday requests, one refusal, one approval")
-        for label, value in banner(self.settings, admin)[1:3]:
+    async def play_employee(self) -> None:
+        employee = await self.service.resolve_principal("employee", email=DEMO_EMPLOYEE_EMAIL)
+        self._intro(employee, "the employee's four requests, on fresh data")
+        for seed in EMPLOYEE_PROMPTS:
+            await self._seed(employee, seed)
+        await self._refusal(employee)
+        self._closing()
+
+    def _intro(self, who: Principal, act: str) -> None:
+        self.console.print(Rule(f"act: {act}", align="left"))
+        for label, value in banner(self.settings, who)[1:3]:
             self.console.print(f"  [dim]{label:<6}[/] {escape(value)}", highlight=False)
         self.console.print("  [dim]data  [/] a fresh temporary directory, removed afterwards")
 
@@ -115,12 +143,16 @@ class Demo:
             return "Nothing has changed yet. The demo answers yes."
         return "Nothing has changed yet. Another admin must approve."
 
-    async def _seed(self, who: Principal, key: str, text: str, *, answer_yes: bool) -> None:
-        result = await self._request(who, key, text)
-        if result.paused and result.paused.kind == "confirmation" and answer_yes:
-            result = await self._say(who, key, "yes")
-        if result.failed or not result.answered:
-            self.problems.append(f"{key}: did not finish")
+    async def _seed(self, who: Principal, seed: SeedPrompt) -> None:
+        """The request, the person's replies while the agent asks for a detail, and "yes" to a confirm."""
+        result = await self._request(who, seed.key, seed.text)
+        replies = list(seed.replies)
+        while result.asked and replies:
+            result = await self._say(who, seed.key, replies.pop(0))
+        if result.paused and result.paused.kind == "confirmation" and seed.confirm:
+            result = await self._say(who, seed.key, "yes")
+        if result.failed or not result.answered or result.asked or result.paused or replies:
+            self.problems.append(f"{seed.key}: did not finish")
 
     async def _refusal(self, employee: Principal) -> None:
         result = await self._request(employee, "refused", REFUSED_REQUEST, note="someone else's ticket")
@@ -173,7 +205,7 @@ class Demo:
         self.renderer.end_turn()
         return result
 
-    def _closing(self) -> int:
+    def _closing(self) -> None:
         audit = self.service.audit
         self.console.print(Rule("audit trail (last 12 records)", align="left", style="dim"))
         self.console.print(audit_table(audit.tail(12), self.console.width))
@@ -184,9 +216,6 @@ class Demo:
             self.problems.append("audit verify: " + "; ".join(str(p) for p in report.problems))
         for problem in self.problems:
             self.console.print(f"[red]✗ {escape(problem)}[/]")
-        if not self.problems:
-            self.console.print("[green]✓ every step went as the policy says[/]")
-        return 1 if self.problems else 0
 
 
 def _cut(text: str, width: int = 90) -> str:

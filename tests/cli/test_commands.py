@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from halo_agent.examples import ADMIN_PROMPTS, DEMO_EMPLOYEE_EMAIL, SEED_PROMPTS
+from halo_agent.examples import DEMO_EMPLOYEE_EMAIL, SEED_PROMPTS
 from halo_agent.storage.audit import AuditLog
 from tests.cli.proc import Terminal, halo
 
 EMMA = ("--role", "employee", "--user", DEMO_EMPLOYEE_EMAIL)
-CLOSE_790 = next(p.text for p in ADMIN_PROMPTS if p.key == "admin_close_with_note")
+CLOSE_790 = "Close ticket 790 with a note visible to the user: the VPN certificate was renewed, all working."
 
 
 def _home() -> Path:

@@ -90,14 +90,14 @@ def call_for(text: str, role: str = "admin") -> tuple[str, dict[str, Any]]:
     return only_call(Chat(role).say(text))
 
 
-SEED_CALLS = {
+SEED_CALLS: dict[str, tuple[str, dict[str, Any]] | None] = {
     "admin_create_incident": (
         "haloitsm_create_ticket",
         {
-            "summary": "The printer on the second floor keeps jamming",
-            "details": "The printer on the second floor keeps jamming.",
+            "summary": "Cannot access email application, connection timed out",
+            "details": "Cannot access email application, connection timed out.",
             "ticket_type": "Incident",
-            "priority": "High",
+            "priority": "Medium",
             "site": 18,
             "team": "1st Line Support",
         },
@@ -110,7 +110,7 @@ SEED_CALLS = {
         "haloitsm_add_note",
         {
             "ticket_id": 789,
-            "note": "Checked the mail server logs, waiting on the vendor.",
+            "note": "Investigated — root cause is a DNS misconfiguration, escalating to L3.",
             "hidden_from_user": True,
         },
     ),
@@ -118,19 +118,16 @@ SEED_CALLS = {
         "haloitsm_update_ticket",
         {"ticket_id": 789, "priority": "High", "team": "2nd Line Support"},
     ),
-    "admin_close_with_note": (
-        "haloitsm_resolve_ticket",
-        {"ticket_id": 790, "note": "The VPN certificate was renewed, all working."},
-    ),
+    "admin_close_with_note": None,  # "summarising the fix" names no fix: it asks what the note should say
     "employee_open_ticket": (
         "haloitsm_create_ticket",
         {
-            "summary": "My laptop battery won't charge anymore",
-            "details": "My laptop battery won't charge anymore.",
+            "summary": "My laptop drops off Wi-Fi every time it wakes from sleep",
+            "details": "My laptop drops off Wi-Fi every time it wakes from sleep.",
         },
     ),
     "employee_ticket_status": ("haloitsm_get_ticket", {"ticket_id": 789}),
-    "employee_kb_question": ("haloitsm_search_kb", {"query": "reset password"}),
+    "employee_add_note": ("haloitsm_list_tickets", {"mine": True, "status": "open"}),
     "employee_close_email_ticket": (
         "haloitsm_list_tickets",
         {"mine": True, "status": "open", "search": "email"},
@@ -140,7 +137,12 @@ SEED_CALLS = {
 
 @pytest.mark.parametrize("seed", SEED_PROMPTS, ids=lambda s: s.key)
 def test_each_seed_prompt_proposes_the_expected_first_call(seed: Any) -> None:
-    assert call_for(seed.text, seed.role) == SEED_CALLS[seed.key]
+    expected = SEED_CALLS[seed.key]
+    if expected is None:
+        response = Chat(seed.role).say(seed.text)
+        assert not response.tool_calls and (response.text or "").rstrip().endswith("?")
+    else:
+        assert call_for(seed.text, seed.role) == expected
 
 
 PARAPHRASES: list[tuple[str, str, str, dict[str, Any]]] = [
