@@ -18,7 +18,7 @@ from halo_agent.agent.model import Message
 from halo_agent.models.offline import slots
 from halo_agent.models.offline.parse import Intent, classify
 from halo_agent.models.offline.results import Step, json_object, payload, ticket_of
-from halo_agent.models.offline.vocab import find_name, match_name
+from halo_agent.models.offline.vocab import Vocabulary, find_name, match_name, priority_in
 
 _I = re.IGNORECASE
 _REFERENCE = re.compile(
@@ -97,6 +97,20 @@ def retry_with_choice(steps: list[Step], answer: str) -> Intent | None:
         return None
     args = {**failed.args, field: choice}
     return Intent("retry", answer, {"tool": failed.name, "args": args})
+
+
+def retry_with_priority(steps: list[Step], answer: str, vocab: Vocabulary) -> Intent | None:
+    """ "ok make it high then": the create the policy refused last turn, again at the priority now given."""
+    refused = next((s for s in reversed(steps) if s.name == "haloitsm_create_ticket" and not s.ok
+                    and s.status != "paused"), None)  # fmt: skip
+    if refused is None or slots.ticket_id(answer) is not None:
+        return None
+    if classify(answer) not in ("unknown", "update", "create"):
+        return None
+    level = priority_in(answer, vocab)
+    if level is None or level == refused.args.get("priority"):
+        return None
+    return Intent("retry", answer, {"tool": refused.name, "args": {**refused.args, "priority": level}})
 
 
 def _rejected_field(step: Step) -> str | None:

@@ -20,6 +20,8 @@ _KIND_WORDS = (  # (kind, words that name it), most specific first
     ("users", r"users?|people|person|employees?|phone|e-?mail\s+address|contact"),
 )
 _SEARCH = (  # where the name being looked up sits in the sentence
+    r"^\W*(?:who(?:'s|\s+is)\s+|(?:look\s*up|find)\s+(?:the\s+)?(?:user|agent|person)\s+)([\w.@' -]+?)"
+    r"(?:\s+in\s+the\s+directory)?\s*[?.!]*$",
     r"\b(?:named|called|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?\s*[?.!]*$",
     r"\bwhich\s+team\s+is\s+(.+?)\s+(?:in|on|part\s+of)\b",
     r"\bwhat\s+team\s+(?:does|is)\s+(.+?)\s+(?:belong|work|sit|in|on|part)\b",

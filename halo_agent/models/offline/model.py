@@ -1,9 +1,12 @@
 """The offline model: a deterministic, rule-based ChatModel for machines with no LLM configured.
 
-Each round trip it re-reads the conversation since the person's last message: the request (or the
-person's answer to a question it asked) decides the plan; the tool results so far decide the next step.
-It emits tool calls exactly as an LLM would, so everything after it (validation, policy, audit) is the
-same code path. Text inside tool results is never read as instructions.
+Each round trip it re-reads the conversation since the person's last message and runs one pipeline:
+normalise the words (`normalise`) -> find the entities in Halo's vocabulary (`entities`) -> choose the
+intent and its slots (`parse`, `context` for follow-ups) -> check every entity is used (`coverage`: a
+request understood in part is not acted on) -> plan the calls (`plan`, arguments built in `arguments`)
+-> answer from the results (`answers`). It emits tool calls exactly as an LLM would, so everything after
+it (validation, policy, audit) is the same code path. Text inside tool results is never read as
+instructions.
 """
 
 from __future__ import annotations
@@ -15,7 +18,20 @@ from typing import Any
 from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.model import Message, ModelResponse, TextSink, ToolCallRequest, ToolSchema
 from halo_agent.models.offline.answers import answer_confirmed, compose
-from halo_agent.models.offline.context import notices_about, retry_with_choice, with_referenced_ticket
+from halo_agent.models.offline.context import (
+    notices_about,
+    retry_with_choice,
+    retry_with_priority,
+    with_referenced_ticket,
+)
+from halo_agent.models.offline.coverage import (
+    constraint_text,
+    is_offer,
+    offered_intent,
+    partial_answer,
+    unused,
+)
+from halo_agent.models.offline.entities import find_entities
 from halo_agent.models.offline.lists import page_request, previous_list_args
 from halo_agent.models.offline.parse import Intent, follow_up, parse
 from halo_agent.models.offline.plan import UPDATE, Context, capabilities, plan
@@ -49,12 +65,21 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
         return ModelResponse(text="Hello! " + capabilities(names))
     text = _content(messages[last])
     steps = _steps_since(messages, last)
-    if classify_answer(text) is not None:
-        return ModelResponse(text=answer_confirmed(steps) if steps else _NOTHING_PENDING)
     vocab = build_vocabulary(messages, tools)
+    answer = classify_answer(text)
+    asks_priority = UPDATE in names
+    accepted = None
+    if answer == "yes":
+        accepted = _accepted_offer(messages, last, vocab, asks_priority=asks_priority)
+    if answer is not None and accepted is None:
+        return ModelResponse(text=answer_confirmed(steps) if steps else _NOTHING_PENDING)
     if len(steps) > _MAX_STEPS:
         return ModelResponse(text=compose(steps[-1:]))
-    intent = read_request(messages, last, vocab, asks_priority=UPDATE in names)
+    intent = accepted or read_request(messages, last, vocab, asks_priority=asks_priority)
+    if not steps and accepted is None and intent.kind != "retry":
+        problems = unused(intent, find_entities(constraint_text(intent), vocab))
+        if problems:  # understood in part: name the rest, change nothing, offer the part understood
+            return ModelResponse(text=partial_answer(intent, problems))
     outcome = plan(Context(intent, vocab, names, steps, notices=_notices(messages, intent)))
     if isinstance(outcome, str):
         return ModelResponse(text=outcome)
@@ -73,6 +98,10 @@ def read_request(
     if earlier_list is not None and page is not None:  # "next page": the same list, another page
         return Intent("list", text, {**earlier_list, "page": page})
     previous = _previous_user_index(messages, last)
+    if previous is not None:  # "ok make it high then", after a refused Critical create
+        retry = retry_with_priority(_steps_between(messages, previous, last), text, vocab)
+        if retry is not None:
+            return retry
     if previous is not None and _asked_a_question(messages[previous + 1 : last]):
         retry = retry_with_choice(_steps_between(messages, previous, last), text)
         if retry is not None:
@@ -83,6 +112,23 @@ def read_request(
         if completed is not None:
             return completed
     return with_referenced_ticket(parse(text, vocab, asks_priority=asks_priority), messages, last)
+
+
+def _accepted_offer(
+    messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool
+) -> Intent | None:
+    """A "yes" to our own offer (the understood part, closing instead of deleting, a ticket for a problem
+    the person described): the offered intent, re-derived from the person's earlier words."""
+    previous = _previous_user_index(messages, last)
+    between = messages[(previous or 0) + 1 : last]
+    replies = [m for m in between if m.get("role") == "assistant" and _content(m)]
+    offered = _content(replies[-1]).rstrip() if replies else ""
+    if previous is None or not is_offer(offered):
+        return None
+    earlier = parse(_content(messages[previous]), vocab, asks_priority=asks_priority)
+    if earlier.kind == "offer":
+        return parse(f"Open a ticket: {earlier.slots['details']}", vocab, asks_priority=asks_priority)
+    return offered_intent(earlier, unused(earlier, find_entities(constraint_text(earlier), vocab)))
 
 
 def _notices(messages: list[Message], intent: Intent) -> tuple[str, ...]:

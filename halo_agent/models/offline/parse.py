@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from halo_agent.models.offline import slots
+from halo_agent.models.offline.closing import resolve_slots
+from halo_agent.models.offline.entities import Entities, find_entities
 from halo_agent.models.offline.lists import page_number
 from halo_agent.models.offline.lookup import lookup_slots
+from halo_agent.models.offline.normalise import normalise_request
 from halo_agent.models.offline.vocab import Vocabulary, priority_in
 
 _I = re.IGNORECASE
@@ -32,7 +35,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"(?:new\s+)?(?:[\w-]+\s+){0,2}?(?:incident|ticket|service\s+request|request|call|case)\b"),
         ("create", r"\b(?:create|raise|log|submit|file)\s+(?:new\s+)?(?:incident|ticket|service\s+request)\b"
                    r"(?!\s*#?\d)"),
-        ("create", r"\bnew\s+(?:incident|ticket|service\s+request)\s*(?:for|:|about)"),
+        ("create", r"\bnew\s+(?:incident|ticket|service\s+request)\b(?!\s*#?\d)"
+                   r"\s*(?:for|:|about|on\s+behalf|,|-|please)"),
         ("create", r"\b(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?(?:a|an)\s+"
                    r"(?:new\s+)?(?:ticket|incident)\b"
                    r"|\b(?:can|could|may)\s+(?:i|we|you)\s+(?:please\s+)?(?:get|have)\s+(?:a|an)\s+(?:new\s+)?"
@@ -46,7 +50,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"(?:[\w-]+\s+){0,2}?"
                  r"(?:note|comment)\b"),
         ("note", r"\b(?:hidden|internal|private|public|visible)\s+(?:note|comment)\b"),
-        ("note", r"\bnote\s+(?:on|to|for)\s+(?:ticket\s+)?#?\d+"),
+        ("note", r"\bnote\s+(?:on|to|for)\s+(?:ticket\s+)?#?\d+"
+                 r"|\bnote\s+(?:on|to|for)\s+my\s+(?:open\s+)?ticket\b"),
         ("update", r"\b(?:change|set|update|raise|lower|bump|increase|decrease|drop|make|put)\b"
                    r"(?:\s+[\w#-]+){0,6}?\s+priority\b"),
         ("update", r"\bpriority\s+(?:of\s+|on\s+|for\s+)?(?:ticket\s+)?#?\d+\s+(?:to|should\s+be)\b"),
@@ -54,7 +59,15 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("update", r"\b(?:bump|raise|lower|drop|downgrade|upgrade|make)\s+(?:ticket\s+)?#?\d+\s+"
                    r"(?:to\s+)?\w+"),
         ("update", r"\b(?:re-?assign|assign|transfer|route|escalate|hand\s+over|pass)\b"
-                   r"|\bmove\s+(?:it|this|that|the\s+ticket|ticket)\b"),
+                   r"|\bmove\s+(?:it|this|that|the\s+ticket|ticket)\b"
+                   r"|\b(?:give|hand)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+(?:over\s+)?to\b"
+                   r"|(?:^|\bticket\s+|#)\d+\s+(?:needs\s+to\s+go|should\s+(?:go|be\s+with))\s+(?:to|with)\b"),
+        ("update", r"\b(?:put|set|move|mark|place|park)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+"
+                   r"(?:on|in|to|as)\s+(?:on\s+)?hold\b|(?:^|\bticket\s+|#)\d+\W+(?:status\s+)?on\s+hold\b"),
+        ("update", r"^\W*(?:ticket\s+)?#?\d+\s+(?:to|should\s+be|is\s+now)\s+(?:an?\s+)?[\w-]+"
+                   r"(?:\s+[\w-]+){0,3}\W*$"
+                   r"|\bpriority\s+(?:of\s+|on\s+|for\s+)?(?:ticket\s+)?#?\d+\s+(?:to\s+)?[\w-]+"
+                   r"|\bset\s+priority\s+\w+\s+(?:on|for)\s+(?:ticket\s+)?#?\d+"),
         ("update", r"\b(?:set|change|move|put|mark)\s+(?:the\s+status\s+of\s+)?(?:ticket\s+)?#?\d+\s+"
                    r"(?:to|as|in|into)\b"),
         ("update", r"^\W*(?:ticket\s+)?#?\d+\s*[:,-]\s*(?:priority|team|status|agent)\b"),
@@ -62,6 +75,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"(?:to|as)\b"),
         ("update", r"\b(?:make|set|bump|raise|lower|drop|move|put)\s+(?:it|this|that)(?:\s+one)?\s+(?:to\s+)?"
                    r"(?:an?\s+)?[\w-]+"),
+        ("list", r"\b(?:list|show|display|give|get)\s+(?:me\s+)?(?:every|each|all)\s+(?:[\w-]+\s+){0,2}?"
+                 r"(?:tickets?|incidents?|requests?)\b"),
         ("list", r"\b(?:list|show|display|get|give|find|see|view|what|which|pull\s+up|search(?:\s+for)?)\b"
                  r"(?:\s+[\w'-]+){0,6}?\s+(?:tickets|incidents|requests|calls|cases)\b"
                  r"|\b(?:list|show|display|give|get)\s+(?:me\s+)?(?:every|each)\s+(?:ticket|incident|request)\b"),
@@ -78,6 +93,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"(?:the\s+)?(?:clients?|customers?|sites?|users?|agents?|teams|assets?|equipment|devices|"
                    r"hardware)\b"),
         ("lookup", r"\b(?:which|what)\s+team\s+(?:is|does)\b"),
+        ("lookup", r"^\W*(?:who(?:'s|\s+is)|look\s*up|find)\s+(?:the\s+)?(?:user\s+|agent\s+)?[A-Z][a-z]+"),
         ("lookup", r"\b(?:equipment|devices?|hardware|assets?|laptops?)\s+(?:is\s+|are\s+)?"
                    r"(?:registered|assigned|issued|belonging)\s+to\b"),
         ("lookup", r"\b(?:phone|mobile|telephone)\s+(?:number|no)\b|\be-?mail\s+address\b"
@@ -94,6 +110,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 _NEEDS_NO_TICKET_ID = {"kb", "lookup", "options"}
+_MY_TICKET = re.compile(r"\bmy\s+(?:open\s+|current\s+|latest\s+)?(?:ticket|incident|request|case)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,7 @@ class Intent:
 
 def classify(text: str) -> str:
     """The intent whose trigger starts earliest; "unknown" when nothing matches."""
+    text = normalise_request(text)
     has_id = slots.ticket_id(text) is not None
     best: tuple[int, int, str] | None = None
     for order, (kind, pattern) in enumerate(RULES):
@@ -124,14 +142,56 @@ _NAMED_TICKET = re.compile(r"(?:\b(?:ticket|incident|request|case)\s*(?:number\s
 def parse(text: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Intent:
     """`asks_priority`: the caller sets priorities on what they raise (desk staff), so a create without
     one is asked about rather than left to the desk's default."""
+    text = normalise_request(text)
     kind = classify(text)
     if kind == "unknown" and _NAMED_TICKET.search(text):
         kind = "status"  # any other question about a numbered ticket is answered by reading it
+    elif kind == "unknown" and _PLURAL_TICKETS.search(text):
+        kind = "list"  # "on hold tickets for the 2nd line team"
+    elif kind == "unknown" and _PROBLEM.search(text) and not text.rstrip().endswith("?"):
+        return Intent("offer", text, {"details": slots.sentence(text), "summary": slots.summarise(text)})
     extractor = _EXTRACTORS.get(kind)
     if extractor is None:
         return Intent(kind, text)
     found = extractor(text, vocab)
+    command = slots.note_text(text)[1] if kind in ("note", "resolve") and found.get("note") else text
+    found = with_entities(kind, found, find_entities(command, vocab))
     return Intent(kind, text, found, missing_detail(kind, found, text, asks_priority=asks_priority))
+
+
+_PLURAL_TICKETS = re.compile(r"\b(?:tickets|incidents|service\s+requests|P[1-4]s)\b", _I)
+# A problem told without a request ("the printer is broken again"): offer to open a ticket for it.
+_PROBLEM = re.compile(
+    r"\b(?:broken|broke|not\s+working|isn't\s+working|doesn't\s+work|does\s+not\s+work|won't|can't|cannot|"
+    r"keeps?\s+\w+ing|stopped|failing|fails|flicker\w*|jamm\w*|dead|down|crash\w*|frozen|freez\w*|slow|"
+    r"error|not\s+(?:charging|printing|loading|connecting))\b", _I)
+# What each intent can carry, filled from the entities when its own extractor missed it.
+_CARRIES = {
+    "list": ("priority", "team", "status", "ticket_type", "agent_id", "agent_name", "page", "site_id",
+             "site_name", "user_email"),
+    "update": ("priority", "team", "status", "agent_id", "agent_name"),
+    "create": ("priority", "team", "site_id", "site_name", "agent_id", "user_email", "ticket_type"),
+    "note": ("hidden_from_user",),
+}
+
+
+def with_entities(kind: str, found: dict[str, Any], entities: Entities) -> dict[str, Any]:
+    """The intent's slots, completed from the request's entities (never overriding what it found)."""
+    values = {
+        "priority": entities.priority, "team": next(iter(entities.teams), None),
+        "status": next(iter(entities.statuses), None), "ticket_type": next(iter(entities.types), None),
+        "agent_id": entities.agent_id, "agent_name": None if entities.agent_id else entities.person,
+        "page": entities.page if entities.page and entities.page > 1 else None,
+        "site_id": entities.site_id, "site_name": None if entities.site_id else entities.site_name,
+        "user_email": next(iter(entities.emails), None), "hidden_from_user": entities.hidden,
+    }  # fmt: skip
+    out = dict(found)
+    for key in _CARRIES.get(kind, ()):
+        if out.get(key) is None and values.get(key) is not None:
+            out[key] = values[key]
+    if kind in ("list", "update") and out.get("agent_id") is not None:
+        out.pop("agent_name", None)
+    return out
 
 
 def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority: bool = False) -> str | None:
@@ -140,10 +200,15 @@ def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority
         if not found.get("details") or slots.is_vague(found["details"]):
             return "details"
         return "priority" if asks_priority and not found.get("priority") else None
+    if kind == "note" and found.get("ticket_id") is None and _MY_TICKET.search(text):
+        found["my_ticket"] = True  # the planner lists the person's open tickets and asks which
+        return None if found.get("note") else "note"
     if kind in ("note", "update") and found.get("ticket_id") is None:
         return "ticket_id"
     if kind == "note":
         return None if found.get("note") else "note"
+    if kind == "resolve" and found.get("wants_note") and not found.get("note"):
+        return "note" if found.get("ticket_id") is not None else "ticket_id"
     if kind == "update" and not {"priority", "team", "agent_id", "agent_name", "status"} & set(found):
         return "priority" if re.search(r"\bpriority\b", text, _I) else "change"
     if kind == "kb":
@@ -155,6 +220,7 @@ def follow_up(
     previous: Intent, answer: str, vocab: Vocabulary, *, asks_priority: bool = False
 ) -> Intent | None:
     """The earlier request completed by the person's answer to our question, if the answer fits it."""
+    answer = normalise_request(answer)
     fresh = parse(answer, vocab)
     if classify(answer) != "unknown" and not (fresh.kind == previous.kind and fresh.missing == "ticket_id"):
         return None
@@ -165,7 +231,8 @@ def follow_up(
     if not value:
         return None
     fresh_slots = fresh.slots if fresh.kind == previous.kind else {}
-    found = {**previous.slots, **{k: v for k, v in fresh_slots.items() if v is not None}, **value}
+    extra = with_entities(previous.kind, {}, find_entities(answer, vocab))  # "high, site is Manchester"
+    found = {**previous.slots, **extra, **{k: v for k, v in fresh_slots.items() if v is not None}, **value}
     missing = missing_detail(previous.kind, found, previous.text, asks_priority=asks_priority)
     return Intent(previous.kind, previous.text, found, missing)
 
@@ -213,7 +280,7 @@ def _update(text: str, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _resolve(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return {"ticket_id": slots.ticket_id(text), **slots.resolve_slots(text, vocab)}
+    return {"ticket_id": slots.ticket_id(text), **resolve_slots(text, vocab)}
 
 
 def _status(text: str, vocab: Vocabulary) -> dict[str, Any]:

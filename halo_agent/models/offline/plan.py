@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from halo_agent.models.offline import answers
+from halo_agent.models.offline.arguments import call_args, needs_lookup
+from halo_agent.models.offline.coverage import OFFER_CREATE
+from halo_agent.models.offline.entities import find_entities
 from halo_agent.models.offline.lists import ticket_table
 from halo_agent.models.offline.parse import Intent
 from halo_agent.models.offline.results import Step, payload, rows_of, text_of, ticket_id_of
@@ -53,7 +56,7 @@ def plan(ctx: Context) -> Plan:
         return small_talk(ctx)
     required = _REQUIRES.get(ctx.intent.kind)
     if required and required not in ctx.tools:
-        return not_offered(required)
+        return not_offered(required, mentioned(ctx))
     if not ctx.steps and ctx.intent.missing:
         return ask_for(ctx.intent, ctx.vocab)
     return planner(ctx)
@@ -64,33 +67,74 @@ def _single(ctx: Context, tool: str, args: dict[str, Any]) -> Plan:
     if ctx.steps:
         return answers.compose(ctx.steps)
     if tool not in ctx.tools:
-        return not_offered(tool)
+        return not_offered(tool, mentioned(ctx))
     return [Call(tool, args)]
 
 
-# Slot names -> the tools' argument names (people and places are given by name, email or id).
-_ARG_NAMES = {"site_id": "site", "agent_id": "agent"}
-
-
 def _pick(slots: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {_ARG_NAMES.get(key, key): slots[key] for key in keys if slots.get(key) is not None}
+    return {key: slots[key] for key in keys if slots.get(key) is not None}
 
 
 def plan_create(ctx: Context) -> Plan:
-    keys = ("summary", "details", "ticket_type", "priority", "site_id", "site", "team", "agent_id", "agent")
-    return _single(ctx, CREATE, _pick(ctx.slots, *keys))
+    return _with_names_resolved(ctx, CREATE, lambda slots: call_args(CREATE, slots))
 
 
 def plan_list(ctx: Context) -> Plan:
-    keys = ("ticket_type", "status", "agent_id", "agent", "team", "mine", "search", "priority", "page")
-    args = _pick(ctx.slots, *keys)
-    if UPDATE not in ctx.tools:  # an employee only ever sees their own tickets
-        args["mine"] = True
-    return _single(ctx, LIST, args)
+    def args(slots: dict[str, Any]) -> dict[str, Any]:
+        found = call_args(LIST, slots)
+        if UPDATE not in ctx.tools:  # an employee only ever sees their own tickets
+            found["mine"] = True
+        return found
+
+    return _with_names_resolved(ctx, LIST, args)
+
+
+def _with_names_resolved(ctx: Context, tool: str, build: Callable[[dict[str, Any]], dict[str, Any]]) -> Plan:
+    """Look up a person or place given by name (one call), then make `tool`'s call with its id."""
+    wanted = needs_lookup(ctx.slots)
+    if wanted is None or LOOKUP not in ctx.tools:
+        return _single(ctx, tool, build(ctx.slots))
+    kind, name, id_slot = wanted
+    if not ctx.steps:
+        return [Call(LOOKUP, {"kind": kind, "search": name})]
+    if ctx.steps[-1].name != LOOKUP:
+        return answers.compose(ctx.steps[-1:])
+    rows = rows_of(payload(ctx.steps[-1].result), kind, "items", "results")
+    if len(rows) != 1 or ticket_id_of(rows[0]) is None:
+        return _which(kind, name, rows)
+    return [Call(tool, build({**ctx.slots, id_slot: ticket_id_of(rows[0])}))]
+
+
+def _which(kind: str, name: str, rows: list[dict[str, Any]]) -> str:
+    what = kind.rstrip("s")
+    if not rows:
+        return f"I found no {what} called '{name}', so I haven't done anything. Which {what} do you mean?"
+    found = ", ".join(f"#{r.get('id')} {text_of(r.get('name'), 40)}" for r in rows[:10])
+    return f"Several {kind} match '{name}': {found}. Which one do you mean?"
 
 
 def plan_note(ctx: Context) -> Plan:
-    return _single(ctx, NOTE, _pick(ctx.slots, "ticket_id", "note", "hidden_from_user"))
+    if ctx.slots.get("ticket_id") is None and ctx.slots.get("my_ticket"):
+        return _note_on_my_ticket(ctx)
+    return _single(ctx, NOTE, call_args(NOTE, ctx.slots))
+
+
+def _note_on_my_ticket(ctx: Context) -> Plan:
+    """ "Add a note to my open ticket": list the person's open tickets; note the only one, else ask which."""
+    if LIST not in ctx.tools:
+        return ask_for(Intent("note", ctx.intent.text, ctx.slots, "ticket_id"), ctx.vocab)
+    if not ctx.steps:
+        return [Call(LIST, {"mine": True, "status": "open"})]
+    last = ctx.steps[-1]
+    if last.name != LIST:
+        return answers.compose(ctx.steps[-1:])
+    rows = rows_of(payload(last.result), "tickets")
+    if len(rows) == 1 and ticket_id_of(rows[0]) is not None:
+        return [Call(NOTE, call_args(NOTE, {**ctx.slots, "ticket_id": ticket_id_of(rows[0])}))]
+    if not rows:
+        return "You have no open tickets, so there is nothing to add the note to. I can open a new one."
+    table = ticket_table(rows)
+    return f"You have {len(rows)} open tickets:\n{table}\nWhich one should the note go on (its number)?"
 
 
 def plan_status(ctx: Context) -> Plan:
@@ -164,41 +208,23 @@ def plan_options(ctx: Context) -> Plan:
 
 
 def plan_update(ctx: Context) -> Plan:
-    changes = _pick(ctx.slots, "priority", "team", "agent_id", "agent", "status")
-    name = ctx.slots.get("agent_name")
+    status = ctx.slots.get("status")
     if UPDATE not in ctx.tools:
-        return not_offered(UPDATE)
-    if _closes(changes.get("status")):  # the update tool refuses closing statuses: closing is a resolve
-        return _single(ctx, RESOLVE, {"ticket_id": ctx.slots["ticket_id"], "status": changes["status"]})
-    if not ctx.steps and name and "agent" not in changes:
-        if LOOKUP not in ctx.tools:
-            return ("I can't look up agents by name here. Tell me the agent's number, "
-                    "e.g. \"assign it to agent 6\".")
-        return [Call(LOOKUP, {"kind": "agents", "search": name})]
-    if ctx.steps and ctx.steps[-1].name == LOOKUP:
-        return _after_agent_lookup(ctx, changes, name or "")
-    if ctx.steps:
+        return not_offered(UPDATE, mentioned(ctx))
+    if _closes(status):  # the update tool refuses closing statuses: closing is a resolve
+        closing = {"ticket_id": ctx.slots["ticket_id"], "status": status}
+        return _single(ctx, RESOLVE, call_args(RESOLVE, closing))
+    if needs_lookup(ctx.slots) and LOOKUP not in ctx.tools:
+        return "I can't look up agents by name here. Tell me the agent's number (\"assign it to agent 6\")."
+    if ctx.steps and ctx.steps[-1].name != LOOKUP:
         return answers.compose(ctx.steps[-1:])  # the update itself; a lookup before it was a means
-    return _single(ctx, UPDATE, {"ticket_id": ctx.slots["ticket_id"], **changes})
-
-
-def _after_agent_lookup(ctx: Context, changes: dict[str, Any], name: str) -> Plan:
-    agents = rows_of(payload(ctx.steps[-1].result), "agents", "items", "results")
-    ticket = ctx.slots["ticket_id"]
-    if len(agents) != 1 or ticket_id_of(agents[0]) is None:
-        found = ", ".join(f"#{a.get('id')} {text_of(a.get('name'), 40)}" for a in agents[:10])
-        if not agents:
-            return f"I found no agent called '{name}'. Who should ticket #{ticket} go to?"
-        return f"Several agents match '{name}': {found}. Which one should get ticket #{ticket}?"
-    return [Call(UPDATE, {"ticket_id": ticket, **changes, "agent": ticket_id_of(agents[0])})]
+    return _with_names_resolved(ctx, UPDATE, lambda slots: call_args(UPDATE, slots))
 
 
 def plan_resolve(ctx: Context) -> Plan:
     note = ctx.slots.get("note") or _requester_note(ctx.slots)
     if ctx.slots.get("ticket_id") is not None:
-        args = {"ticket_id": ctx.slots["ticket_id"], **({"note": note} if note else {}),
-                **_pick(ctx.slots, "status")}
-        return _single(ctx, RESOLVE, args)
+        return _single(ctx, RESOLVE, call_args(RESOLVE, {**ctx.slots, "note": note}))
     return _resolve_by_topic(ctx, note or "Closed at the user's request.")
 
 
@@ -245,10 +271,18 @@ def _which_ticket(rows: list[dict[str, Any]], topic: str | None, *, searched: bo
     return f"{lead}Your open tickets:\n{table}\n{question}"
 
 
+def plan_offer(ctx: Context) -> Plan:
+    """A problem told without a request: offer to open a ticket for it (the nearest thing to help)."""
+    if CREATE not in ctx.tools:
+        return small_talk(ctx)
+    summary = ctx.slots.get("summary") or "it"
+    return f"Sorry to hear that ({summary}). I can open a ticket so the service desk sees it. {OFFER_CREATE}"
+
+
 _PLANNERS: dict[str, Callable[[Context], Plan]] = {
     "create": plan_create, "list": plan_list, "note": plan_note, "update": plan_update,
     "resolve": plan_resolve, "status": plan_status, "kb": plan_kb, "lookup": plan_lookup,
-    "options": plan_options, "retry": plan_retry,
+    "options": plan_options, "retry": plan_retry, "offer": plan_offer,
 }
 
 _REQUIRES = {"create": CREATE, "note": NOTE, "update": UPDATE, "kb": KB, "options": OPTIONS}
@@ -276,18 +310,28 @@ def _or_list(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def not_offered(tool: str) -> str:
+def mentioned(ctx: Context) -> str:
+    """What the request named (ticket, people, fields), to say back what was not done."""
+    found = find_entities(ctx.intent.text, ctx.vocab)
+    phrases = [f"ticket {t}" for t in found.tickets] + [f"priority {found.priority}"] * bool(found.priority)
+    phrases += [*found.teams, *found.statuses, *found.emails, *([found.person] if found.person else [])]
+    search = ctx.slots.get("search")
+    return ", ".join(phrases or ([str(search)] if search else []))
+
+
+def not_offered(tool: str, about: str = "") -> str:
     """The person's role has no such tool, so nothing was tried: say so, and what they can do instead."""
+    suffix = f" ({about})" if about else ""
     if tool == LOOKUP:
-        return ("You can't look up the directory (people, clients, sites, agents, assets) with your access, "
-                "so I can't answer that. The service desk can help, or ask me to open a ticket.")
+        return (f"You can't look up the directory (people, clients, sites, agents, assets) with your access, "
+                f"so I can't answer that{suffix}. The service desk can help, or ask me to open a ticket.")
     what = {
         UPDATE: "change a ticket's priority, status, team or agent",
         RESOLVE: "close tickets",
     }.get(tool, f"use {tool}")
-    return (f"You can't {what} with your access, so nothing was changed. I can add a note to the ticket "
-            "for the service desk instead, for example \"add a note to ticket 789: please treat this as "
-            "urgent\".")
+    return (f"You can't {what} with your access, so nothing was changed{suffix}. I can add a note to the "
+            "ticket for the service desk instead, for example \"add a note to ticket 789: please treat this "
+            "as urgent\".")
 
 
 def small_talk(ctx: Context) -> str:

@@ -15,7 +15,8 @@ _I = re.IGNORECASE
 _TICKET_ID = re.compile(
     r"(?:\b(?:ticket|incident|request|call|case|issue|number|no\.?)\s*(?:number\s*|no\.?\s*|id\s*)?#?\s*|#\s*)"
     r"(\d{1,9})\b", _I)
-_OTHER_NUMBERS = re.compile(r"\b(?:site|agent|priority|p|page|team|client|user)\s*(?:id\s*)?#?\s*\d+\b", _I)
+_OTHER_NUMBERS = re.compile(r"\b(?:site|agent|page|team|client|user)\s*(?:id\s*)?#?\s*\d+\b"
+                            r"|\b(?:priority|p)\s*[1-9]\b(?!\d)", _I)
 _BARE_NUMBER = re.compile(r"(?<![\w.,:/-])(\d{2,9})(?![\w.,:/-]\w)")
 _SITE = re.compile(r"\bsite\s*(?:id\s*|number\s*|no\.?\s*)?#?\s*(\d+)\b", _I)
 _AGENT = re.compile(r"\bagent\s*(?:id\s*|number\s*|no\.?\s*)?#?\s*(\d+)\b", _I)
@@ -75,7 +76,7 @@ _SLOT_PHRASES = (
     re.compile(r"\b(?:as\s+an?\s+)?(?:incident|service\s+request)\s+type\b", _I),
     re.compile(r"\bfor\s+(?:me|us)\b", _I),
     re.compile(r"\bp[1-4]\b", _I),
-    re.compile(r"\b(?:[Aa]nd\s+)?(?:[Ff]or\s+|[Tt]o\s+)?(?:the\s+)?[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])[^.,;]+"),
+    re.compile(r"\b(?:[Aa]nd\s+)?(?:[Ff]or\s+|[Tt]o\s+)?(?:the\s+)?[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])[^.,;:]+"),
 )
 _LEAD_IN = re.compile(
     r"^(?:\s*(?:about|regarding|re|because|since|that|for|saying|:|-|–|—|,|\.|and|to\s+say)\s*)+", _I)
@@ -151,7 +152,7 @@ def _adjective_priority(text: str, vocab: Vocabulary) -> str | None:
 
 def named_team(text: str, vocab: Vocabulary) -> str | None:
     """ "team 1st Line Support" / "team: Network": a team given as a field, known name or as typed."""
-    match = re.search(r"\b[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])([^.,;]+)", text)
+    match = re.search(r"\b[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])([^.,;:]+)", text)
     if not match:
         owner = re.search(r"\b(?:for|to)\s+the\s+([\w -]+?)\s+(?:team|queue)\b", text, _I)
         return find_name(owner.group(1), vocab.teams) if owner else None
@@ -174,9 +175,15 @@ def _assigned_team(text: str, vocab: Vocabulary) -> str | None:
     return team.group(1).strip() if team else None
 
 
+_REQUESTER = re.compile(
+    r"\b(?:for|on\s+behalf\s+of|requester|user)\s*:?\s*[\w.+-]+@[\w.-]+\w|[\w.+-]+@[\w.-]+\w", _I)
+
+
 def describe_problem(text: str) -> str:
     """The person's description with the command and the slot phrases taken out."""
     rest = _CREATE_COMMAND.sub(" ", text)
+    rest = _REQUESTER.sub(" ", rest)  # the requester is a field, not part of the problem
+    rest = rest.replace('"', " ")
     rest = _NEW_TICKET.sub(" ", rest)
     rest = _NEED_TICKET.sub(" ", rest)
     for pattern in _SLOT_PHRASES:
@@ -231,7 +238,7 @@ def note_text(text: str) -> tuple[str, str]:
     if ":" in text:
         command, _, body = text.partition(":")
         if body.strip():
-            return sentence(body), command
+            return sentence(unquote(body)), command
     quoted = _QUOTED.search(text)
     if quoted:
         return sentence(quoted.group(1)), text.replace(quoted.group(0), " ")
@@ -244,19 +251,28 @@ def note_text(text: str) -> tuple[str, str]:
     return "", text
 
 
+def unquote(text: str) -> str:
+    """ '"Tried rebooting twice, same error"' -> the words inside the quotes."""
+    stripped = text.strip()
+    if len(stripped) > 2 and stripped[0] == stripped[-1] == '"' and '"' not in stripped[1:-1]:
+        return stripped[1:-1]
+    return text
+
+
 def update_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     found: dict[str, Any] = {}
     _put(found, "priority", unknown_priority(text, vocab) or priority_in(text, vocab))
+    status = re.search(r"\b(?:status\b.*?\bto|as|to|into|on)\s+(?:the\s+)?([\w -]+?)"
+                       r"(?:\s+(?:status|state|please|for\s+now))?\s*[.!]*$", text, _I)
+    if status and "priority" not in found:
+        _put(found, "status", match_name(status.group(1), vocab.statuses))
     _put(found, "agent_id", _int(_AGENT, text))
     if "agent_id" not in found:
         team = _assigned_team(text, vocab) or find_name(text, vocab.teams)
         _put(found, "team", team)
-        if team is None:
-            _put(found, "agent_name", _assigned_person(text))
-    status = re.search(r"\b(?:status\b.*?\bto|as|to|into)\s+(?:the\s+)?([\w -]+?)"
-                       r"(?:\s+(?:status|state))?\s*[.!]*$", text, _I)
-    if status and "priority" not in found:
-        _put(found, "status", match_name(status.group(1), vocab.statuses))
+        person = _assigned_person(text)
+        if team is None and person and not match_name(person, vocab.statuses):
+            found["agent_name"] = person
     return found
 
 
@@ -266,27 +282,6 @@ def _assigned_person(text: str) -> str | None:
     if not match or match.group(1).lower() in {"me", "myself", "him", "her", "them"}:
         return None
     return match.group(1)
-
-
-def resolve_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    note, _ = note_text(text)
-    if not note:
-        said = re.search(r"\b(?:with|leave|add|post|include|and)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,2}?"
-                         r"(?:note|comment|message)\s+(?:(?:to\s+the\s+user\s+)?(?:that|saying|to\s+say)\s+)?"
-                         r"(.{4,})$", text, _I)
-        note = sentence(said.group(1)) if said else ""
-    if note:
-        found["note"] = note
-    status = re.search(r"\bas\s+([\w -]+?)\s*(?:with\b|[.!:]|$)", text, _I)
-    if status:
-        _put(found, "status", match_name(status.group(1), vocab.statuses))
-    _put(found, "topic", topic(text))
-    reason = re.split(r"[,;]|\s+(?:so|and)\s+", text, maxsplit=1)[0]
-    done = re.search(r"\b(?:working|works|fixed|sorted|solved|fine|ok|okay|back)\b", reason, _I)
-    if done and not re.search(r"\b(?:close|resolve|mark)\b", reason, _I):
-        found["reason"] = sentence(reason)
-    return found
 
 
 _TOPIC_PATTERNS = (

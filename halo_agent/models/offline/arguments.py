@@ -1,0 +1,49 @@
+"""Stage 5's one place for tool arguments: the intent's slots -> the arguments each tool takes.
+
+People and places are slots `agent_id`/`agent_name`, `site_id`/`site_name`, `user_email`. The tools
+resolve `agent`, `user` and `site` given by name, email or id in code, so names go straight through under
+`ARG_NAMES`; with `TOOLS_RESOLVE_NAMES` off (tools that take ids only) the planner looks a name up first
+(`needs_lookup`) and passes the id — one edit here, none in the planner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TOOLS_RESOLVE_NAMES = True  # the tools resolve agent, user and site names in code (docs/contracts.md)
+# slot -> tool argument: people and places are given by name, email or id.
+ARG_NAMES = {"agent_id": "agent", "site_id": "site", "user_email": "user"}
+_NAME_SLOTS = {"agent_name": "agent_id", "site_name": "site_id"}  # a name stands in for this id
+
+_TOOL_SLOTS = {
+    "haloitsm_create_ticket": (
+        "summary", "details", "ticket_type", "priority", "site_id", "user_email", "team", "agent_id"),
+    "haloitsm_list_tickets": (
+        "ticket_type", "status", "agent_id", "team", "site_id", "user_email", "mine", "search", "priority",
+        "page"),
+    "haloitsm_update_ticket": ("ticket_id", "priority", "team", "agent_id", "status"),
+    "haloitsm_add_note": ("ticket_id", "note", "hidden_from_user"),
+    "haloitsm_resolve_ticket": ("ticket_id", "note", "status"),
+    "haloitsm_get_ticket": ("ticket_id",),
+}  # fmt: skip
+
+
+def call_args(tool: str, slots: dict[str, Any]) -> dict[str, Any]:
+    """The arguments for `tool` from the slots that carry a value, under the tool's own names."""
+    values = dict(slots)
+    if TOOLS_RESOLVE_NAMES:
+        for name, id_slot in _NAME_SLOTS.items():
+            if values.get(id_slot) is None and values.get(name):
+                values[id_slot] = values[name]
+    return {ARG_NAMES.get(key, key): values[key] for key in _TOOL_SLOTS[tool] if values.get(key) is not None}
+
+
+def needs_lookup(slots: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(lookup kind, name, id slot) for a person or place given by name that must become an id first."""
+    if TOOLS_RESOLVE_NAMES:
+        return None
+    for name_slot, id_slot in _NAME_SLOTS.items():
+        name = slots.get(name_slot)
+        if name and slots.get(id_slot) is None:
+            return ("agents" if name_slot == "agent_name" else "sites"), str(name), id_slot
+    return None

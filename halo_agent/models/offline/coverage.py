@@ -1,0 +1,161 @@
+"""Stage 4 of the offline pipeline: every constraint found in the request is used, or nothing is done.
+
+A request understood only in part is never acted on as if whole: the answer names what could not be used
+(or cannot be done at all, like deleting), changes nothing, and offers the part it did understand. A "yes"
+to that offer acts on exactly the offered part (see `offered_intent`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from halo_agent.models.offline.entities import Entities
+from halo_agent.models.offline.parse import Intent
+from halo_agent.models.offline.slots import note_text
+
+ACTING = frozenset({"create", "list", "update", "note", "resolve", "status"})
+# How each offer ends: a "yes" to it is read back by the model (see model._accepted_offer).
+OFFER = "Shall I just "
+OFFER_CLOSE = "Shall I close it instead?"
+OFFER_CREATE = "Shall I open a ticket for it?"
+_OFFERED = re.compile(
+    rf"(?:{re.escape(OFFER)}[^?]*\?|{re.escape(OFFER_CLOSE)}|{re.escape(OFFER_CREATE)})\s*$")
+
+
+def is_offer(text: str) -> bool:
+    """Whether our reply ended with an offer that a plain "yes" accepts."""
+    return _OFFERED.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Unused:
+    phrase: str  # as the person said it
+    why: str = ""  # why it can't be used, when it is known
+
+
+def constraint_text(intent: Intent) -> str:
+    """The part of the request that carries constraints: a note's own words are the note, not orders."""
+    if intent.kind in ("note", "resolve") and intent.slots.get("note"):
+        _, command = note_text(intent.text)
+        return command
+    return intent.text
+
+
+def unused(intent: Intent, found: Entities) -> list[Unused]:
+    """The constraints the request names that the intent does not carry."""
+    if intent.kind not in ACTING:
+        return []
+    slots = intent.slots
+    problems = [Unused(action, f"I can't {action.split()[0]} tickets") for action in found.impossible]
+    for check in _CHECKS:
+        problems += check(intent.kind, slots, found)
+    return problems
+
+
+def _tickets(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    if kind in ("create", "list"):
+        return []  # numbers in a description or a search are part of the text
+    return [Unused(f"ticket {t}") for t in found.tickets if t != slots.get("ticket_id")]
+
+
+def _people(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    out: list[Unused] = []
+    if found.agent_id is not None and slots.get("agent_id") != found.agent_id:
+        out.append(Unused(f"agent {found.agent_id}"))
+    named = slots.get("agent_name") or slots.get("agent_id") is not None or slots.get("site_name")
+    if found.person and not named and kind in ("update", "list", "create", "status"):
+        out.append(Unused(found.person))
+    out += [Unused(email) for email in found.emails if slots.get("user_email") != email]
+    return out
+
+
+def _places(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    out: list[Unused] = []
+    if found.site_id is not None and slots.get("site_id") != found.site_id:
+        out.append(Unused(f"site {found.site_id}"))
+    if found.site_name and not slots.get("site_name") and slots.get("site_id") is None:
+        out.append(Unused(found.site_name))
+    return out
+
+
+def _fields(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    if kind == "status":
+        return []  # a question about a ticket may name its fields: reading the ticket answers it
+    out = [Unused(team) for team in found.teams if str(slots.get("team", "")).lower() != team.lower()]
+    status = str(slots.get("status") or "").lower()
+    out += [Unused(s) for s in found.statuses if s.lower() != status]
+    if found.priority and str(slots.get("priority", "")).lower() != found.priority.lower():
+        out.append(Unused(f"priority {found.priority}"))
+    if kind in ("create", "list"):
+        given = str(slots.get("ticket_type") or ("Incident" if kind == "create" else "")).lower()
+        out += [Unused(t) for t in found.types if t.lower() != given]
+    if found.page and found.page > 1 and slots.get("page") != found.page:
+        out.append(Unused(f"page {found.page}"))
+    return out
+
+
+def _visibility(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    if found.hidden and kind == "resolve":
+        return [Unused("hidden note", "a closing note is always visible to the user")]
+    return []
+
+
+_CHECKS: tuple[Callable[[str, dict[str, Any], Entities], list[Unused]], ...] = (
+    _tickets, _people, _places, _fields, _visibility,
+)
+
+
+def partial_answer(intent: Intent, problems: list[Unused]) -> str:
+    """Name what can't be used, change nothing, and offer the part that was understood."""
+    impossible = [p for p in problems if p.why.startswith("I can't")]
+    others = [p for p in problems if p not in impossible]
+    lines = [f"{p.why}." for p in impossible]
+    if others:
+        named = ", ".join(f"'{p.phrase}'" + (f" ({p.why})" if p.why else "") for p in others)
+        lines.append(f"I couldn't use {named} in that request, so I haven't done anything yet.")
+    else:
+        lines.append("Nothing has been changed.")
+    offer = offer_text(intent, only_impossible=not others)
+    return " ".join([*lines, offer]).strip()
+
+
+def offer_text(intent: Intent, *, only_impossible: bool) -> str:
+    ticket = intent.slots.get("ticket_id")
+    if only_impossible and intent.kind in ("status", "resolve") and ticket is not None:
+        return f"I can close ticket {ticket} instead; it stays on record. {OFFER_CLOSE}"
+    done = describe(intent)
+    return f"{OFFER}{done}?" if done else "Could you say it another way?"
+
+
+def describe(intent: Intent) -> str:
+    """The understood part, in words: "set ticket 790 to priority Low"."""
+    s, kind = intent.slots, intent.kind
+    ticket = s.get("ticket_id")
+    changes = [f"{k} {s[k]}" for k in ("priority", "team", "status") if s.get(k)]
+    if s.get("agent_id") or s.get("agent_name"):
+        changes.append(f"agent {s.get('agent_name') or s.get('agent_id')}")
+    if kind == "update" and ticket is not None and changes:
+        return f"set ticket {ticket} to " + ", ".join(changes)
+    if kind == "list":
+        return "list the tickets" + (" with " + ", ".join(changes) if changes else "")
+    if kind == "note" and ticket is not None and s.get("note"):
+        return f"add the note to ticket {ticket}"
+    if kind == "resolve" and ticket is not None:
+        return f"close ticket {ticket}"
+    if kind == "create" and s.get("details"):
+        return "open the ticket without that"
+    return ""
+
+
+def offered_intent(intent: Intent, problems: list[Unused]) -> Intent | None:
+    """What a "yes" to the offer does: the understood part, or closing instead of deleting."""
+    if not problems:
+        return None
+    only_impossible = all(p.why.startswith("I can't") for p in problems)
+    ticket = intent.slots.get("ticket_id")
+    if only_impossible and intent.kind in ("status", "resolve") and ticket is not None:
+        return Intent("resolve", intent.text, {"ticket_id": ticket})
+    return intent if describe(intent) else None
