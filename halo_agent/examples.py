@@ -1,8 +1,8 @@
 """The nine seed requests, word for word from the product page: five an admin makes, four an employee makes.
 
 The demo plays them, the tests run each end to end, the evals paraphrase them. The fixed points they use
-(site 18, "1st Line Support", agent 6's open incidents, Emma Hart's open email ticket 789 at Medium
-priority) are guaranteed by the sandbox's demo data.
+(site 18, "1st Line Support", agent 6's 44 open incidents, Emma Hart's open email ticket 789) are
+guaranteed by the sandbox's demo data.
 
 Two of them need a word more from the person, as they would in a real conversation: the visible note
 "summarising the fix" needs the fix, and Emma has three open tickets, so "my open ticket" needs to say

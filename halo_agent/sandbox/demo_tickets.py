@@ -178,10 +178,9 @@ def _fixed_tickets(people: list[Record], count: int) -> list[Record]:
     spare = [last - 2, last - 1, last]  # Emma's and Liam's other tickets: the newest ids
     at = BASE_DATE + timedelta(days=120)
     return [
-        # Medium, so that the seed's "Bump ticket 789 to priority High" is a real change.
         make_ticket(789, "Cannot access email",
                     "Outlook says 'Need password' and webmail rejects my password since this morning.",
-                    1, 2, 2, emma, 3, at, team_name="1st Line Support"),
+                    1, 2, 1, emma, 3, at, team_name="1st Line Support"),
         make_ticket(790, "VPN disconnects every few minutes",
                     "GlobalProtect drops the connection every 5-10 minutes when working from home.",
                     1, 2, 2, liam, 8, at + timedelta(hours=2), team_name="Network"),

@@ -38,31 +38,33 @@ def check_seed_outcome(service: AgentService, prompt: SeedPrompt, shown: str) ->
     """Halo's state after `prompt` ran (and was confirmed, where the policy asks), and what was shown."""
     store = _store(service)
     if prompt.key == "admin_create_incident":
-        ticket = _newest(service, "printer")
-        assert ticket["site_id"] == 18 and _priority(service, ticket) == "High"
+        ticket = _newest(service, "email application")
+        assert ticket["site_id"] == 18 and _priority(service, ticket) == "Medium"
         assert ticket["team"] == "1st Line Support"
     elif prompt.key == "admin_list_agent_incidents":
         agent6 = [t for t in store.tickets.values() if t.get("agent_id") == 6 and t.get("status_id") != 9]
         assert sum(f"#{t['id']}" in shown or str(t["id"]) in shown for t in agent6) >= 5
     elif prompt.key == "admin_hidden_note":
         assert any(
-            "mail server logs" in str(a.get("note")) and a.get("hiddenfromuser") for a in _notes(service, 789)
+            "DNS misconfiguration" in str(a.get("note")) and a.get("hiddenfromuser")
+            for a in _notes(service, 789)
         )
     elif prompt.key == "admin_reprioritise_reassign":
         ticket = store.ticket(789)
         assert ticket["team"] == "2nd Line Support" and _priority(service, ticket) == "High"
-    elif prompt.key == "admin_close_with_note":
-        assert store.ticket(790)["status_id"] in _closed(service)
+    elif prompt.key == "admin_close_with_note":  # the fix comes from the person's reply (prompt.replies)
+        assert store.ticket(789)["status_id"] in _closed(service)
         assert any(
-            "VPN certificate" in str(a.get("note")) and not a.get("hiddenfromuser")
-            for a in _notes(service, 790)
+            "DNS record" in str(a.get("note")) and not a.get("hiddenfromuser") for a in _notes(service, 789)
         )
     elif prompt.key == "employee_open_ticket":
-        assert _newest(service, "battery")["user_id"] is not None
+        assert _newest(service, "wi-fi")["user_id"] is not None
     elif prompt.key == "employee_ticket_status":
         assert "789" in shown
-    elif prompt.key == "employee_kb_question":
-        assert "password" in shown.lower()
+    elif prompt.key == "employee_add_note":  # "my open ticket": the reply says which one
+        assert any(
+            "rebooting" in str(a.get("note")) and not a.get("hiddenfromuser") for a in _notes(service, 789)
+        )
     elif prompt.key == "employee_close_email_ticket":
         assert store.ticket(789)["status_id"] in _closed(service)
     else:

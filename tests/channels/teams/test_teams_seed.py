@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from halo_agent.channels.teams import cards
-from halo_agent.examples import SEED_PROMPTS
+from halo_agent.examples import ADMIN_PROMPTS, EMPLOYEE_PROMPTS, SeedPrompt
 from tests.channels.seed_checks import (
     check_audit,
     check_planted_write_waits,
@@ -17,11 +19,17 @@ from tests.channels.seed_checks import (
 from tests.channels.teams.conftest import ALEX, EMMA, LIAM, MakeRig, actions_of, chat_of
 
 
-async def test_the_nine_seed_requests_through_teams(make_rig: MakeRig) -> None:
+@pytest.mark.parametrize("prompts", [ADMIN_PROMPTS, EMPLOYEE_PROMPTS], ids=["admin", "employee"])
+async def test_the_nine_seed_requests_through_teams(
+    make_rig: MakeRig, prompts: tuple[SeedPrompt, ...]
+) -> None:
+    """The admin's five and the employee's four, each on fresh data (both close ticket 789)."""
     rig = await make_rig()
-    for prompt in SEED_PROMPTS:
+    for prompt in prompts:
         user = ALEX if prompt.role == "admin" else EMMA
         await rig.say(user, prompt.text)
+        for reply in prompt.replies:  # the detail the agent asks for ("which ticket?")
+            await rig.say(user, reply)
         shown = json.dumps(rig.cards_sent(chat_of(user))[-1])
         if prompt.confirm:
             data = actions_of(rig.cards_sent(chat_of(user))[-1], cards.CONFIRM)
