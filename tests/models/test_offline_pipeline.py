@@ -85,16 +85,21 @@ def test_describe_says_the_understood_part_in_words() -> None:
     )
 
 
-def test_arguments_are_built_in_one_place_and_switch_to_names(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_arguments_are_built_in_one_place_with_people_and_places_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     slots = {"ticket_id": 792, "agent_name": "Grace", "priority": None, "topic": "x"}
-    assert arguments.call_args("haloitsm_update_ticket", slots) == {"ticket_id": 792}
-    assert arguments.needs_lookup(slots) == ("agents", "Grace", "agent_id")
-    monkeypatch.setattr(arguments, "TOOLS_RESOLVE_NAMES", True)
-    monkeypatch.setattr(
-        arguments, "ARG_NAMES", {"agent_id": "agent", "site_id": "site", "user_email": "user"}
-    )
-    assert arguments.needs_lookup(slots) is None
     assert arguments.call_args("haloitsm_update_ticket", slots) == {"ticket_id": 792, "agent": "Grace"}
+    assert arguments.needs_lookup(slots) is None  # the tools resolve names in code
+    listed = {"agent_id": 6, "site_name": "Manchester Office", "user_email": "emma.hart@example.com"}
+    assert arguments.call_args("haloitsm_list_tickets", listed) == {
+        "agent": 6,
+        "site": "Manchester Office",
+        "user": "emma.hart@example.com",
+    }
+    assert arguments.slots_from_args({"agent": 6, "page": 2}) == {"agent_id": 6, "page": 2}
+    monkeypatch.setattr(arguments, "TOOLS_RESOLVE_NAMES", False)  # tools that take ids only
+    assert arguments.needs_lookup(slots) == ("agents", "Grace", "agent_id")
 
 
 @pytest.mark.parametrize(

@@ -255,25 +255,24 @@ def test_update_and_note_answers_report_what_halo_changed() -> None:
     assert noted.text is not None and "#789" in noted.text and "hidden" in noted.text
 
 
-def test_reassigning_to_a_person_looks_the_agent_up_first() -> None:
+def test_reassigning_to_a_person_names_them_and_the_tool_resolves_the_name() -> None:
     chat = Chat()
-    lookup = chat.say("reassign ticket 789 to Sam Turner")
-    assert only_call(lookup) == ("haloitsm_lookup", {"kind": "agents", "search": "Sam Turner"})
-    found = untrusted({"agents": [{"id": 6, "name": "Sam Turner", "team": "2nd Line Support"}], "total": 1})
-    assert only_call(chat.answer(lookup, found)) == (
-        "haloitsm_update_ticket",
-        {"ticket_id": 789, "agent": 6},
-    )
+    update = chat.say("reassign ticket 789 to Sam Turner")
+    assert only_call(update) == ("haloitsm_update_ticket", {"ticket_id": 789, "agent": "Sam Turner"})
 
 
-def test_an_ambiguous_agent_name_is_asked_about() -> None:
+def test_an_ambiguous_agent_name_is_asked_about_and_the_choice_completes_it() -> None:
     chat = Chat()
-    lookup = chat.say("assign ticket 789 to Sam")
-    found = untrusted(
-        {"agents": [{"id": 6, "name": "Sam Turner"}, {"id": 14, "name": "Sam Ross"}], "total": 2}
-    )
-    final = chat.answer(lookup, found)
+    update = chat.say("assign ticket 789 to Sam")
+    ambiguous = {
+        "status": "error",
+        "error": "'Sam' matches several agents: Sam Turner (6), Sam Ross (14). Which one?",
+        "choices": ["Sam Turner", "Sam Ross"],
+    }
+    final = chat.answer(update, ambiguous)
     assert final.tool_calls == [] and final.text is not None and "Sam Ross" in final.text
+    chosen = only_call(chat.say("Sam Ross"))
+    assert chosen == ("haloitsm_update_ticket", {"ticket_id": 789, "agent": "Sam Ross"})
 
 
 def test_vocabulary_prefers_tool_enums_over_the_prompt() -> None:
@@ -317,9 +316,8 @@ def test_a_kb_miss_searches_each_key_word_and_ranks_articles_found_by_most_words
     )
 
 
-def test_after_an_agent_lookup_the_answer_reports_the_update_only() -> None:
+def test_a_reassignment_by_name_is_answered_from_the_update() -> None:
     chat = Chat()
-    lookup = chat.say("reassign ticket 789 to Sam Turner")
-    update = chat.answer(lookup, untrusted({"agents": [{"id": 6, "name": "Sam Turner"}], "total": 1}))
+    update = chat.say("reassign ticket 789 to Sam Turner")
     final = chat.answer(update, ok({"ticket_id": 789, "changed": ["agent Ben Carter -> Sam Turner"]}))
     assert final.text is not None and final.text.startswith("Updated ticket #789")

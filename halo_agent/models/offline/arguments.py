@@ -38,6 +38,12 @@ def call_args(tool: str, slots: dict[str, Any]) -> dict[str, Any]:
     return {ARG_NAMES.get(key, key): values[key] for key in _TOOL_SLOTS[tool] if values.get(key) is not None}
 
 
+def slots_from_args(args: dict[str, Any]) -> dict[str, Any]:
+    """A call's arguments back as slots ("next page" repeats the previous list with another page)."""
+    names = {arg: slot for slot, arg in ARG_NAMES.items()}
+    return {names.get(key, key): value for key, value in args.items()}
+
+
 def needs_lookup(slots: dict[str, Any]) -> tuple[str, str, str] | None:
     """(lookup kind, name, id slot) for a person or place given by name that must become an id first."""
     if TOOLS_RESOLVE_NAMES:

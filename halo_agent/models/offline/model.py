@@ -18,6 +18,7 @@ from typing import Any
 from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.model import Message, ModelResponse, TextSink, ToolCallRequest, ToolSchema
 from halo_agent.models.offline.answers import answer_confirmed, compose
+from halo_agent.models.offline.arguments import slots_from_args
 from halo_agent.models.offline.context import (
     notices_about,
     retry_with_choice,
@@ -96,7 +97,7 @@ def read_request(
     earlier_list = previous_list_args(messages, last)
     page = page_request(text, earlier_list) if earlier_list is not None else None
     if earlier_list is not None and page is not None:  # "next page": the same list, another page
-        return Intent("list", text, {**earlier_list, "page": page})
+        return Intent("list", text, {**slots_from_args(earlier_list), "page": page})
     previous = _previous_user_index(messages, last)
     if previous is not None:  # "ok make it high then", after a refused Critical create
         retry = retry_with_priority(_steps_between(messages, previous, last), text, vocab)
