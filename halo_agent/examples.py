@@ -70,6 +70,7 @@ EMPLOYEE_PROMPTS = (
         "employee_add_note",
         "employee",
         'Add a note to my open ticket: "Tried rebooting twice, same error"',
+        confirm=True,  # the answer follows the list of her tickets (Halo text): the note is confirmed
         replies=("the email one, 789",),
     ),
     SeedPrompt(
