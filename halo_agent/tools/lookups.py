@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from halo_agent.tools.base import Name, ToolArgs, ToolContext, ToolResult
 from halo_agent.tools.directory import canonical_refs
@@ -29,7 +29,7 @@ KB_CHARS = 600
 
 class LookupArgs(ToolArgs):
     kind: LookupKind
-    search: Name | None = None
+    search: Name | None = Field(None, description="name or email")
     client: DirectoryRef | None = None
     site: DirectoryRef | None = None
 
@@ -44,7 +44,7 @@ class TicketOptionsArgs(ToolArgs):
 
 
 class SearchKbArgs(ToolArgs):
-    query: Name
+    query: Name = Field(description="key words")
 
 
 Rows = tuple[list[dict[str, Any]], int | None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from halo_agent.tools.base import Text, ToolArgs, ToolContext, ToolError, ToolResult
 from halo_agent.tools.refs import TicketId
 from halo_agent.tools.ticket_writes import Plan, quoted, target_ticket, ticket_title
@@ -10,7 +12,7 @@ from halo_agent.tools.ticket_writes import Plan, quoted, target_ticket, ticket_t
 class AddNoteArgs(ToolArgs):
     ticket_id: TicketId
     note: Text
-    hidden_from_user: bool = False
+    hidden_from_user: bool = Field(False, description="internal note")
 
 
 async def plan_note(ctx: ToolContext, args: AddNoteArgs) -> Plan:

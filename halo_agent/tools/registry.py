@@ -106,7 +106,7 @@ def default_registry() -> ToolRegistry:
 _SPECS: tuple[AnySpec, ...] = (
     ToolSpec(
         name="haloitsm_create_ticket",
-        description="Open a ticket; type, priority, team by name.",
+        description="Open a new ticket, only when asked to.",
         args_model=ticket_writes.CreateTicketArgs,
         risk="write",
         handler=ticket_writes.create_ticket,
@@ -114,7 +114,7 @@ _SPECS: tuple[AnySpec, ...] = (
     ),
     ToolSpec(
         name="haloitsm_get_ticket",
-        description="A ticket and its latest notes.",
+        description="Read one ticket with its latest notes.",
         args_model=tickets.GetTicketArgs,
         risk="read",
         handler=tickets.get_ticket,
@@ -123,7 +123,7 @@ _SPECS: tuple[AnySpec, ...] = (
     ),
     ToolSpec(
         name="haloitsm_list_tickets",
-        description="List tickets, 25 per page.",
+        description="List or search tickets, 25 per page.",
         args_model=tickets.ListTicketsArgs,
         risk="read",
         handler=tickets.list_tickets,
@@ -131,7 +131,7 @@ _SPECS: tuple[AnySpec, ...] = (
     ),
     ToolSpec(
         name="haloitsm_update_ticket",
-        description="Change priority, agent, team or status (not closing).",
+        description="Change a ticket's priority, agent, team or status; close with resolve.",
         args_model=ticket_writes.UpdateTicketArgs,
         risk="write",
         handler=ticket_writes.update_ticket,
@@ -141,7 +141,7 @@ _SPECS: tuple[AnySpec, ...] = (
     ),
     ToolSpec(
         name="haloitsm_add_note",
-        description="Add a note; public unless hidden_from_user.",
+        description="Add a note; the user sees it unless hidden_from_user.",
         args_model=notes.AddNoteArgs,
         risk="write",
         handler=notes.add_note,
@@ -150,7 +150,7 @@ _SPECS: tuple[AnySpec, ...] = (
     ),
     ToolSpec(
         name="haloitsm_resolve_ticket",
-        description="Close a ticket; any note is shown to the user.",
+        description="Resolve or close a ticket; its note is public.",
         args_model=ticket_writes.ResolveTicketArgs,
         risk="destructive",
         handler=ticket_writes.resolve_ticket,
@@ -167,7 +167,7 @@ _SPECS: tuple[AnySpec, ...] = (
     ),
     ToolSpec(
         name="haloitsm_ticket_options",
-        description="Ticket types, statuses, priorities, teams.",
+        description="This desk's ticket types, statuses, priorities, teams.",
         args_model=lookups.TicketOptionsArgs,
         risk="read",
         handler=lookups.ticket_options,
@@ -175,7 +175,7 @@ _SPECS: tuple[AnySpec, ...] = (
     ),
     ToolSpec(
         name="haloitsm_search_kb",
-        description="Search KB articles.",
+        description="Search knowledge-base articles for how-to questions.",
         args_model=lookups.SearchKbArgs,
         risk="read",
         handler=lookups.search_kb,

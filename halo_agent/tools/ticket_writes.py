@@ -23,27 +23,27 @@ PREVIEW_TEXT = 80
 
 
 class CreateTicketArgs(ToolArgs):
-    summary: Name
-    details: Text
+    summary: Name = Field(description="one line")
+    details: Text = Field(description="as the person said it")
     ticket_type: Name = "Incident"
     priority: Name | None = None
     site: DirectoryRef | None = None
-    user: DirectoryRef | None = None
+    user: DirectoryRef | None = Field(None, description="requester")
     team: Name | None = None
-    agent: DirectoryRef | None = None
+    agent: DirectoryRef | None = Field(None, description="assignee")
 
 
 class UpdateTicketArgs(ToolArgs):
     ticket_id: TicketId
     priority: Name | None = None
-    agent: DirectoryRef | None = None
+    agent: DirectoryRef | None = Field(None, description="assignee")
     team: Name | None = None
-    status: Name | None = None
+    status: Name | None = Field(None, description="not closing")
 
 
 class ResolveTicketArgs(ToolArgs):
     ticket_id: TicketId
-    note: Text | None = None
+    note: Text | None = Field(None, description="public")
     status: Name | None = Field(default=None, description="default Closed")
 
 

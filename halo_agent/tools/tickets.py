@@ -34,8 +34,8 @@ class ListTicketsArgs(ToolArgs):
     team: Name | None = None
     user: DirectoryRef | None = None
     site: DirectoryRef | None = None
-    mine: bool = False
-    search: Name | None = None
+    mine: bool = Field(False, description="assigned to me")
+    search: Name | None = Field(None, description="words in summary")
     priority: Name | None = None
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
 

@@ -18,12 +18,14 @@ from halo_agent.tools.registry import default_registry
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 REGISTRY = default_registry()
-# The employee budget grew by 256 B when every string argument got its maxLength (issue 9).
-ADMIN_BUDGET, EMPLOYEE_BUDGET, HARD_CAP = 4096, 2304, 12 * 1024
+# Issue 11's budgets for the tools array as sent (every string argument carries its maxLength, issue 9;
+# arguments and tools carry one short description each).
+ADMIN_BUDGET, EMPLOYEE_BUDGET, HARD_CAP = 4096, 2560, 12 * 1024
 
 
 def _size(schemas: list[dict[str, Any]]) -> int:
-    return len(json.dumps(schemas, separators=(",", ":")))
+    """Bytes of the `tools` array as the HTTP client serializes it into the request body."""
+    return len(json.dumps(schemas, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode())
 
 
 def _sent(role: str) -> list[dict[str, Any]]:
