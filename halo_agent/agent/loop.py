@@ -31,6 +31,7 @@ from halo_agent.config import AgentSettings
 from halo_agent.errors import ModelError
 from halo_agent.storage.sessions import Session
 from halo_agent.tools.executor import CallOutcome, Executor, TurnContext
+from halo_agent.tools.hidden_notes import hidden_notes_in_history
 from halo_agent.tools.reconcile import pending_outcome_note
 
 MAX_USER_TEXTS = 100  # the person's messages kept for "did they name this ticket themselves"
@@ -58,6 +59,7 @@ class _Turn:
         self.session.history = fit_history(self.session.history, budget)
         # Tainted while Halo text is in what the model sees, in this turn or any later one.
         self.context.untrusted_seen = holds_halo_text(self.session.history)
+        self.context.hidden_notes = hidden_notes_in_history(self.session.history)
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
         return system + self.session.history
 
@@ -143,6 +145,7 @@ def _start(
         request_id=uuid.uuid4().hex[:16],
         user_texts=list(session.user_texts),
         untrusted_seen=holds_halo_text(session.history),
+        hidden_notes=hidden_notes_in_history(session.history),
         defer_audit_sync=True,  # this loop syncs once, at the end of the turn
     )
     return _Turn(

@@ -8,8 +8,10 @@ the validated arguments. Precedence, strongest first:
                  a matching `deny_when`, the scope (`own`: the target ticket's user must be the caller;
                  a missing or unchecked ticket is refused), the rate limit
     2. approval  the first matching `approval` rule: another principal with an approver role must approve
-    3. confirm   `confirm: true`, a matching `confirm_when`, or the untrusted-write rule (a write after
-                 Halo text entered the turn, on a target the person did not name)
+    3. confirm   `confirm: true`, a matching `confirm_when`, the hidden-in-public rule (a note the
+                 ticket's user will see repeats an internal note read in the session), or the
+                 untrusted-write rule (a write after Halo text entered the turn, on a target the person
+                 did not name)
     4. allow
 
 A confirmation never downgrades a deny or an approval. Every Decision names the rule that made it.
@@ -33,6 +35,7 @@ from halo_agent.policies.types import Decision, Facts, ProposedCall
 from halo_agent.principal import Principal
 
 DEFAULT_POLICY = "default.yaml"
+HIDDEN_IN_PUBLIC_RULE = "hidden-note-in-public"
 
 
 def _deny(rule_id: str, reason: str) -> Decision:
@@ -141,7 +144,10 @@ class PolicyEngine:
                 reason = approval.reason or f"{label(call.action)} needs approval by {by}"
                 return Decision(kind="approval", rule_id=approval.id, reason=reason,
                                 approver_roles=list(approval.approvers), **extra)
-        confirm = _confirmation(rule, call, args) or self._untrusted(role_policy, role, call, facts)
+        confirm = (
+            self._hidden_in_public(facts) or _confirmation(rule, call, args)
+            or self._untrusted(role_policy, role, call, facts)
+        )
         if confirm:
             return Decision(kind="confirm", rule_id=confirm[0], reason=confirm[1], **extra)
         own = " (own tickets only)" if rule.scope == "own" else ""
@@ -160,6 +166,17 @@ class PolicyEngine:
         return rule_id, (
             f"{label(call.action)} was proposed after text from Halo entered the conversation and you did "
             "not name its target yourself: please confirm it is what you asked for"
+        )
+
+    def _hidden_in_public(self, facts: Facts) -> tuple[str, str] | None:
+        """Hidden stays hidden: a note the user will see that repeats an internal note, overlap shown."""
+        passage = facts.public_text_repeats_hidden
+        if self.policy.hidden_in_public != "confirm" or not passage:
+            return None
+        shown = passage if len(passage) <= 160 else passage[:157] + "..."
+        return HIDDEN_IN_PUBLIC_RULE, (
+            f"this note will be visible to the ticket's user and repeats an internal note read earlier: "
+            f"\"{shown}\". Please confirm the user may see this"
         )
 
     def may_approve(self, approver: Principal, requester_key: str, approver_roles: list[str]) -> Decision:

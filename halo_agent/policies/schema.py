@@ -4,6 +4,7 @@ Shape (see default.yaml for a worked example):
 
     version: 1
     untrusted_write: confirm            # global: writes after untrusted Halo text, target not named
+    hidden_in_public: confirm           # global: a public note repeating a hidden note read in the session
     roles:
       <role>:
         description: ...
@@ -101,6 +102,8 @@ class RolePolicy(_Strict):
 class PolicyFile(_Strict):
     version: Literal[1]
     untrusted_write: UntrustedWrite = "confirm"
+    # A public or closing note repeating a hidden note read in the session waits for the person's yes.
+    hidden_in_public: UntrustedWrite = "confirm"
     roles: dict[str, RolePolicy] = Field(min_length=1)
 
 

@@ -33,6 +33,8 @@ class Facts(BaseModel):
     target_named_by_user: bool = False
     untrusted_text_in_turn: bool = False  # Halo text is in what the model sees (any earlier turn included)
     recent_calls: int = 0  # this principal's calls of this action inside the rule's rate window
+    # The passage a public (or closing) note repeats from a hidden note read in the session, if any.
+    public_text_repeats_hidden: str | None = None
 
 
 class Decision(BaseModel):

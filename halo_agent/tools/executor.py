@@ -24,6 +24,7 @@ from halo_agent.policies.types import Decision, ProposedCall
 from halo_agent.principal import Principal
 from halo_agent.tools.base import ToolContext, ToolError, ToolSpec
 from halo_agent.tools.facts import FactFinder
+from halo_agent.tools.hidden_notes import hidden_notes_in
 from halo_agent.tools.limits import audited_text, parse_arguments
 from halo_agent.tools.outcomes import (
     error_payload,
@@ -57,6 +58,7 @@ class TurnContext:
     # Halo text is in what the model sees. Fails closed: a caller that cannot tell (MCP, where the client's
     # model has read who knows what) is tainted; the agent loop sets it from the history in context.
     untrusted_seen: bool = True
+    hidden_notes: list[str] = field(default_factory=list)  # internal notes read in the session
     # True when the caller syncs the audit log itself at the end of its turn (the agent loop does);
     # otherwise each call's record is synced (per the log's durability) before `execute` returns.
     defer_audit_sync: bool = False
@@ -154,7 +156,8 @@ class Executor:
     async def _decide_and_run(self, prepared: _Prepared, turn: TurnContext, trace: Trace) -> CallOutcome:
         spec, principal = prepared.spec, turn.principal
         facts, target = await self.facts.gather(
-            spec, prepared.args, principal, user_texts=turn.user_texts, untrusted=turn.untrusted_seen
+            spec, prepared.args, principal, user_texts=turn.user_texts, untrusted=turn.untrusted_seen,
+            hidden_notes=turn.hidden_notes,
         )
         decision = self.engine.decide(principal, ProposedCall(action=spec.name, args=prepared.args,
                                                               risk=spec.risk), facts)
@@ -198,6 +201,7 @@ class Executor:
         self._count(ctx.principal, spec.name)
         if turn is not None and result.untrusted:
             turn.untrusted_seen = True  # after the call: it affects later calls only
+            turn.hidden_notes += hidden_notes_in(result.content)
         return trace.close("ok", ok_payload(result), result=result)
 
     def _count(self, principal: Principal, action: str) -> None:

@@ -9,6 +9,7 @@ from halo_agent.halo.errors import HaloNotFoundError
 from halo_agent.policies.types import Facts
 from halo_agent.principal import Principal
 from halo_agent.tools.asked import write_asked
+from halo_agent.tools.hidden_notes import public_text, repeated_passage
 
 if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
@@ -28,14 +29,16 @@ class FactFinder:
 
     async def gather(
         self, spec: ToolSpec[Any], args: dict[str, Any], principal: Principal, *,
-        user_texts: Sequence[str], untrusted: bool,
+        user_texts: Sequence[str], untrusted: bool, hidden_notes: Sequence[str] = (),
     ) -> tuple[Facts, Ticket | None]:
-        """`user_texts`: the person's messages, the current one last (only it can ask for a write)."""
+        """`user_texts`: the person's messages, the current one last (only it can ask for a write);
+        `hidden_notes`: internal notes read in the session (hidden_notes.py)."""
         ticket_id = args.get(spec.target_ticket_arg) if spec.target_ticket_arg else None
         target = ticket_id if isinstance(ticket_id, int) else None
         facts = Facts(
             untrusted_text_in_turn=untrusted, recent_calls=self._recent(principal, spec.name),
             target_named_by_user=spec.risk != "read" and write_asked(spec.name, target, user_texts),
+            public_text_repeats_hidden=_repeated(spec.name, args, hidden_notes),
         )  # fmt: skip
         if target is None:
             return facts, None
@@ -60,3 +63,8 @@ class FactFinder:
             return None
         meta = await self.client.metadata()
         return meta.priority_name(ticket.priority_id, ticket.sla_id)
+
+
+def _repeated(action: str, args: dict[str, Any], hidden_notes: Sequence[str]) -> str | None:
+    text = public_text(action, args) if hidden_notes else None
+    return repeated_passage(text, hidden_notes) if text else None
