@@ -131,8 +131,7 @@ class SqliteIntentJournal:
         self._conn.row_factory = sqlite3.Row
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: an intent must survive a power cut once `begin` returns, since the write follows it.
-            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # safe from a killed process; `begin` syncs itself
             conn.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -150,8 +149,13 @@ class SqliteIntentJournal:
             row[key] = json.dumps(row[key], default=str)
         row["audited"], row["told"] = int(intent.audited), int(intent.told)
         with self._connect() as conn:
-            conn.execute(f"INSERT INTO intents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                         tuple(row.values()))
+            # FULL for this one commit: the intent survives even a power cut, since the write follows it.
+            conn.execute("PRAGMA synchronous=FULL")
+            try:
+                conn.execute(f"INSERT INTO intents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                             tuple(row.values()))
+            finally:
+                conn.execute("PRAGMA synchronous=NORMAL")
 
     def settle(self, intent_id: str, state: IntentState, *, halo_id: int | None, detail: str | None,
                notice: str | None = None) -> None:
