@@ -71,7 +71,10 @@ async def measure(tool: str, args: dict[str, Any], calls: int, home: Path) -> di
     audit.append = audit_t.wrap(audit.append)  # type: ignore[method-assign]
     store.count_recent = store_t.wrap(store.count_recent)  # type: ignore[method-assign]
     store.record_call = store_t.wrap(store.record_call)  # type: ignore[method-assign]
-    turn = TurnContext(principal=ADMIN, session_id="bench", request_id="bench", user_texts=["789"])
+    # The person's own message names the write and its target: without it, the Halo text the warm-up
+    # call read would (rightly) pause every later write for confirmation.
+    asked = "add a hidden note to ticket 789: benchmark note"
+    turn = TurnContext(principal=ADMIN, session_id="bench", request_id="bench", user_texts=[asked])
     request = ToolCallRequest(id="c", name=tool, arguments=json.dumps(args))
     await executor.execute(request, turn)  # warm: token, metadata, agents
     for timer in (halo, audit_t, store_t):
