@@ -24,7 +24,8 @@ _FIX = re.compile(
 # A note asked for but not given: who it is for, or what it should be about.
 _NO_TEXT = re.compile(
     r"^(?:(?:to|for)\s+(?:the\s+)?(?:user|requester|customer|them)"
-    r"|(?:summari[sz]|explain|describ|about)\w*\s+(?:the\s+|what\s+)?(?:fix|resolution|solution|cause|fixed|it))"
+    r"|(?:summari[sz]|explain|describ|about)\w*\s+(?:the\s+|what\s+)?(?:fix|resolution|solution|cause|fixed|it)"
+    r"|what\s+(?:fixed|was\s+done|the\s+fix))"
     r"\b.{0,30}$", _I)
 _ASKS_FOR_NOTE = re.compile(r"\b(?:note|comment|message)\b|\btell\s+the\s+(?:user|requester)\b", _I)
 

@@ -22,7 +22,7 @@ from halo_agent.models.offline.vocab import Vocabulary, find_name, match_name, p
 
 _I = re.IGNORECASE
 _REFERENCE = re.compile(
-    r"\b(?:to|on|for|into|close|resolve|reassign|assign|move|update|change|set|make|bump|raise|lower|escalate|"
+    r"\b(?:to|on|for|into|close|resolve|reassign|assign|give|hand|move|update|change|set|make|bump|raise|lower|escalate|"
     r"check|read|show|reopen|about|of)\s+(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+same\s+(?:ticket|one)|"
     r"(?:this|that|the)\s+(?:ticket|incident|request|case))(?!\s*(?:#?\s*\d|about|for|regarding))\b"
     r"|\b(?:its|this\s+ticket's|that\s+ticket's)\s+(?:priority|status|team|agent|notes?|summary)\b", _I)

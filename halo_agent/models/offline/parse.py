@@ -50,6 +50,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"(?:[\w-]+\s+){0,2}?"
                  r"(?:note|comment)\b"),
         ("note", r"\b(?:hidden|internal|private|public|visible)\s+(?:note|comment)\b"),
+        ("note", r"\breply\s+to\s+the\s+(?:user|requester|customer)\b"
+                 r"|\b(?:tell|let)\s+the\s+(?:user|requester|customer)(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?"
+                 r"\s+(?:know\b|that\b|to\b)"),
         ("note", r"\bnote\s+(?:on|to|for)\s+(?:ticket\s+)?#?\d+"
                  r"|\bnote\s+(?:on|to|for)\s+my\s+(?:open\s+)?ticket\b"),
         ("update", r"\b(?:change|set|update|raise|lower|bump|increase|decrease|drop|make|put)\b"

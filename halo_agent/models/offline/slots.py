@@ -221,6 +221,12 @@ _NOTE_TEXT = re.compile(r"(?:saying|stating|that\s+(?:says|reads)|which\s+says|r
                         r"|to\s+say|with\s+the\s+note)\s+(.+)$", _I | re.S)
 
 
+# "let the user on 790 know the gateway was patched", "tell the requester of 790 that ..."
+_TOLD = re.compile(r"\b(?:let\s+the\s+\w+(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?\s+know"
+                   r"|tell\s+the\s+\w+(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?\s+that)\s+(?:that\s+)?(.{6,})$",
+                   _I | re.S)
+
+
 def note_slots(text: str) -> dict[str, Any]:
     note, command = note_text(text)
     found: dict[str, Any] = {}
@@ -245,6 +251,9 @@ def note_text(text: str) -> tuple[str, str]:
     said = _NOTE_TEXT.search(text)
     if said:
         return sentence(said.group(1)), text[: said.start()]
+    told = _TOLD.search(text)
+    if told:
+        return sentence(told.group(1)), text[: told.start(1)]  # the command keeps "tell the user"
     after_id = re.search(r"#?\d+\s*(?:,|-|–|—)?\s*(?:that\s+)?(.{8,})$", text)
     if after_id and re.search(r"\b(?:note|comment)\b", text[: after_id.start()], _I):
         return sentence(after_id.group(1)), text[: after_id.start()]
