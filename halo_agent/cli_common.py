@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sys
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from halo_agent import __version__
 from halo_agent.config import Settings, load_settings
 from halo_agent.errors import ConfigError
 from halo_agent.examples import DEMO_ADMIN_AGENT_ID, DEMO_EMPLOYEE_EMAIL
+from halo_agent.logs import configure_logging
 from halo_agent.principal import Principal
 
 if TYPE_CHECKING:
@@ -70,12 +70,10 @@ async def build_service(
 
 def quiet_logging() -> None:
     """Operational logs (one per Halo call) go to stderr and only from WARNING up, so they never mix
-    with answers or `--json` output; a host that configured structlog itself keeps its own setup."""
+    with answers or `--json` output; exceptions as one bounded record and secrets scrubbed (logs.py).
+    A host that configured structlog itself keeps its own setup."""
     if not structlog.is_configured():
-        structlog.configure(
-            wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-            logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        )
+        configure_logging(logging.WARNING)
 
 
 async def principal_from_args(service: AgentService, args: argparse.Namespace) -> Principal:

@@ -94,6 +94,9 @@ async def run_turn(
     answer = classify_answer(message) if session.pending_confirmations else None
     session.history.append({"role": "user", "content": message})
     try:
+        if answer == "unclear":  # never declined silently: the system's own preview, asked again
+            yield turn.final(_ask_again(executor, session.pending_confirmations))
+            return
         if answer is not None:
             ids, session.pending_confirmations = session.pending_confirmations, []
             async for event in _answer_pending(turn, ids, approve=answer == "yes"):
@@ -105,6 +108,12 @@ async def run_turn(
             yield event
     finally:
         executor.audit.sync()  # a turn that ends early (error, cancel) still leaves its records on disk
+
+
+def _ask_again(executor: Executor, pending_ids: Sequence[str]) -> str:
+    previews = [r.preview for r in map(executor.pending.get, pending_ids) if r is not None]
+    shown = "".join(f"\n- {preview}" for preview in previews)
+    return f"Please answer yes or no. Waiting for your confirmation:{shown}"
 
 
 async def answer_confirmation(

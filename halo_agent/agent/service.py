@@ -28,6 +28,7 @@ from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloError, HaloNotFoundError
 from halo_agent.halo.models import Agent, InstanceMetadata
 from halo_agent.halo.reading import first_record
+from halo_agent.logs import register_secrets
 from halo_agent.models.factory import build_model
 from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
@@ -36,7 +37,7 @@ from halo_agent.storage.approvals import PendingRecord
 from halo_agent.storage.audit import AuditLog
 from halo_agent.storage.factory import open_storage
 from halo_agent.storage.interface import Storage
-from halo_agent.storage.sessions import Session
+from halo_agent.storage.sessions import Session, SessionError
 from halo_agent.tools.executor import CallOutcome, Executor
 from halo_agent.tools.reconcile import Reconciler
 from halo_agent.tools.registry import default_registry
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from halo_agent.sandbox import SandboxApp
 
 log = structlog.get_logger("halo_agent.service")
+RESERVED_SESSION_PREFIX = "mcp-"  # made by the server (channels/mcp_server.py), never chosen by a frontend
 SANDBOX_NOTICE = "Using the embedded Halo sandbox (demo data, in-process). Set HALO_URL to use a real Halo."
 _PROMPT_CACHE_SIZE = 256
 
@@ -96,6 +98,7 @@ class AgentService:
         engine = PolicyEngine.load(settings.policy_file)
         model = model or build_model(settings.model)
         storage = open_storage(settings, secrets=_secrets(settings))
+        register_secrets(_secrets(settings))  # scrubbed from every log record from now on
         client, sandbox = _halo_client(settings, halo_transport)  # last: nothing to close if the rest fails
         executor = Executor(
             client, default_registry(), engine, storage.audit, storage.pending,
@@ -186,6 +189,9 @@ class AgentService:
     ) -> AsyncGenerator[AgentEvent, None]:
         """One turn: the events as they happen. The session is saved whatever happens. With
         `live_text=False` (nothing shows text as it arrives) the model is not asked to stream."""
+        if session_id.startswith(RESERVED_SESSION_PREFIX) and self.sessions.get(session_id) is None:
+            raise SessionError(f"session ids starting with {RESERVED_SESSION_PREFIX!r} are made by the "
+                               "server (MCP parked confirmations); choose another id")
         async with self.sessions.lock(session_id):
             session = self.sessions.load(session_id, principal)
             try:
@@ -212,6 +218,9 @@ class AgentService:
         async with self.sessions.lock(session_id):
             session = self.sessions.load(session_id, principal)
             updates = self._updates(session, await self.recover(session_id))
+            record = self.pending_store.get(pending_id)
+            if record is not None and record.is_expired():  # answered too late: 409, nothing runs
+                raise PendingError(f"{pending_id} expired before it was confirmed; nothing was changed")
             if pending_id not in session.pending_confirmations:
                 raise PendingError(
                     f"{pending_id} is not waiting for your confirmation in session {session_id}"

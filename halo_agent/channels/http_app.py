@@ -24,7 +24,7 @@ from halo_agent.agent.events import AgentEvent
 from halo_agent.agent.service import AgentService, IdentityError
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from halo_agent.channels.forwarded import TrustedProxies
-from halo_agent.channels.http_auth import ApiError, Gate
+from halo_agent.channels.http_auth import ApiError, ApiKeyFirst, Gate
 from halo_agent.channels.http_models import (
     ChatRequest,
     ConfirmRequest,
@@ -78,11 +78,12 @@ def create_http_app(
         description="A policy-guarded HaloITSM agent. Authenticate with `Authorization: Bearer <key>`.",
     )  # fmt: skip
     larger = {"/v1/chat/completions": max(max_body_bytes, MAX_COMPLETIONS_BODY_BYTES)}
+    app.state.gate = gate = Gate(service, keys, limiter or RateLimiter())
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=larger)
+    app.add_middleware(ApiKeyFirst, gate=gate)  # outermost: no body is read for a caller without a key
     app.state.service = service
     app.state.trusted_proxies = trusted_proxies or TrustedProxies()
     app.state.runner = runner
-    app.state.gate = Gate(service, keys, limiter or RateLimiter())
     _install_error_handlers(app)
     _add_chat_routes(app)
     _add_approval_routes(app)

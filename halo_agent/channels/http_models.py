@@ -34,7 +34,7 @@ class UserRef(_Strict):
     @property
     def limit_key(self) -> str:
         """The rate-limit bucket: the asserted identity, before it is checked against Halo."""
-        return f"{self.role}:{(self.email or '').lower()}:{self.agent_id or ''}"
+        return f"{self.role}:{(self.email or '').strip().lower()}:{self.agent_id or ''}"
 
 
 def _session_id(value: str) -> str:

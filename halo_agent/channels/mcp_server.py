@@ -6,9 +6,9 @@ person's words (`user_texts` is empty) and its context may hold text from anywhe
 so every MCP call is tainted: a write waits for the person's confirmation (elicitation or a parked one).
 
 A call needing the person's confirmation asks them through MCP elicitation when the client supports it
-(accept: the call runs; decline or cancel: it does not). Otherwise it is parked in the person's MCP
-session (`mcp-<id>`) and the result says how to confirm it: `halo-agent ask --session mcp-<id> yes`, or
-`POST /v1/sessions/mcp-<id>/confirm`. No tool confirms or approves anything.
+(accept: the call runs; decline or cancel: it does not). Otherwise it is parked in a session of its own
+(`mcp-<random id>`, unguessable) and the result says how to confirm it: `halo-agent ask --session
+mcp-<id> yes`, or `POST /v1/sessions/mcp-<id>/confirm`. No tool confirms or approves anything.
 
 Identity: stdio takes it from the command's flags; streamable HTTP takes it per request from the API
 key (`Authorization: Bearer <key>`) and the headers `X-Halo-Role`, `X-Halo-User` (an employee's email)
@@ -32,7 +32,7 @@ from mcp.shared.exceptions import MCPError
 
 from halo_agent import __version__
 from halo_agent.agent.model import ToolCallRequest
-from halo_agent.agent.service import AgentService
+from halo_agent.agent.service import RESERVED_SESSION_PREFIX, AgentService
 from halo_agent.channels.mcp_identity import HeaderIdentity
 from halo_agent.errors import HaloAgentError
 from halo_agent.principal import Principal
@@ -44,8 +44,14 @@ _EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
 
 
 def mcp_session_id(principal: Principal) -> str:
-    """One MCP session per person: where their parked confirmations wait."""
-    return "mcp-" + hashlib.sha256(principal.key.encode()).hexdigest()[:12]
+    """The label MCP calls carry in the audit log (one per person). Not a session anyone can open."""
+    return "mcp:" + hashlib.sha256(principal.key.encode()).hexdigest()[:12]
+
+
+def parked_session_id() -> str:
+    """Where one parked confirmation waits: random and unguessable (another key holder cannot claim it
+    first), in the `mcp-` namespace no frontend may open (AgentService.handle refuses new ones)."""
+    return RESERVED_SESSION_PREFIX + secrets.token_urlsafe(18)
 
 
 class McpBridge:
@@ -158,7 +164,7 @@ class McpBridge:
         if pending.kind == "approval":
             return f"waiting for approval by: {', '.join(pending.approver_roles)} (`halo-agent approvals`)"
         sessions = self.service.sessions
-        session_id = mcp_session_id(principal)
+        session_id = parked_session_id()
         async with sessions.lock(session_id):
             session = sessions.load(session_id, principal)
             session.pending_confirmations.append(pending.id)

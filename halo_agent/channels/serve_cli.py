@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halo_agent.channels.forwarded import TrustedProxies
 from halo_agent.channels.keys import API_KEY_ENV, KeyRing, generate_key, hash_key
 from halo_agent.cli_common import add_backend_args, add_identity_args, build_service, principal_from_args, run
 from halo_agent.errors import HaloAgentError
@@ -75,7 +76,6 @@ def _add_listen_args(parser: argparse.ArgumentParser, port: int) -> None:
 async def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from halo_agent.channels.forwarded import TrustedProxies
     from halo_agent.channels.http_app import create_http_app
     from halo_agent.channels.ratelimit import RateLimiter
 
@@ -100,8 +100,8 @@ async def _serve(args: argparse.Namespace) -> int:
         if service.sandbox_notice:
             print(service.sandbox_notice, file=sys.stderr)
         config = uvicorn.Config(
-            app, host=args.host, port=args.port, log_level="warning",
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+            app, host=args.host, port=args.port, log_level="warning", log_config=None,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **proxy_settings(proxies),
         )  # fmt: skip
         await uvicorn.Server(config).serve()
     finally:
@@ -138,14 +138,22 @@ async def _mcp(args: argparse.Namespace) -> int:
     return await serve_stdio(args)
 
 
+def proxy_settings(proxies: TrustedProxies) -> dict[str, Any]:
+    """uvicorn believes X-Forwarded-For only from the configured trusted proxies; by default from none
+    (its own default trusts loopback, which let any local caller set the audited client address)."""
+    if not proxies.networks:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(str(n) for n in proxies.networks)}
+
+
 def _hash(args: argparse.Namespace) -> int:
     key = args.key
     if key == "-":
         key = sys.stdin.readline().strip()
     fresh = key is None
     key = key or generate_key()
-    if fresh:
-        print(f"# new API key (give it to the frontend; it is not stored anywhere): {key}")
+    if fresh:  # on stderr: `keys hash > keys.toml` must never store the key itself
+        print(f"# new API key (give it to the frontend; it is not stored anywhere): {key}", file=sys.stderr)
     print("[[keys]]")
     print(f'name = "{args.name}"')
     print(f'sha256 = "{hash_key(key)}"')

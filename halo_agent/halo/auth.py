@@ -45,7 +45,17 @@ class AccessToken:
 
     @property
     def header(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.value.get_secret_value()}"}
+        return AuthHeaders({"Authorization": f"Bearer {self.value.get_secret_value()}"})
+
+
+class AuthHeaders(dict[str, str]):
+    """Request headers holding a credential: any repr of them (a traceback's locals, an error message,
+    a debugger) shows the header names only, never the token."""
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k!r}: '[redacted]'" for k in self) + "}"
+
+    __str__ = __repr__
 
 
 def instance_kind(settings: HaloSettings) -> InstanceKind:

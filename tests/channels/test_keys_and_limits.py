@@ -67,9 +67,9 @@ def test_keys_hash_prints_a_toml_entry_that_authenticates(
 
 def test_keys_hash_without_a_key_makes_a_new_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["keys", "hash"]) == 0
-    out = capsys.readouterr().out
-    new_key = out.splitlines()[0].rsplit(" ", 1)[-1]
-    assert len(new_key) >= 40 and hash_key(new_key) in out
+    captured = capsys.readouterr()
+    new_key = captured.err.splitlines()[0].rsplit(" ", 1)[-1]  # on stderr: `> keys.toml` never stores it
+    assert len(new_key) >= 40 and hash_key(new_key) in captured.out and new_key not in captured.out
 
 
 def test_the_bucket_allows_a_burst_then_refills_at_the_rate() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +14,7 @@ from mcp import Client
 from mcp.client.session import ClientRequestContext
 
 from halo_agent.agent.service import AgentService
-from halo_agent.channels.mcp_server import McpBridge, fixed_identity, mcp_session_id
+from halo_agent.channels.mcp_server import McpBridge, fixed_identity
 from halo_agent.config import Settings
 from halo_agent.examples import DEMO_ADMIN_AGENT_ID, DEMO_EMPLOYEE_EMAIL
 from halo_agent.principal import Principal
@@ -127,11 +128,13 @@ async def test_without_elicitation_the_call_is_parked_for_the_person(service: Ag
     async with _client(service, admin, "auto") as client:
         result = await client.call_tool("haloitsm_resolve_ticket", {"ticket_id": 790, "note": "Renewed."})
     payload = _payload(result)
-    assert payload["status"] == "paused" and mcp_session_id(admin) in payload["how_to_confirm"]
+    assert payload["status"] == "paused"
+    [parked] = re.findall(r"--session (mcp-\S+) yes", payload["how_to_confirm"])
+    assert len(parked) > 20  # random, unguessable (issue 9)
     assert _status(service, 790) != 9
-    session = service.sessions.get(mcp_session_id(admin))
+    session = service.sessions.get(parked)
     assert session is not None and session.pending_confirmations == [payload["pending_id"]]
-    events = await service.confirm(mcp_session_id(admin), payload["pending_id"], admin, yes=True)
+    events = await service.confirm(parked, payload["pending_id"], admin, yes=True)
     assert events and _status(service, 790) == 9
 
 
