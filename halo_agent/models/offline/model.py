@@ -72,7 +72,7 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     accepted = None
     if answer == "yes":
         accepted = _accepted_offer(messages, last, vocab, asks_priority=asks_priority)
-    if answer is not None and accepted is None:
+    if answer in ("yes", "no") and accepted is None:  # a bare yes/no; "OK, make it High" is a request
         return ModelResponse(text=answer_confirmed(steps) if steps else _NOTHING_PENDING)
     if len(steps) > _MAX_STEPS:
         return ModelResponse(text=compose(steps[-1:]))
