@@ -104,8 +104,11 @@ def add_openai_routes(app: FastAPI) -> None:
             principal, session_id = await _caller(request, gate)  # authenticated before the body is read
             body = await _body(request)
             message = body.new_input()
-            session_id = session_id or _derived_session(request, gate, principal, body.first_user_text())
-            feed = runner.start(lambda: service.handle(message, principal, session_id))
+            if is_frontend_task(message):
+                feed = runner.start(_no_turn)  # answered empty: never a turn, never in the session
+            else:
+                session_id = session_id or _derived_session(request, gate, principal, body.first_user_text())
+                feed = runner.start(lambda: service.handle(message, principal, session_id))
             first = await feed.first()
         except ApiError as exc:
             return openai_error(exc.status, exc.error, exc.detail, exc.headers)
@@ -117,6 +120,20 @@ def add_openai_routes(app: FastAPI) -> None:
             usage = body.stream_options is not None and body.stream_options.include_usage
             return EventSourceResponse(completion.chunks(include_usage=usage), ping=15, sep="\n")
         return JSONResponse(await completion.whole())
+
+
+def is_frontend_task(message: str) -> bool:
+    """A frontend's own background request (Open WebUI's title, tags, follow-up and search-query
+    prompts: "### Task:" then the chat so far inside <chat_history>), not the person's words. Run as a
+    turn it would replay the person's earlier requests to the agent, and in the chat's own session it
+    would cancel a confirmation the person has not answered yet."""
+    text = message.lstrip()
+    return text.startswith("### Task:") and "<chat_history>" in text
+
+
+async def _no_turn() -> AsyncIterator[AgentEvent]:
+    return
+    yield  # an async generator that yields nothing
 
 
 async def _caller(request: Request, gate: Gate) -> tuple[Principal, str | None]:
@@ -162,8 +179,9 @@ class _Completion:
         self.created = int(time.time())
 
     async def pieces(self) -> AsyncIterator[str]:
-        if self.first is not None:
-            yield self.text.feed(self.first)
+        if self.first is None:
+            return  # the turn ended without an event: its end was already read
+        yield self.text.feed(self.first)
         async for event in self.feed.rest():
             yield self.text.feed(event)
 

@@ -307,3 +307,26 @@ async def test_the_official_client_streams_over_a_real_loopback_server(make_live
         pieces = [c.choices[0].delta.content or "" async for c in stream if c.choices]
         assert "".join(pieces) == "Ticket 789 is open."
         assert [m.id for m in (await client.models.list()).data] == ["halo-agent"]
+
+
+OPENWEBUI_TITLE_TASK = (
+    "### Task:\nGenerate a concise, 3-5 word title with an emoji summarizing the chat history.\n"
+    "### Guidelines:\n- The title should clearly represent the main theme or subject of the conversation.\n"
+    '### Output:\nJSON format: { "title": "your concise title here" }\n'
+    "### Chat History:\n<chat_history>\nUSER: close ticket 790\n"
+    "ASSISTANT: **Confirmation needed**\n</chat_history>"
+)
+
+
+async def test_a_frontends_background_task_is_not_a_turn_and_keeps_the_pause(make_api: MakeApi) -> None:
+    resolve = call("haloitsm_resolve_ticket", ticket_id=790, note="Fixed.")
+    model = ScriptedModel([[resolve], text("Ticket 790 is closed.")])
+    api = await make_api(model)
+    chat = client_for(api, headers={**ADMIN_HEADERS, "X-OpenWebUI-Chat-Id": "chat-3"}).chat.completions
+    await chat.create(model="halo-agent", messages=[{"role": "user", "content": "close ticket 790"}])
+    task: list[Any] = [{"role": "user", "content": OPENWEBUI_TITLE_TASK}]
+    title = await chat.create(model="halo-agent", messages=task)
+    assert title.choices[0].message.content == "" and len(model.requests) == 1  # the agent never saw it
+    done = await chat.create(model="halo-agent", messages=[{"role": "user", "content": "close ticket 790"},
+                                                          {"role": "user", "content": "yes"}])  # fmt: skip
+    assert done.choices[0].message.content == "Ticket 790 is closed." and ticket(api, 790)["status_id"] == 9
