@@ -142,7 +142,7 @@ class Settings(BaseModel):
     @property
     def sandbox_state_file(self) -> Path:
         """The embedded sandbox's Halo data, kept between commands so a pause can be confirmed later."""
-        return self.home / "sandbox-state.json"
+        return self.home / "sandbox-state.db"
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)

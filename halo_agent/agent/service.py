@@ -225,6 +225,7 @@ class AgentService:
                 raise PendingError(
                     f"{pending_id} is not waiting for your confirmation in session {session_id}"
                 )
+            await self._closed_confirmation(session, pending_id, principal, yes=yes)
             turn = answer_confirmation(
                 session, pending_id, approve=yes, model=self.model, executor=self.executor,
                 settings=self.settings.agent, system_prompt=await self.system_prompt(principal),
@@ -233,6 +234,19 @@ class AgentService:
                 return updates + [event async for event in turn]
             finally:
                 self.sessions.save(session)
+
+    async def _closed_confirmation(
+        self, session: Session, pending_id: str, principal: Principal, *, yes: bool
+    ) -> None:
+        """A confirmation already answered elsewhere (another worker, a crashed one) is no turn: the loser
+        of the race hears PendingError (HTTP 409), audited by the executor, not "Nothing was changed"."""
+        record = self.pending_store.get(pending_id)
+        if record is None or record.state == "pending":
+            return
+        session.pending_confirmations.remove(pending_id)
+        self.sessions.save(session)
+        await self.executor.resume(pending_id, principal, approve=yes)  # refused and audited: raises
+        raise PendingError(f"request {pending_id} is already {record.state}")
 
     async def approve(self, pending_id: str, approver: Principal) -> CallOutcome:
         """An approver releases a paused call; it is re-checked and run once."""

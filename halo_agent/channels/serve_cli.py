@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +37,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "X-OpenWebUI-User-*) are believed; none by default",
     )  # fmt: skip
     add_identity_args(serve)  # who the printed sign-in link signs in (sandbox default: the demo admin)
+    serve.add_argument(
+        "--workers", type=_positive, default=1, metavar="N",
+        help="worker processes sharing the port and the storage (default: 1); see 'Running in production'",
+    )  # fmt: skip
+    serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set for workers
     add_backend_args(serve)
-    serve.set_defaults(func=lambda args: run(_serve(args)))
+    serve.set_defaults(func=_serve_command)
 
     mcp = subparsers.add_parser("mcp", help="the MCP server: the same tools under the same policy")
     mcp.add_argument(
@@ -73,6 +79,21 @@ def _add_listen_args(parser: argparse.ArgumentParser, port: int) -> None:
     )
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _serve_command(args: argparse.Namespace) -> int:
+    if args.workers > 1:
+        from halo_agent.channels.serve_workers import run_workers
+
+        return run_workers(sys.argv[1:], args.host, args.port, args.workers, SHUTDOWN_GRACE_SECONDS)
+    return run(_serve(args))
+
+
 async def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -91,19 +112,20 @@ async def _serve(args: argparse.Namespace) -> int:
             service, keys, limiter=limiter, shutdown_grace_seconds=SHUTDOWN_GRACE_SECONDS,
             trusted_proxies=proxies,
         )  # fmt: skip
-        base = _base_url(args)
-        print(f"halo-agent serving on {base} (chat page at /, OpenAPI at /docs)", file=sys.stderr)
-        print(await _signin_line(service, app, args, base), file=sys.stderr)
-        if api_closed:
-            print(f"No API keys configured (--keys FILE or {API_KEY_ENV}): the /v1 API refuses every "
-                  "request; the chat page works through a sign-in link.", file=sys.stderr)  # fmt: skip
-        if service.sandbox_notice:
-            print(service.sandbox_notice, file=sys.stderr)
+        if args.listen_fd is None:  # a worker stays quiet: its parent says where the service listens
+            base = _base_url(args)
+            print(f"halo-agent serving on {base} (chat page at /, OpenAPI at /docs)", file=sys.stderr)
+            print(await _signin_line(service, app, args, base), file=sys.stderr)
+            if api_closed:
+                print(f"No API keys configured (--keys FILE or {API_KEY_ENV}): the /v1 API refuses every "
+                      "request; the chat page works through a sign-in link.", file=sys.stderr)  # fmt: skip
+            if service.sandbox_notice:
+                print(service.sandbox_notice, file=sys.stderr)
         config = uvicorn.Config(
             app, host=args.host, port=args.port, log_level="warning", log_config=None,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **proxy_settings(proxies),
         )  # fmt: skip
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(config).serve(sockets=_inherited(args.listen_fd))
     finally:
         await service.aclose()
     return 0
@@ -127,6 +149,10 @@ async def _signin_line(service: AgentService, app: Any, args: argparse.Namespace
 def _base_url(args: argparse.Namespace) -> str:
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     return f"http://{host}:{args.port}"
+
+
+def _inherited(fd: int | None) -> list[socket.socket] | None:
+    return None if fd is None else [socket.socket(fileno=fd)]
 
 
 async def _mcp(args: argparse.Namespace) -> int:

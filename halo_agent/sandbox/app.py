@@ -172,7 +172,8 @@ class SandboxApp:
             return Response(status_code=403)  # Halo sends no body with a 403
         call = Call(request.method, request.url.path, resource, rest, params, body, self.state_store, token,
                     _base_url(request))
-        return route(call)
+        with self.state_store.shared(write=request.method not in ("GET", "HEAD")):
+            return route(call)
 
 
 @dataclass(eq=False)

@@ -17,7 +17,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--client-id", default=defaults.client_id)
     parser.add_argument("--client-secret", default=defaults.client_secret)
     parser.add_argument("--tenant", default=None, help="serve as a hosted instance needing ?tenant=")
-    parser.add_argument("--state", type=Path, default=None, help="JSON file that keeps data across restarts")
+    parser.add_argument(
+        "--state", type=Path, default=None,
+        help="SQLite file that keeps the data across restarts, shared by every process using it",
+    )  # fmt: skip
     parser.add_argument("--token-ttl", type=int, default=defaults.token_ttl_seconds, help="token lifetime, s")
     parser.add_argument("--scopes", default=defaults.granted_scopes, help="scopes the API application holds")
     parser.add_argument("--tickets", type=int, default=defaults.ticket_count, help="demo tickets to generate")

@@ -1,4 +1,7 @@
-"""The sandbox's data, in memory, optionally saved to a JSON file after every write.
+"""The sandbox's data, in memory; with a state file, journalled to SQLite and shared between processes.
+
+Every request runs inside `shared(write=...)`: a read first picks up what other processes committed, a
+write does so under the journal's write lock and then stores only the rows it touched (see `journal`).
 
 Tests read it directly (`app.state_store.ticket(789)`, `.actions_for(789)`, `.calls("GET", "/api/Tickets")`)
 to check what really landed, independently of what the client believed.
@@ -6,14 +9,16 @@ to check what really landed, independently of what the client believed.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from halo_agent.sandbox import demo_data as d
 from halo_agent.sandbox.demo_tickets import build_tickets
+from halo_agent.sandbox.journal import SandboxJournal, Snapshot
 
 Record = dict[str, Any]
 LOOKUP_KINDS = ("clients", "sites", "users", "agents", "teams", "assets", "tickettypes", "statuses",
@@ -37,26 +42,27 @@ class SandboxStore:
     actions: dict[int, list[Record]]
     next_ticket_id: int
     version: int = 0
-    state_file: Path | None = None
+    journal: SandboxJournal | None = None
+    seq: int = 0  # the journal's last write applied here
     request_log: list[RequestRecord] = field(default_factory=list)
     request_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     cache: dict[Any, Any] = field(default_factory=dict)  # list results per query; cleared on writes
+    _dirty: dict[int, None] = field(default_factory=dict)  # tickets written by the current request
+    _new_actions: list[tuple[int, Record]] = field(default_factory=list)
 
     @classmethod
     def demo(cls, *, ticket_count: int = 300, state_file: Path | None = None) -> SandboxStore:
-        """The demo data set, or the saved state when `state_file` exists."""
-        if state_file is not None and state_file.is_file():
-            return cls.load(state_file)
-        people = d.users()
-        tickets, actions = build_tickets(ticket_count, people)
-        lookups = {
-            "clients": d.clients(), "sites": d.sites(), "users": people, "agents": d.agents(),
-            "teams": d.teams(), "assets": d.assets(people), "tickettypes": d.ticket_types(),
-            "statuses": d.statuses(), "priorities": d.priorities(), "outcomes": d.outcomes(),
-            "kbarticles": d.kb_articles(),
-        }
-        store = cls(lookups, tickets, actions, max(tickets) + 1, state_file=state_file)
-        store.save()
+        """The demo data set; with `state_file`, the data kept there (created from the demo if new)."""
+        if state_file is None:
+            return cls(*_demo_data(ticket_count))
+        journal = SandboxJournal(state_file)
+        with journal.transaction():
+            if journal.is_empty():
+                lookups, tickets, actions, next_id = _demo_data(ticket_count)
+                journal.create(lookups, tickets.values(), actions, next_id)
+            snapshot = journal.since(0)
+        store = cls(snapshot.lookups or {}, {}, {}, snapshot.next_ticket_id, journal=journal)
+        store._apply(snapshot)
         return store
 
     # inspection helpers for tests and the CLI
@@ -89,6 +95,7 @@ class SandboxStore:
     # writes
     def put_ticket(self, ticket: Record) -> None:
         self.tickets[ticket["id"]] = ticket
+        self._dirty[ticket["id"]] = None
         self.changed()
 
     def new_ticket_id(self) -> int:
@@ -99,35 +106,94 @@ class SandboxStore:
     def delete_ticket(self, ticket_id: int) -> Record | None:
         ticket = self.tickets.pop(ticket_id, None)
         self.actions.pop(ticket_id, None)
+        self._dirty[ticket_id] = None
         self.changed()
         return ticket
 
     def add_action(self, ticket_id: int, action: Record) -> None:
         self.actions.setdefault(ticket_id, []).append(action)
+        self._dirty[ticket_id] = None  # an action changes its ticket too (status, last action date)
+        self._new_actions.append((ticket_id, action))
         self.changed()
 
     def changed(self) -> None:
         self.version += 1
         self.cache.clear()
-        self.save()
 
-    # persistence
-    def save(self) -> None:
-        if self.state_file is None:
+    # sharing between processes
+    @contextmanager
+    def shared(self, *, write: bool) -> Iterator[None]:
+        """Around one request: others' writes applied first; a write stored (only its rows) at the end."""
+        if self.journal is None:
+            yield
             return
-        data = {
-            "lookups": self.lookups, "tickets": list(self.tickets.values()),
-            "actions": {str(tid): rows for tid, rows in self.actions.items()},
-            "next_ticket_id": self.next_ticket_id,
-        }
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.state_file.with_suffix(self.state_file.suffix + ".tmp")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        temporary.replace(self.state_file)  # atomic: a crash never leaves half a file
+        if not write:
+            if self.journal.others_wrote():
+                self._apply(self.journal.since(self.seq))
+            yield
+            return
+        with self.journal.transaction():
+            self._apply(self.journal.since(self.seq))
+            try:
+                yield
+            except BaseException:
+                self._discard()
+                raise
+            self._store()
 
-    @classmethod
-    def load(cls, path: Path) -> SandboxStore:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        tickets = {int(row["id"]): row for row in data["tickets"]}
-        actions = {int(tid): rows for tid, rows in data["actions"].items()}
-        return cls(data["lookups"], tickets, actions, int(data["next_ticket_id"]), state_file=path)
+    def _store(self) -> None:
+        assert self.journal is not None
+        if self._dirty or self._new_actions:
+            self.seq += 1
+            rows = {tid: self.tickets.get(tid) for tid in self._dirty}
+            self.journal.store(self.seq, self.next_ticket_id, rows, self._new_actions)
+        self._dirty, self._new_actions = {}, []
+
+    def _discard(self) -> None:
+        """A write that failed half-way: back to what the journal holds for the rows it touched."""
+        assert self.journal is not None
+        touched, self._dirty, self._new_actions = set(self._dirty), {}, []
+        for ticket_id in touched:
+            self.tickets.pop(ticket_id, None)
+            self.actions.pop(ticket_id, None)
+        self._apply(self.journal.since(0), only=touched)
+
+    def _apply(self, snapshot: Snapshot, only: set[int] | None = None) -> None:
+        for ticket_id, ticket in snapshot.tickets.items():
+            if only is not None and ticket_id not in only:
+                continue
+            if ticket is None:
+                self.tickets.pop(ticket_id, None)
+                self.actions.pop(ticket_id, None)
+            else:
+                self.tickets[ticket_id] = ticket
+        for ticket_id, action in snapshot.actions:
+            if only is None or ticket_id in only:
+                self._merge_action(ticket_id, action)
+        if only is None:
+            self.seq, self.next_ticket_id = snapshot.seq, snapshot.next_ticket_id
+        self.changed()
+
+    def _merge_action(self, ticket_id: int, action: Record) -> None:
+        rows = self.actions.setdefault(ticket_id, [])
+        for index, row in enumerate(rows):
+            if row["id"] == action["id"]:
+                rows[index] = action
+                return
+        rows.append(action)
+
+
+DataSet = tuple[dict[str, list[Record]], dict[int, Record], dict[int, list[Record]], int]
+
+
+def _demo_data(ticket_count: int) -> DataSet:
+    """Lookups, tickets, their actions and the next ticket id of a fresh demo instance."""
+    people = d.users()
+    tickets, actions = build_tickets(ticket_count, people)
+    lookups = {
+        "clients": d.clients(), "sites": d.sites(), "users": people, "agents": d.agents(),
+        "teams": d.teams(), "assets": d.assets(people), "tickettypes": d.ticket_types(),
+        "statuses": d.statuses(), "priorities": d.priorities(), "outcomes": d.outcomes(),
+        "kbarticles": d.kb_articles(),
+    }
+    return lookups, tickets, actions, max(tickets) + 1

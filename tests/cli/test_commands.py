@@ -1,7 +1,7 @@
 """The commands as separate processes: what a person at a shell, or a script, really gets.
 
 Each test spawns Python, so there are few of them; they use the offline model and the sandbox, whose
-state lives in `$HALO_AGENT_HOME/sandbox-state.json` between the processes of one test.
+state lives in `$HALO_AGENT_HOME/sandbox-state.db` between the processes of one test.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from halo_agent.examples import DEMO_EMPLOYEE_EMAIL, SEED_PROMPTS
+from halo_agent.sandbox.store import SandboxStore
 from halo_agent.storage.audit import AuditLog
 from tests.cli.proc import Terminal, halo
 
@@ -28,7 +29,8 @@ def _audit() -> list[dict[str, Any]]:
 
 
 def _state() -> dict[str, Any]:
-    return json.loads((_home() / "sandbox-state.json").read_text(encoding="utf-8"))
+    store = SandboxStore.demo(state_file=_home() / "sandbox-state.db")
+    return {"tickets": list(store.tickets.values()), "lookups": store.lookups}
 
 
 def _ticket(ticket_id: int) -> dict[str, Any]:
