@@ -1,38 +1,55 @@
-"""Load on `halo-agent serve`: N concurrent sessions on loopback, the sandbox and the offline model.
+"""Load on `halo-agent serve`: concurrent sessions over HTTP against 1, 2 and 4 workers on PostgreSQL,
+with the Halo sandbox in its own process and the offline model.
 
-    python benchmarks/bench_http_load.py [--sessions 20] [--turns 3] [--deadline 120]
+    python benchmarks/bench_http_load.py [--workers 1,2,4] [--sessions 50,200] [--turns 3]
+                                         [--database-url URL | --embedded] [--deadline 300]
 
-Starts `python -m halo_agent serve --host 127.0.0.1 --port <free port> --model offline` in a fresh data
-directory, then runs `--sessions` concurrent conversations of `--turns` turns each (employees asking
-about their tickets, searching the KB, listing their tickets). The offline model is deterministic and
-in-process, so it plays the scripted model. Reports turns/s, p50/p95 latency over HTTP, the same turns'
-p50/p95 run directly on an AgentService (no HTTP), the difference ("added latency"), and errors (must
-be 0). Bounded: at most sessions x turns requests, and the run stops at `--deadline` seconds.
+For each worker count: a fresh database (created on `--database-url`'s server, default the loopback
+PostgreSQL, and dropped afterwards) upgraded with `halo-agent db upgrade`; `halo-agent sandbox` serving
+the demo data (and `--tickets`) on its own port with its state in SQLite; `halo-agent serve --workers N`
+on another. Then, for each session count, that many conversations of `--turns` turns run at once
+(employees asking about their tickets, searching the KB, listing their tickets). Reported per row:
+turns/s, p50/p95 latency, errors (any non-200 or error answer) and lost turns (turns answered 200 whose
+user message is missing from the stored session afterwards): the target is 0 and 0. The per-user rate
+limit is raised out of the way (it is not what is measured). `--embedded` uses the embedded backend
+(SQLite + JSONL in one data directory) instead of PostgreSQL. Bounded by `--deadline` per row.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
+import psycopg
 
-from halo_agent.agent.service import AgentService
-from halo_agent.cli_common import quiet_logging
-from halo_agent.config import Settings
 from halo_agent.sandbox.demo_data import users
 
 API_KEY = "bench-key-0123456789abcdef"
-PEOPLE = tuple(user["emailaddress"] for user in users())  # 34 demo employees: one rate bucket each
-SEQUENTIAL_TURNS = 30
+PEOPLE = tuple(user["emailaddress"] for user in users())  # 34 demo employees
 MESSAGES = ("What's the status of my ticket 789?", "How do I reset my password?", "List my open tickets.")
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Row:
+    workers: int
+    sessions: int
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    answered: dict[str, int] = field(default_factory=dict)  # session -> turns answered 200
+    elapsed: float = 0.0
+    lost: int = 0
 
 
 def free_port() -> int:
@@ -42,55 +59,120 @@ def free_port() -> int:
         return port
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HALO_AGENT_API_KEY": API_KEY, "HALO_AGENT_HOME": str(home)}
-    command = [sys.executable, "-m", "halo_agent", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--model", "offline"]  # fmt: skip
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def halo(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "halo_agent", *args], env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
-async def wait_ready(client: httpx2.AsyncClient, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        except httpx2.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise SystemExit("the server did not become ready in time")
+def upgrade(env: dict[str, str]) -> None:
+    command = [sys.executable, "-m", "halo_agent", "db", "upgrade"]
+    subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True)
 
 
-async def conversation(
-    client: httpx2.AsyncClient, n: int, turns: int, deadline: float, latencies: list[float], errors: list[str]
-) -> None:
+async def wait_up(url: str, deadline: float) -> None:
+    async with httpx2.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx2.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"{url} did not answer in time")
+
+
+class Database:
+    """A throwaway database on the server (PostgreSQL), or nothing (embedded)."""
+
+    def __init__(self, server: str | None) -> None:
+        self.server = server
+        self.url: str | None = None
+
+    def __enter__(self) -> Database:
+        if self.server:
+            name = f"halo_bench_{os.getpid()}_{time.monotonic_ns()}"
+            with psycopg.connect(self.server, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            self.url = urlunsplit(urlsplit(self.server)._replace(path=f"/{name}"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server and self.url:
+            with psycopg.connect(self.server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(self.url).path[1:]}" WITH (FORCE)')
+
+    def user_turns(self, home: Path) -> dict[str, int]:
+        """Stored user messages per session (what survived)."""
+        if self.url:
+            with psycopg.connect(self.url) as conn:
+                rows = conn.execute("SELECT id, history FROM agent_sessions").fetchall()
+        else:
+            import sqlite3
+
+            with sqlite3.connect(home / "state.db") as db:
+                rows = db.execute("SELECT id, history FROM agent_sessions").fetchall()
+        return {sid: sum(1 for m in json.loads(history) if m["role"] == "user") for sid, history in rows}
+
+
+async def conversation(client: httpx2.AsyncClient, row: Row, n: int, turns: int, deadline: float) -> None:
+    session = f"w{row.workers}-s{row.sessions}-{n}"
     user = {"role": "employee", "email": PEOPLE[n % len(PEOPLE)]}
     for turn in range(turns):
         if time.monotonic() > deadline:
             return
-        body = {"session_id": f"bench-{n}", "message": MESSAGES[turn % len(MESSAGES)], "user": user}
+        body = {"session_id": session, "message": MESSAGES[turn % len(MESSAGES)], "user": user}
         started = time.perf_counter()
         try:
             response = await client.post("/v1/chat", json=body)
         except httpx2.HTTPError as exc:
-            errors.append(f"session {n}: {type(exc).__name__}")
+            row.errors.append(f"{session}: {type(exc).__name__}")
             continue
-        latencies.append(time.perf_counter() - started)
+        row.latencies.append(time.perf_counter() - started)
         if response.status_code != 200 or response.json().get("error"):
-            errors.append(f"session {n}: {response.status_code} {response.text[:200]}")
+            row.errors.append(f"{session}: {response.status_code} {response.text[:200]}")
+        else:
+            row.answered[session] = row.answered.get(session, 0) + 1
 
 
-async def direct_baseline(home: Path, runs: int) -> list[float]:
-    """The same turns on an AgentService in this process: what the HTTP service adds is the rest."""
-    quiet_logging()
-    latencies: list[float] = []
-    async with await AgentService.create(Settings(home=home)) as service:
-        people = [await service.resolve_principal("employee", email=email) for email in PEOPLE]
-        for n in range(runs):
-            started = time.perf_counter()
-            message = MESSAGES[n % len(MESSAGES)]
-            _ = [e async for e in service.handle(message, people[n % len(people)], f"direct-{n}")]
-            latencies.append(time.perf_counter() - started)
-    return latencies
+async def load(port: int, row: Row, turns: int, deadline: float) -> None:
+    limits = httpx2.Limits(max_connections=row.sessions, max_keepalive_connections=row.sessions)
+    async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits,
+                                  headers={"Authorization": f"Bearer {API_KEY}"}) as client:  # fmt: skip
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(client, row, n, turns, deadline) for n in range(row.sessions)))
+        row.elapsed = time.perf_counter() - started
+
+
+async def run_workers(args: argparse.Namespace, workers: int, server: str | None) -> list[Row]:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp, Database(server) as database:
+        home, sandbox_port, port = Path(tmp) / "home", free_port(), free_port()
+        env = {"HALO_URL": f"http://127.0.0.1:{sandbox_port}", "HALO_CLIENT_ID": "halo-agent-demo",
+               "HALO_CLIENT_SECRET": "sandbox-secret", "HALO_AGENT_API_KEY": API_KEY,
+               "HALO_AGENT_HOME": str(home), "HALO_AGENT_MODEL": "offline"}  # fmt: skip
+        if database.url:
+            env["HALO_AGENT_DATABASE_URL"] = database.url
+            upgrade(env)
+        sandbox = halo(["sandbox", "--port", str(sandbox_port), "--state", str(Path(tmp) / "sandbox.db"),
+                        "--tickets", str(args.tickets)], env)  # fmt: skip
+        serve = halo(["serve", "--port", str(port), "--workers", str(workers), "--rate-limit", "1000000",
+                      "--burst", "1000000"], env)  # fmt: skip
+        try:
+            await wait_up(f"http://127.0.0.1:{sandbox_port}/api/authinfo", time.monotonic() + 60)
+            await wait_up(f"http://127.0.0.1:{port}/readyz", time.monotonic() + 60)
+            await asyncio.sleep(1.0 + workers * 0.5)  # every worker up, not only the first to answer
+            for sessions in args.sessions:
+                row = Row(workers, sessions)
+                await load(port, row, args.turns, time.monotonic() + args.deadline)
+                stored = database.user_turns(home)
+                row.lost = sum(max(0, done - stored.get(sid, 0)) for sid, done in row.answered.items())
+                rows.append(row)
+                print(line(row), flush=True)
+        finally:
+            for process in (serve, sandbox):
+                process.terminate()
+                process.wait(timeout=60)
+    return rows
 
 
 def pct(values: list[float], q: float) -> float:
@@ -98,78 +180,42 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
+def line(row: Row) -> str:
+    rate = len(row.latencies) / row.elapsed if row.elapsed else 0.0
+    p50, p95 = pct(row.latencies, 0.5), pct(row.latencies, 0.95)
+    return (f"| {row.workers} | {row.sessions} | {len(row.latencies)} | {rate:.1f} | {p50:.0f} | {p95:.0f} | "
+            f"{len(row.errors)} | {row.lost} |")
+
+
 async def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        server = start_server(Path(tmp) / "served", port)
-        deadline = time.monotonic() + args.deadline
-        headers = {"Authorization": f"Bearer {API_KEY}"}
-        try:
-            async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers,
-                                          timeout=60) as client:  # fmt: skip
-                await wait_ready(client, time.monotonic() + 30)
-                sequential, errors = await one_at_a_time(client, deadline)
-                latencies, more_errors = await load(client, args, deadline)
-                errors += more_errors
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        baseline = await direct_baseline(Path(tmp) / "direct", SEQUENTIAL_TURNS)
-    report(args, latencies, errors, baseline, sequential)
-    return 0 if not errors else 1
+    server = None if args.embedded else args.database_url
+    backend = "embedded (SQLite + JSONL)" if server is None else "PostgreSQL"
+    print(f"backend: {backend}; sandbox in its own process ({args.tickets} tickets); offline model; "
+          f"{args.turns} turns per session; {os.cpu_count()} CPUs")
+    print("| workers | sessions | turns | turns/s | p50 ms | p95 ms | errors | lost turns |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = [row for workers in args.workers for row in await run_workers(args, workers, server)]
+    for row in rows:
+        for error in row.errors[:3]:
+            print(f"  w{row.workers} s{row.sessions}: {error}")
+    return 0 if all(not row.errors and not row.lost for row in rows) else 1
 
 
-async def one_at_a_time(client: httpx2.AsyncClient, deadline: float) -> tuple[list[float], list[str]]:
-    """Turns one after another over HTTP: compared with the direct run, the latency HTTP adds."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    for n in range(SEQUENTIAL_TURNS):
-        await conversation(client, 1000 + n, 1, deadline, latencies, errors)
-    return latencies, errors
-
-
-async def load(
-    client: httpx2.AsyncClient, args: argparse.Namespace, deadline: float
-) -> tuple[list[float], list[str]]:
-    latencies: list[float] = []
-    errors: list[str] = []
-    started = time.perf_counter()
-    await asyncio.gather(*(
-        conversation(client, n, args.turns, deadline, latencies, errors) for n in range(args.sessions)
-    ))  # fmt: skip
-    args.elapsed = time.perf_counter() - started
-    return latencies, errors
-
-
-def report(
-    args: argparse.Namespace,
-    latencies: list[float],
-    errors: list[str],
-    baseline: list[float],
-    sequential: list[float],
-) -> None:
-    print(f"concurrent: sessions={args.sessions} turns/session={args.turns} turns done={len(latencies)}")
-    print(f"  throughput: {len(latencies) / args.elapsed:.1f} turns/s over {args.elapsed:.1f} s")
-    print(f"  latency under load: p50 {pct(latencies, 0.5):.1f} ms, p95 {pct(latencies, 0.95):.1f} ms")
-    print(
-        f"one at a time, {len(sequential)} turns: HTTP p50 {pct(sequential, 0.5):.1f} ms, "
-        f"p95 {pct(sequential, 0.95):.1f} ms; direct p50 {pct(baseline, 0.5):.1f} ms, "
-        f"p95 {pct(baseline, 0.95):.1f} ms"
-    )
-    print(
-        f"added latency (HTTP - direct): p50 {pct(sequential, 0.5) - pct(baseline, 0.5):.1f} ms, "
-        f"p95 {pct(sequential, 0.95) - pct(baseline, 0.95):.1f} ms"
-    )
-    print(f"errors: {len(errors)}")
-    for line in errors[:10]:
-        print(f"  {line}")
+def numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--workers", type=numbers, default=[1, 2, 4], help="worker counts (default 1,2,4)")
+    parser.add_argument("--sessions", type=numbers, default=[50, 200], help="at once (default 50,200)")
     parser.add_argument("--turns", type=int, default=3)
-    parser.add_argument("--deadline", type=float, default=120.0, help="stop after this many seconds")
+    parser.add_argument("--tickets", type=int, default=300, help="demo tickets in the sandbox")
+    server = os.environ.get("HALO_AGENT_TEST_DATABASE_URL", DEFAULT_SERVER)
+    parser.add_argument("--database-url", default=server,
+                        help="a PostgreSQL server URL to create the throwaway databases on")  # fmt: skip
+    parser.add_argument("--embedded", action="store_true", help="the embedded backend instead of PostgreSQL")
+    parser.add_argument("--deadline", type=float, default=300.0, help="stop a row after this many seconds")
     return asyncio.run(run(parser.parse_args()))
 
 
