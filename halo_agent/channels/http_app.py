@@ -238,11 +238,20 @@ def _add_health_routes(app: FastAPI) -> None:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="A Halo token is obtainable and the chat model is reachable")
+    @app.get("/readyz", summary="A Halo token is obtainable, the chat model and the storage answer")
     async def readyz() -> JSONResponse:
-        checks = {"halo": await _halo_ready(service), "model": await _model_ready(service)}
+        checks = {"halo": await _halo_ready(service), "model": await _model_ready(service),
+                  "storage": _storage_ready(service)}  # fmt: skip
         ready = all(check["ok"] for check in checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+def _storage_ready(service: AgentService) -> dict[str, Any]:
+    try:
+        detail = service.storage.ping()
+    except HaloAgentError as exc:
+        return {"ok": False, "detail": str(exc)}
+    return {"ok": True, "detail": detail}
 
 
 async def _halo_ready(service: AgentService) -> dict[str, Any]:

@@ -188,9 +188,15 @@ class SqliteIntentJournal:
 
     def take_notices(self, session_id: str) -> list[str]:
         with self._connect() as conn:
-            rows = conn.execute("SELECT id, notice FROM intents WHERE session_id = ? AND told = 0 "
-                                "ORDER BY created_at", (session_id,)).fetchall()
-            conn.executemany("UPDATE intents SET told = 1 WHERE id = ?", [(row["id"],) for row in rows])
+            conn.execute("BEGIN IMMEDIATE")  # one taker per notice, across processes on this file
+            try:
+                rows = conn.execute("SELECT id, notice FROM intents WHERE session_id = ? AND told = 0 "
+                                    "ORDER BY created_at", (session_id,)).fetchall()
+                conn.executemany("UPDATE intents SET told = 1 WHERE id = ?", [(row["id"],) for row in rows])
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
         return [row["notice"] for row in rows if row["notice"]]
 
     def own_pending(self, pending_id: str) -> None:

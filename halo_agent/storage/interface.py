@@ -105,6 +105,10 @@ class Storage:
     # The Slack and Teams bots' shared state; None: a backend without it (the bots refuse to start).
     bots: BotState | None = field(default=None, kw_only=True)
 
+    def ping(self) -> str:
+        """What the storage is, once it has answered (readiness probes); raises HaloAgentError if not."""
+        return "embedded files"
+
     def close(self) -> None:
         self.audit.sync()
         for part in (self.sessions, self.pending, self.buckets, self.audit):

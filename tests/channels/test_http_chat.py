@@ -139,7 +139,7 @@ async def test_health_and_readiness(make_api: MakeApi) -> None:
     assert (await api.client.get("/healthz")).json() == {"status": "ok"}
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["ready"] is True
-    assert set(ready.json()["checks"]) == {"halo", "model"}
+    assert set(ready.json()["checks"]) == {"halo", "model", "storage"}
     assert (await api.client.get("/openapi.json")).json()["paths"].keys() >= {
         "/v1/chat", "/v1/sessions/{session_id}/confirm", "/v1/approvals",
         "/v1/approvals/{pending_id}/approve", "/v1/approvals/{pending_id}/deny", "/healthz", "/readyz",

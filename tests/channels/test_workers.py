@@ -184,6 +184,8 @@ def test_serve_workers_share_the_port_and_a_killed_worker_is_replaced(pg_url: st
     parent = _serve_workers(pg_url, tmp_path / "home", port)
     try:
         wait_until_up(port, "/readyz", parent)
+        ready = httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=30).json()
+        assert ready["checks"]["storage"] == {"ok": True, "detail": "PostgreSQL"}
         first = _children(parent.pid)
         assert len(first) == 2
         os.kill(min(first), signal.SIGKILL)

@@ -6,44 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from halo_agent.config import Settings
 from halo_agent.errors import PendingError
 from halo_agent.principal import Principal
-from halo_agent.storage.factory import open_storage
 from halo_agent.storage.interface import Storage
 from halo_agent.storage.session_locks import SessionBusyError
 from halo_agent.storage.sessions import SessionError
+from tests.storage.conftest import Opener
 
 EMMA = Principal(role="employee", email="emma.hart@example.com", halo_user_id=12)
 LIAM = Principal(role="employee", email="liam.cole@example.com", halo_user_id=13)
 ADMIN = Principal(role="admin", email="alex.morgan@example.com", halo_agent_id=1)
 ADMIN2 = Principal(role="admin", email="sam.lee@example.com", halo_agent_id=2)
 
-Opener = Callable[[], Storage]
-
-
-@pytest.fixture(params=["embedded", "postgres"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
-    """Opens another Storage on the same data each call (what another process would have)."""
-    if request.param == "embedded":
-        settings = Settings(home=tmp_path / "home")
-    else:
-        settings = Settings(home=tmp_path / "home", database_url=request.getfixturevalue("pg_url"))
-    opened: list[Storage] = []
-
-    def opener() -> Storage:
-        opened.append(open_storage(settings, secrets=["hunter2-secret"]))
-        return opened[-1]
-
-    yield opener
-    for storage in opened:
-        storage.close()
 
 
 def _approval(storage: Storage, requester: Principal = EMMA) -> str:

@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import psycopg
+from psycopg_pool import PoolTimeout
+
 from halo_agent.storage.interface import Storage
 from halo_agent.storage.postgres.audit import PostgresAudit
 from halo_agent.storage.postgres.bot_state import PostgresBotState
 from halo_agent.storage.postgres.buckets import PostgresBuckets
-from halo_agent.storage.postgres.db import Pool, open_pool, safe_url
+from halo_agent.storage.postgres.db import DatabaseError, Pool, open_pool, safe_url
+from halo_agent.storage.postgres.intents import PostgresIntentJournal
 from halo_agent.storage.postgres.pending import PostgresPending
 from halo_agent.storage.postgres.sessions import PostgresSessions
 
@@ -23,6 +27,14 @@ from halo_agent.storage.postgres.sessions import PostgresSessions
 @dataclass
 class PostgresStorage(Storage):
     pool: Pool
+
+    def ping(self) -> str:
+        try:
+            with self.pool.connection(timeout=5.0) as conn:
+                conn.execute("SELECT 1")
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise DatabaseError(f"PostgreSQL does not answer: {type(exc).__name__}: {exc}") from None
+        return "PostgreSQL"
 
     def close(self) -> None:
         super().close()
@@ -42,6 +54,7 @@ def open_postgres(url: str, *, secrets: Iterable[str] = ()) -> Storage:
         sessions=PostgresSessions(pool), pending=PostgresPending(pool),
         audit=PostgresAudit(pool, safe_url(url), secrets=secrets), buckets=PostgresBuckets(pool), pool=pool,
         bots=PostgresBotState(pool),
+        intents=PostgresIntentJournal(pool),
     )  # fmt: skip
     return storage
 

@@ -48,6 +48,21 @@ CREATE TABLE bot_approvals (
     pending_id text PRIMARY KEY, platform text NOT NULL, requester_place text NOT NULL,
     approvers_place text NOT NULL);
 """),
+    (3, "the write-intent journal", """
+CREATE TABLE intents (
+    id text PRIMARY KEY, call_id text NOT NULL, session_id text NOT NULL, request_id text NOT NULL,
+    principal text NOT NULL, principal_key text NOT NULL, tool text NOT NULL, args text NOT NULL,
+    fingerprint text NOT NULL, pending_id text, attempt text NOT NULL, owner text NOT NULL,
+    created_at double precision NOT NULL, state text NOT NULL, halo_id bigint, detail text,
+    settled_at double precision, audited boolean NOT NULL DEFAULT false, notice text,
+    told boolean NOT NULL DEFAULT true);
+CREATE INDEX intents_open ON intents (state, session_id);
+CREATE INDEX intents_unaudited ON intents (session_id) WHERE NOT audited;
+CREATE INDEX intents_repeat ON intents (principal_key, fingerprint, created_at);
+CREATE INDEX intents_untold ON intents (session_id) WHERE NOT told;
+CREATE INDEX intents_by_pending ON intents (pending_id);
+CREATE TABLE pending_owners (pending_id text PRIMARY KEY, owner text NOT NULL, at double precision NOT NULL);
+"""),
 ]
 LATEST = MIGRATIONS[-1][0]
 UPGRADE_COMMAND = "halo-agent db upgrade"
