@@ -156,7 +156,7 @@ async def run_workers(args: argparse.Namespace, workers: int, server: str | None
         sandbox = halo(["sandbox", "--port", str(sandbox_port), "--state", str(Path(tmp) / "sandbox.db"),
                         "--tickets", str(args.tickets)], env)  # fmt: skip
         serve = halo(["serve", "--port", str(port), "--workers", str(workers), "--rate-limit", "1000000",
-                      "--burst", "1000000"], env)  # fmt: skip
+                      "--burst", "1000000", "--agent-id", "1"], env)  # fmt: skip
         try:
             await wait_up(f"http://127.0.0.1:{sandbox_port}/api/authinfo", time.monotonic() + 60)
             await wait_up(f"http://127.0.0.1:{port}/readyz", time.monotonic() + 60)

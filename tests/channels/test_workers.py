@@ -71,7 +71,7 @@ def cluster(pg_server: str, tmp_path: Path) -> Iterator[Cluster]:
     processes = [sandbox]
     try:
         wait_until_up(sandbox_port, "/api/authinfo", sandbox)
-        serve = ["serve", "--rate-limit", "1", "--burst", "20"]
+        serve = ["serve", "--rate-limit", "1", "--burst", "20", "--agent-id", "1"]  # --agent-id: sign-in link
         processes += [start([*serve, "--port", str(port)], env) for port in ports]
         for port, process in zip(ports, processes[1:], strict=True):
             wait_until_up(port, "/readyz", process)
