@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-STARTUP_SECONDS = 10.0  # a worker that exits sooner than this failed to start: do not respawn it
+STARTUP_SECONDS = 10.0  # a worker exiting with an error sooner than this failed to start: no respawn
 _POLL_SECONDS = 0.2
 
 
@@ -81,10 +81,10 @@ class Supervisor:
                 code = child.poll()
                 if code is None or self.stopping:
                     continue
-                if time.monotonic() - started < STARTUP_SECONDS and code != 0:
+                if time.monotonic() - started < STARTUP_SECONDS and code > 0:  # not a signal: its own error
                     print(f"halo-agent: worker {child.pid} failed to start (exit {code}); stopping",
                           file=sys.stderr)  # fmt: skip
-                    return code if code > 0 else 1
+                    return code
                 print(f"halo-agent: worker {child.pid} exited ({code}); starting another", file=sys.stderr)
                 self._spawn(slot)
         return 0
