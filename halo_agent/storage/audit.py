@@ -195,7 +195,9 @@ class AuditLog:
             tail = inspect(self.path, head)
         if tail.torn is not None:
             data = data[: tail.torn.offset]
-        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        for number, line in enumerate(data.decode("utf-8", errors="replace").split("\n"), start=1):
+            if not line:
+                continue  # the end of the file (every record ends in a newline)
             record = parse_record(line)
             if record is None:
                 report.problems.append(f"line {number}: not a JSON record")
@@ -215,7 +217,7 @@ class AuditLog:
         if n <= 0:
             return []
         data, _ = tail_bytes(self.path, n)
-        lines = [line for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
+        lines = [line for line in data.decode("utf-8", errors="replace").split("\n") if line.strip()]
         records = (parse_record(line) for line in lines[-n:])
         return [record for record in records if record is not None]
 
@@ -241,8 +243,13 @@ def chain_record(body: dict[str, Any], seq: int, prev_hash: str) -> dict[str, An
     return full
 
 
+# Characters str.splitlines() breaks on that JSON leaves raw: escaped, so a record is always one line
+# (a model once put U+0085 in a tool name, and the record read back as two broken lines).
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def record_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS)
 
 
 def record_problems(number: int, record: dict[str, Any], expected: int, prev_hash: str) -> list[str]:

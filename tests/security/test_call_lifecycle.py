@@ -165,3 +165,11 @@ async def test_execute_all_cancelled_still_records_every_started_call(
     records = _tool_records(desk)
     assert sorted(r["args"]["ticket_id"] for r in records) == [789, 790]
     assert all(r["outcome"]["status"] == "ok" for r in records)
+
+
+@pytest.mark.parametrize("name", ["\x85", "note\u2028", "x\u2029y"])
+async def test_a_line_separator_in_a_tool_name_leaves_one_readable_record(desk: Desk, name: str) -> None:
+    """Found by the fuzz gate: U+0085 in a tool name split the record into two unreadable lines."""
+    out = await desk.call(desk.admin, name, {})
+    assert out.status == "error"
+    assert [r["tool"] for r in desk.audit.tail(5)] == [name] and desk.audit.verify().ok
