@@ -19,7 +19,11 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from halo_agent.channels.http_auth import ApiError
 from halo_agent.channels.http_models import UserRef
@@ -60,6 +64,44 @@ class TrustedProxies:
         except ValueError:
             return False
         return any(address in network for network in self.networks)
+
+
+_PEER_KEY = "halo_direct_peer"
+
+
+class DirectPeer:
+    """Outermost ASGI layer: remembers the address that really connected, before a trusted proxy's
+    X-Forwarded-For replaces `client`. The forwarded-identity check must ask about the proxy itself;
+    the audit and per-address throttles should see the person behind it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            scope.setdefault("state", {})[_PEER_KEY] = client[0] if client else None
+        await self.app(scope, receive, send)
+
+
+def install_proxy_layers(app: Starlette, proxies: TrustedProxies) -> None:
+    """Add as the outermost layers: X-Forwarded-For believed only from `proxies` (never by default),
+    with the real peer remembered for `direct_peer`.
+
+    uvicorn's own proxy handling runs outside the app and would hide the peer, so it stays off and the
+    same middleware runs here instead, inside `DirectPeer`."""
+    if proxies.networks:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(net) for net in proxies.networks])
+    app.add_middleware(DirectPeer)  # added last: outermost
+
+
+def direct_peer(request: Request) -> str | None:
+    """The address that connected to us (the proxy, when one forwarded the request)."""
+    state = request.scope.get("state") or {}
+    if _PEER_KEY in state:
+        peer: str | None = state[_PEER_KEY]
+        return peer
+    return request.client.host if request.client else None
 
 
 def user_from_headers(headers: Headers, peer: str | None, proxies: TrustedProxies) -> UserRef:

@@ -23,7 +23,7 @@ from halo_agent import __version__
 from halo_agent.agent.events import AgentEvent
 from halo_agent.agent.service import AgentService, IdentityError
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
-from halo_agent.channels.forwarded import TrustedProxies
+from halo_agent.channels.forwarded import TrustedProxies, install_proxy_layers
 from halo_agent.channels.http_auth import ApiError, ApiKeyFirst, Gate
 from halo_agent.channels.http_models import (
     ChatRequest,
@@ -80,9 +80,10 @@ def create_http_app(
     larger = {"/v1/chat/completions": max(max_body_bytes, MAX_COMPLETIONS_BODY_BYTES)}
     app.state.gate = gate = Gate(service, keys, limiter or RateLimiter())
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, larger=larger)
-    app.add_middleware(ApiKeyFirst, gate=gate)  # outermost: no body is read for a caller without a key
+    app.add_middleware(ApiKeyFirst, gate=gate)  # no body is read for a caller without a key
     app.state.service = service
     app.state.trusted_proxies = trusted_proxies or TrustedProxies()
+    install_proxy_layers(app, app.state.trusted_proxies)  # outermost: who connected, who is behind it
     app.state.runner = runner
     _install_error_handlers(app)
     _add_chat_routes(app)

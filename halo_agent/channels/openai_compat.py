@@ -29,7 +29,7 @@ from halo_agent.agent.events import AgentEvent
 from halo_agent.agent.service import AgentService
 from halo_agent.channels import http_app
 from halo_agent.channels.chat_text import ChatText
-from halo_agent.channels.forwarded import TrustedProxies, chat_id, user_from_headers
+from halo_agent.channels.forwarded import TrustedProxies, chat_id, direct_peer, user_from_headers
 from halo_agent.channels.http_auth import ApiError, Gate
 from halo_agent.channels.http_models import MAX_MESSAGE_CHARS
 from halo_agent.channels.turns import TurnFeed, TurnRunner
@@ -138,7 +138,7 @@ async def _no_turn() -> AsyncIterator[AgentEvent]:
 
 async def _caller(request: Request, gate: Gate) -> tuple[Principal, str | None]:
     proxies: TrustedProxies = getattr(request.app.state, "trusted_proxies", TrustedProxies())
-    peer = request.client.host if request.client else None
+    peer = direct_peer(request)
     user = user_from_headers(request.headers, peer, proxies)
     principal = await gate.principal(request, user)
     frontend_chat = chat_id(request.headers)

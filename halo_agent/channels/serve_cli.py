@@ -165,11 +165,12 @@ async def _mcp(args: argparse.Namespace) -> int:
 
 
 def proxy_settings(proxies: TrustedProxies) -> dict[str, Any]:
-    """uvicorn believes X-Forwarded-For only from the configured trusted proxies; by default from none
-    (its own default trusts loopback, which let any local caller set the audited client address)."""
-    if not proxies.networks:
-        return {"proxy_headers": False}
-    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(str(n) for n in proxies.networks)}
+    """uvicorn's own proxy handling stays off, whatever is trusted: its default trusts loopback (any
+    local caller could set the audited address), and when on it hides the real peer from the
+    forwarded-identity check. The app believes X-Forwarded-For from `proxies` itself
+    (`channels.forwarded.add_proxy_layers`)."""
+    del proxies
+    return {"proxy_headers": False}
 
 
 def _hash(args: argparse.Namespace) -> int:

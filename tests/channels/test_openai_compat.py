@@ -200,6 +200,21 @@ async def test_forwarded_user_headers_from_a_trusted_proxy_name_the_person(make_
         ).chat.completions.create(model="halo-agent", messages=[{"role": "user", "content": "x"}])
 
 
+async def test_an_sso_proxy_sending_x_forwarded_for_is_still_recognised_as_the_trusted_proxy(
+    make_api: MakeApi,
+) -> None:
+    # Proxies such as oauth2-proxy add X-Forwarded-For: the trust check asks about the proxy that
+    # connected, not the person's address it forwards.
+    api = await make_api(
+        ScriptedModel([text("Hello Emma.")]), trusted_proxies=TrustedProxies.parse(["127.0.0.0/8"])
+    )
+    headers = {**OPENWEBUI_EMMA, "X-Forwarded-For": "203.0.113.7"}
+    completion = await client_for(api, key=PORTAL_KEY, headers=headers).chat.completions.create(
+        model="halo-agent", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert completion.choices[0].message.content == "Hello Emma."
+
+
 async def test_a_conversation_maps_to_one_session_per_person(make_api: MakeApi) -> None:
     api = await make_api(ScriptedModel([text("a"), text("b"), text("c"), text("d")]))
     liam = {"X-Halo-Role": "employee", "X-Halo-User": OTHER_EMPLOYEE_EMAIL}

@@ -47,10 +47,24 @@ async def test_a_frontend_cannot_open_or_claim_a_server_made_session(make_api: M
         [_ async for _ in api.service.handle("hi", admin, RESERVED_SESSION_PREFIX + "guessed")]
 
 
-def test_proxy_headers_are_off_unless_trusted_proxies_are_configured() -> None:
+def test_uvicorn_never_believes_proxy_headers_itself() -> None:
+    # The app does (from trusted proxies only), so that the real peer stays known to it.
     assert proxy_settings(TrustedProxies()) == {"proxy_headers": False}
-    trusted = proxy_settings(TrustedProxies.parse(["10.0.0.5"]))
-    assert trusted == {"proxy_headers": True, "forwarded_allow_ips": "10.0.0.5/32"}
+    assert proxy_settings(TrustedProxies.parse(["10.0.0.5"])) == {"proxy_headers": False}
+
+
+async def test_x_forwarded_for_from_an_untrusted_peer_does_not_set_the_audited_address(
+    make_api: MakeApi,
+) -> None:
+    api = await make_api(ScriptedModel([]))  # no trusted proxies: loopback is not one either
+    await api.client.post("/v1/chat", json={}, headers={"X-Forwarded-For": "203.0.113.7"})
+    assert [r["client"] for r in api.audited("http_auth_refused")] == ["127.0.0.1"]
+
+
+async def test_x_forwarded_for_from_a_trusted_proxy_names_the_person_behind_it(make_api: MakeApi) -> None:
+    api = await make_api(ScriptedModel([]), trusted_proxies=TrustedProxies.parse(["127.0.0.0/8"]))
+    await api.client.post("/v1/chat", json={}, headers={"X-Forwarded-For": "203.0.113.7"})
+    assert [r["client"] for r in api.audited("http_auth_refused")] == ["203.0.113.7"]
 
 
 async def test_authentication_comes_before_the_body_is_read(make_api: MakeApi) -> None:

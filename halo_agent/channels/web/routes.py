@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from halo_agent.agent.service import AgentService
 from halo_agent.channels import http_app
-from halo_agent.channels.forwarded import TrustedProxies, sso_user
+from halo_agent.channels.forwarded import TrustedProxies, direct_peer, sso_user
 from halo_agent.channels.http_auth import ApiError, Gate
 from halo_agent.channels.http_models import MAX_MESSAGE_CHARS, PendingView
 from halo_agent.channels.turns import TurnRunner
@@ -187,7 +187,7 @@ async def web_principal(request: Request) -> Principal:
     if principal is not None:
         return principal
     proxies: TrustedProxies = request.app.state.trusted_proxies
-    user = sso_user(request.headers, request.client.host if request.client else None, proxies)
+    user = sso_user(request.headers, direct_peer(request), proxies)
     if user is None:
         raise ApiError(401, "signed_out", "not signed in: open the sign-in link `halo-agent serve` printed")
     service: AgentService = request.app.state.service
