@@ -35,7 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    helper = subparsers.add_parser("help", help="show help for halo-agent or one of its commands")
+    helper.add_argument("topic", nargs="*", metavar="COMMAND", help="e.g. ask, or: policy check")
+    helper.set_defaults(func=lambda args: _help(parser, args.topic))
     return parser
+
+
+def _help(parser: argparse.ArgumentParser, topic: list[str]) -> int:
+    """`halo-agent help policy check` is `halo-agent policy check --help`."""
+    if not topic:
+        parser.print_help()
+        return 0
+    parser.parse_args([*topic, "--help"])  # prints the help and exits 0, or names the unknown command
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -170,3 +170,41 @@ def configure_logging(
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore", "mcp"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+
+
+# a library's loggers ------------------------------------------------------------------------------------
+class _CurrentStderr:
+    """Whatever `sys.stderr` is when a line is written (a test's capture, a redirected stream)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_QUIET = structlog.wrap_logger(
+    structlog.PrintLogger(_CurrentStderr()),  # type: ignore[arg-type]
+    wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+    processors=[*PROCESSORS, structlog.dev.ConsoleRenderer(colors=False)],
+)
+
+
+class LibraryLogger:
+    """What every module logs through (`log = get_logger(__name__)`): structlog as the host configured
+    it (or as `configure_logging` did), and otherwise stderr, warnings up, scrubbed. structlog's own
+    default prints every level to stdout, which would mix debug lines into a host's output and into
+    `--json`; a library must neither do that nor configure structlog globally for its host."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._quiet = _QUIET.bind(logger=name)
+
+    def __getattr__(self, method: str) -> Any:
+        if structlog.is_configured():
+            return getattr(structlog.get_logger(self.name), method)
+        return getattr(self._quiet, method)
+
+
+def get_logger(name: str) -> Any:
+    return LibraryLogger(name)

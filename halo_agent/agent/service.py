@@ -17,7 +17,6 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 import httpx2
-import structlog
 
 from halo_agent.agent.events import AgentEvent, FinalAnswer, Paused, TextDelta
 from halo_agent.agent.loop import answer_confirmation, run_turn
@@ -28,7 +27,7 @@ from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloError, HaloNotFoundError
 from halo_agent.halo.models import Agent, InstanceMetadata
 from halo_agent.halo.reading import first_record
-from halo_agent.logs import register_secrets
+from halo_agent.logs import get_logger, register_secrets
 from halo_agent.models.factory import build_model
 from halo_agent.policies.engine import PolicyEngine
 from halo_agent.principal import Principal
@@ -45,7 +44,7 @@ from halo_agent.tools.registry import default_registry
 if TYPE_CHECKING:
     from halo_agent.sandbox import SandboxApp
 
-log = structlog.get_logger("halo_agent.service")
+log = get_logger("halo_agent.service")
 RESERVED_SESSION_PREFIX = "mcp-"  # made by the server (channels/mcp_server.py), never chosen by a frontend
 SANDBOX_NOTICE = "Using the embedded Halo sandbox (demo data, in-process). Set HALO_URL to use a real Halo."
 _PROMPT_CACHE_SIZE = 256
@@ -188,10 +187,14 @@ class AgentService:
         self, message: str, principal: Principal, session_id: str, *, live_text: bool = True
     ) -> AsyncGenerator[AgentEvent, None]:
         """One turn: the events as they happen. The session is saved whatever happens. With
-        `live_text=False` (nothing shows text as it arrives) the model is not asked to stream."""
+        `live_text=False` (nothing shows text as it arrives) the model is not asked to stream.
+
+        Pauses end a turn, so they are held back until the session is saved and its lock released:
+        a host may call `confirm` (or `handle` again) on the same session while reading them."""
         if session_id.startswith(RESERVED_SESSION_PREFIX) and self.sessions.get(session_id) is None:
             raise SessionError(f"session ids starting with {RESERVED_SESSION_PREFIX!r} are made by the "
                                "server (MCP parked confirmations); choose another id")
+        held: list[AgentEvent] = []
         async with self.sessions.lock(session_id):
             session = self.sessions.load(session_id, principal)
             try:
@@ -205,11 +208,16 @@ class AgentService:
                     live_text=live_text,
                 )  # fmt: skip
                 async for event in turn:
-                    if isinstance(event, FinalAnswer | Paused):
+                    if held or isinstance(event, Paused):
+                        held.append(event)
+                        continue
+                    if isinstance(event, FinalAnswer):
                         self.sessions.save(session)  # what the person reads next survives a crash
                     yield event
             finally:
                 self.sessions.save(session)
+        for event in held:
+            yield event
 
     async def confirm(
         self, session_id: str, pending_id: str, principal: Principal, *, yes: bool

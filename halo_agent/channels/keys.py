@@ -28,11 +28,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from halo_agent.errors import ConfigError
+from halo_agent.logs import get_logger
 
-log = structlog.get_logger("halo_agent.keys")
+log = get_logger("halo_agent.keys")
 RELOAD_CHECK_SECONDS = 1.0
 
 API_KEY_ENV = "HALO_AGENT_API_KEY"

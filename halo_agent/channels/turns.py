@@ -11,13 +11,11 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeAlias, cast
 
-import structlog
-
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused
 from halo_agent.errors import HaloAgentError
-from halo_agent.logs import log_failure
+from halo_agent.logs import get_logger, log_failure
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _END = object()
 Item: TypeAlias = AgentEvent | BaseException | object

@@ -14,7 +14,6 @@ from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 import httpx2
-import structlog
 from pydantic import SecretStr
 
 from halo_agent.config import HaloSettings
@@ -25,8 +24,9 @@ from halo_agent.halo.errors import (
     HaloUnexpectedResponse,
 )
 from halo_agent.halo.transport import HaloHttp
+from halo_agent.logs import get_logger
 
-log = structlog.get_logger("halo_agent.halo")
+log = get_logger("halo_agent.halo")
 
 HOSTED_SUFFIXES = (".haloitsm.com", ".halopsa.com", ".haloservicedesk.com")
 RENEW_AT = 0.8  # fraction of the lifetime after which a token is renewed

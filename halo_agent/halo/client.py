@@ -12,7 +12,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx2
-import structlog
 from pydantic import BaseModel
 
 from halo_agent import __version__
@@ -48,8 +47,9 @@ from halo_agent.halo.records import (
 from halo_agent.halo.retry import RetryPolicy
 from halo_agent.halo.stats import ClientStats
 from halo_agent.halo.transport import HaloHttp
+from halo_agent.logs import get_logger
 
-log = structlog.get_logger("halo_agent.halo")
+log = get_logger("halo_agent.halo")
 M = TypeVar("M", bound=BaseModel)
 NOTES_READ_LIMIT = 2000  # actions read per ticket; far above any real ticket's history
 AGENT_DIRECTORY_LIMIT = 2000  # agents held for id -> name; far above any service desk seen

@@ -9,14 +9,14 @@ import json
 from typing import Any, TypeVar
 
 import httpx2
-import structlog
 from pydantic import BaseModel, ValidationError
 
 from halo_agent.halo.errors import HaloUnexpectedResponse, unexpected
 from halo_agent.halo.paging import ShapeError, read_rows
 from halo_agent.halo.records import ListPage
+from halo_agent.logs import get_logger
 
-log = structlog.get_logger("halo_agent.halo")
+log = get_logger("halo_agent.halo")
 M = TypeVar("M", bound=BaseModel)
 
 # Wrapper keys per resource (halo-api.md §2); any other wrapper holding a list is read too.

@@ -13,13 +13,13 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx2
-import structlog
 
 from halo_agent.halo.errors import error_for_transport
 from halo_agent.halo.retry import NOT_SENT, RETRY_STATUSES, RetryPolicy, RetryState, parse_retry_after
 from halo_agent.halo.stats import ClientStats
+from halo_agent.logs import get_logger
 
-log = structlog.get_logger("halo_agent.halo")
+log = get_logger("halo_agent.halo")
 
 Kind = Literal["api", "token"]
 # A gateway timing out or failing may have let the write through behind it.

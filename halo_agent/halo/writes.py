@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import structlog
-
 from halo_agent.halo.errors import (
     HaloError,
     HaloUnavailableError,
@@ -32,11 +30,12 @@ from halo_agent.halo.queries import TicketWrite
 from halo_agent.halo.reading import first_record
 from halo_agent.halo.records import Action, Ticket
 from halo_agent.halo.transport import WriteMaybeLanded
+from halo_agent.logs import get_logger
 
 if TYPE_CHECKING:
     from halo_agent.halo.client import HaloClient
 
-log = structlog.get_logger("halo_agent.halo")
+log = get_logger("halo_agent.halo")
 R = TypeVar("R", Ticket, Action)
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx2
 import openai
-import structlog
 from openai import AsyncStream
 
 from halo_agent.agent.model import Message, ModelResponse, TextSink, ToolSchema
 from halo_agent.config import ModelSettings
 from halo_agent.errors import ModelError
+from halo_agent.logs import get_logger
 from halo_agent.models import text_calls
 from halo_agent.models.openai_errors import describe, failed_generation, rejected_param, scrub
 from halo_agent.models.openai_read import ServerError, StreamReader, read_completion
@@ -27,7 +27,7 @@ from halo_agent.models.openai_read import ServerError, StreamReader, read_comple
 LOCAL_SERVER_KEY = "not-needed"  # local servers ignore the key, but the SDK insists on one
 _CONNECT_TIMEOUT = 10.0
 _MAX_DROPPED = 4  # parameters dropped after a server named them as unsupported, per request
-log = structlog.get_logger("halo_agent.models")
+log = get_logger("halo_agent.models")
 
 
 class OpenAIChatModel:

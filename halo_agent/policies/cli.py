@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import json
 from pathlib import Path
 from typing import Any
 
 from halo_agent.config import load_settings
 from halo_agent.errors import PolicyFileError
-from halo_agent.policies.engine import PolicyEngine
+from halo_agent.policies.engine import DEFAULT_POLICY, PolicyEngine
 from halo_agent.policies.schema import ActionRule
 from halo_agent.policies.types import Facts, ProposedCall, Risk
 from halo_agent.principal import Principal
@@ -26,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check = commands.add_parser("check", help="validate a policy file and summarise it per role")
     check.add_argument("file", nargs="?", type=Path, help="default: $HALO_AGENT_POLICY or the packaged one")
     check.set_defaults(func=check_command)
+
+    show = commands.add_parser("show", help="print the policy in force (a start for your own file)")
+    show.add_argument("file", nargs="?", type=Path, help="default: $HALO_AGENT_POLICY or the packaged one")
+    show.set_defaults(func=show_command)
 
     explain = commands.add_parser("explain", help="show the decision for one call, with its rule and reason")
     explain.add_argument("--role", required=True)
@@ -46,6 +51,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _engine(path: Path | None) -> PolicyEngine:
     return PolicyEngine.load(path or load_settings().policy_file)
+
+
+def show_command(args: argparse.Namespace) -> int:
+    path = args.file or load_settings().policy_file
+    if path is None:
+        text = importlib.resources.files("halo_agent.policies").joinpath(DEFAULT_POLICY).read_text("utf-8")
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyFileError(path, "", f"cannot read the file ({exc.strerror or exc})") from None
+    print(text, end="")
+    return 0
 
 
 def check_command(args: argparse.Namespace) -> int:

@@ -15,10 +15,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from halo_agent.halo.errors import HaloError
 from halo_agent.halo.lost_writes import Attempt, find
+from halo_agent.logs import get_logger
 from halo_agent.principal import Principal
 from halo_agent.storage.intents import Intent, IntentJournal, owner_alive
 from halo_agent.tools.trace import principal_record
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from halo_agent.storage.approvals import PendingRecord
     from halo_agent.storage.interface import AuditTrail, PendingCalls
 
-log = structlog.get_logger("halo_agent.reconcile")
+log = get_logger("halo_agent.reconcile")
 FOREIGN_LEASE_SECONDS = 600.0  # an owner on another host: presumed gone once its write is this old
 AUDIT_SEARCH = 20_000  # records searched for a call's own record (a dead writer's are near the end)
 

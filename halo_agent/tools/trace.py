@@ -7,11 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import structlog
 from pydantic import BaseModel
 
 from halo_agent.agent.events import AgentEvent, Paused, PolicyDecisionEvent, ToolResultEvent
-from halo_agent.logs import log_failure
+from halo_agent.logs import get_logger, log_failure
 from halo_agent.policies.types import Decision
 from halo_agent.principal import Principal
 from halo_agent.storage.approvals import PendingRecord
@@ -20,7 +19,7 @@ from halo_agent.tools.base import ToolResult
 from halo_agent.tools.format import dumps
 
 Status = Literal["ok", "error", "refused", "paused"]
-log = structlog.get_logger("halo_agent.tools")
+log = get_logger("halo_agent.tools")
 UNEXPECTED = (
     "an internal error stopped this call ({kind}); it was recorded. If it was a change, read the ticket "
     "to see whether it happened before trying again"

@@ -7,6 +7,7 @@ import logging
 
 import httpx2
 import pytest
+import structlog
 
 from halo_agent.halo.errors import HaloAuthError, HaloPermissionError, HaloUnavailableError
 from tests.halo.fakes import BASE, SECRET, FakeClock, FakeHalo, ok, raiser, status
@@ -135,6 +136,7 @@ async def test_secret_and_token_never_appear_in_repr_or_logs(
     caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))  # a host's debug
     fake = FakeHalo()
     fake.route("GET", "/api/Status", [])
     async with fake.client() as client:

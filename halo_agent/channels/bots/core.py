@@ -14,16 +14,15 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
-
 from halo_agent.agent.service import AgentService, approval_note
 from halo_agent.channels.bots.identity import BotIdentity
 from halo_agent.channels.bots.replies import ButtonToken, Reply, reply_from
 from halo_agent.errors import ConfigError, HaloAgentError, PendingError
+from halo_agent.logs import get_logger
 from halo_agent.principal import Principal
 from halo_agent.storage.approvals import PendingRecord
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 FAILED = "That failed on our side; nothing more was changed. The details are in the bot's log."
 _STATE_WORDS = {

@@ -15,7 +15,6 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -24,10 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from halo_agent.channels.bots.core import BotCore, PressResult
 from halo_agent.channels.bots.replies import ButtonToken, Pause
 from halo_agent.channels.slack import blocks
+from halo_agent.logs import get_logger
 from halo_agent.principal import Principal
 from halo_agent.storage.bot_state import ApprovalPlaces
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 PROFILE_TTL_SECONDS = 600.0
 RATE_LIMIT_RETRIES = 3

@@ -17,11 +17,10 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
-
 from halo_agent.channels.bots.core import BotCore, PressResult
 from halo_agent.channels.bots.replies import ButtonToken, Pause, Reply
 from halo_agent.channels.teams import cards
+from halo_agent.logs import get_logger
 from halo_agent.principal import Principal
 from halo_agent.storage.bot_state import ApprovalPlaces
 
@@ -38,7 +37,7 @@ with warnings.catch_warnings():  # the SDK announces a preview feature we do not
     from microsoft_teams.apps import ActivityContext, App
     from microsoft_teams.cards import AdaptiveCard
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 PROFILE_TTL_SECONDS = 600.0
 PRESS_BUDGET_SECONDS = 4.0  # Teams waits only a few seconds for an invoke's answer
