@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from halo_agent.errors import PendingError
 from halo_agent.principal import Principal
+from halo_agent.storage.sqlite_files import open_state_file
 
 PendingKind = Literal["confirmation", "approval"]
 PendingState = Literal["pending", "approved", "denied", "running", "done", "failed", "expired"]
@@ -79,16 +80,10 @@ class PendingStore:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self._clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # One long-lived connection per store: closing the last connection to a WAL database checkpoints
-        # and fsyncs it (~1.8 ms a write when each call opened its own). Other processes still share the
-        # file safely through SQLite's locks; threads here take turns on the lock.
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()  # threads here take turns on the one connection
+        self._conn = open_state_file(self.path)
         self._conn.row_factory = sqlite3.Row
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: consistent, and no fsync per commit
             conn.executescript(_SCHEMA)
 
     def close(self) -> None:

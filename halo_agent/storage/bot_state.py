@@ -9,13 +9,14 @@ A delivery is claimed by one INSERT that only the first process wins.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from halo_agent.storage.sqlite_files import open_state_file
 
 DELIVERY_MEMORY_SECONDS = 24 * 3600  # far longer than any platform keeps retrying
 
@@ -37,9 +38,7 @@ class ApprovalPlaces:
 
 class SqliteBotState:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_state_file(path)
         self._lock = threading.Lock()
         self._clock = clock
         for statement in _SCHEMA:

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from halo_agent.storage.sqlite_files import open_state_file
 
 _MAX_BUCKETS = 10_000  # idle full buckets are forgotten past this, so memory stays bounded
 _SCHEMA = """CREATE TABLE IF NOT EXISTS http_buckets (
@@ -56,9 +57,7 @@ class SqliteBuckets:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = open_state_file(path)
         self._db.execute(_SCHEMA)
 
     def take(self, key: str, *, rate: float, capacity: float) -> float | None:

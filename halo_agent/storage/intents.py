@@ -27,6 +27,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from halo_agent.storage.sqlite_files import open_state_file
+
 IntentState = Literal["intended", "applied", "failed", "unknown", "not_applied"]
 OPEN_STATES = ("intended", "unknown")
 LANDED_OR_UNSURE = ("intended", "applied", "unknown")
@@ -125,13 +127,10 @@ class SqliteIntentJournal:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self._clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._conn = open_state_file(self.path)  # NORMAL: safe from a killed process; `begin` syncs itself
         self._conn.row_factory = sqlite3.Row
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # safe from a killed process; `begin` syncs itself
             conn.executescript(_SCHEMA)
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ from halo_agent.errors import HaloAgentError
 from halo_agent.principal import Principal
 from halo_agent.storage.interface import SESSION_WAIT_SECONDS
 from halo_agent.storage.session_locks import FileLocks, SessionLocks
+from halo_agent.storage.sqlite_files import open_state_file
 
 Message = dict[str, Any]  # an OpenAI chat message (as in halo_agent.agent.model)
 
@@ -89,13 +90,10 @@ class SessionStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._locks = SessionLocks(FileLocks(path.parent / "locks" / "sessions"))
         self._db_lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
+        self._db = open_state_file(path, timeout=10.0, autocommit=False)
+        self._locks = SessionLocks(FileLocks(path.parent / "locks" / "sessions"))
         weakref.finalize(self, self._db.close)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         with self._connect() as db:
             db.execute(_SCHEMA)
 
