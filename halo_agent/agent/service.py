@@ -29,7 +29,7 @@ from halo_agent.halo.models import Agent, InstanceMetadata
 from halo_agent.halo.reading import first_record
 from halo_agent.logs import get_logger, register_secrets
 from halo_agent.models.factory import build_model
-from halo_agent.policies.engine import PolicyEngine
+from halo_agent.policies.engine import PolicyEngine, tool_arguments
 from halo_agent.principal import Principal
 from halo_agent.prompts import InstanceVocabulary, render_system_prompt
 from halo_agent.storage.approvals import PendingRecord
@@ -95,6 +95,7 @@ class AgentService:
         """Wire every part from settings. No Halo configured: the embedded sandbox, in-process."""
         settings.ensure_home()
         engine = PolicyEngine.load(settings.policy_file)
+        engine.require_known_names(tool_arguments(default_registry()))  # as `policy check` would refuse it
         model = model or build_model(settings.model)
         storage = open_storage(settings, secrets=_secrets(settings))
         register_secrets(_secrets(settings))  # scrubbed from every log record from now on

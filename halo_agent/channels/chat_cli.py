@@ -11,12 +11,13 @@ import argparse
 import json
 import shlex
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from rich.console import Console
 from rich.markup import escape
 
 from halo_agent.agent.events import AgentEvent, ErrorEvent, Paused
+from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES
 from halo_agent.channels.render import Renderer, make_console
 from halo_agent.channels.repl import Repl, history_path, new_session_id, prompt_lines, stdin_lines
 from halo_agent.cli_common import (
@@ -30,6 +31,12 @@ from halo_agent.cli_common import (
     run,
     settings_from_args,
 )
+from halo_agent.halo.cli import EXIT_PERMISSION, NEEDED_SCOPES, _exit_code, missing_scopes
+from halo_agent.halo.client import HaloClient
+from halo_agent.halo.errors import HaloError
+from halo_agent.halo.retry import RetryPolicy
+
+EXIT_USAGE = 2  # argparse's own code for a bad command line
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     chat.add_argument("--session", metavar="NAME", help="continue a named conversation")
     chat.add_argument("-v", "--verbose", action="store_true", help="show every step when piped too")
     _common(chat)
-    chat.set_defaults(func=lambda args: run(_chat(args)))
+    chat.set_defaults(func=lambda args: run(_started(_chat, args)))
 
     ask = subparsers.add_parser("ask", help="one request, one answer (a paused action exits 0)")
     ask.add_argument("message", help='the request, or "yes"/"no" to answer a confirmation')
@@ -45,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ask.add_argument("--json", action="store_true", help="print the events as JSON lines")
     ask.add_argument("-v", "--verbose", action="store_true", help="show every step when piped too")
     _common(ask)
-    ask.set_defaults(func=lambda args: run(_ask(args)))
+    ask.set_defaults(func=lambda args: run(_started(_ask, args)))
 
     demo = subparsers.add_parser("demo", help="play the example requests against a fresh sandbox")
     demo.add_argument(
@@ -57,6 +64,53 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _common(parser: argparse.ArgumentParser) -> None:
     add_identity_args(parser)
     add_backend_args(parser)
+
+
+async def _started(command: Callable[[argparse.Namespace], Awaitable[int]], args: argparse.Namespace) -> int:
+    """Refuse a bad request or an unusable Halo before any turn, with one line and the exit code
+    `config check` uses (3 credentials, 4 unreachable, 5 scopes); Halo errors at start end the same way."""
+    problem = _message_problem(getattr(args, "message", None))
+    if problem:
+        return _fail(problem, EXIT_USAGE)
+    try:
+        halo = settings_from_args(args).halo
+        if halo is not None:
+            await check_halo(HaloClient(halo, retry=RetryPolicy(max_attempts=1)))
+        return await command(args)
+    except HaloError as exc:
+        return _fail(f"cannot start: {exc.message}", _exit_code(exc))
+    except _ScopeError as exc:
+        return _fail(f"cannot start: {exc}", EXIT_PERMISSION)
+
+
+class _ScopeError(Exception):
+    """The token works but lacks scopes the agent needs."""
+
+
+async def check_halo(client: HaloClient) -> None:
+    """One token request, not retried: a wrong URL, secret or scope is said at once, never retried."""
+    async with client:
+        token = await client.auth.token()
+    missing = missing_scopes(token.scope or client.settings.scope)
+    if missing:
+        raise _ScopeError(f"the Halo token lacks the scopes {', '.join(missing)}; "
+                          f"the agent needs {' '.join(NEEDED_SCOPES)} (or 'all')")
+
+
+def _message_problem(message: str | None) -> str | None:
+    if message is None:
+        return None
+    if not message.strip():
+        return 'usage: ask needs a request, e.g. halo-agent ask "list my open tickets"'
+    size = len(message.encode())
+    if size > DEFAULT_MAX_BODY_BYTES:
+        return f"the request is {size} bytes; the limit is {DEFAULT_MAX_BODY_BYTES} bytes (64 KiB)"
+    return None
+
+
+def _fail(reason: str, code: int) -> int:
+    print(f"halo-agent: {reason}", file=sys.stderr)
+    return code
 
 
 async def _chat(args: argparse.Namespace) -> int:
@@ -124,12 +178,20 @@ def _ask_renderer(args: argparse.Namespace, session_id: str) -> Renderer:
 
     def hint(paused: Paused) -> str:
         if paused.kind == "approval":
-            who = " or ".join(paused.approver_roles) or "an approver"
-            return f"Waiting for {who}: halo-agent approvals approve {paused.pending_id}"
+            return _approval_hint(paused)
         command = shlex.join(["halo-agent", "ask", *_identity_flags(args), "--session", session_id])
         return f"To go ahead: {command} yes   (or no to cancel)"
 
     return Renderer(console, steps=steps, usage=steps, pause_hint=hint)
+
+
+def _approval_hint(paused: Paused) -> str:
+    """A command the right person can run: another approver, named by their own identity flags."""
+    who = " or ".join(paused.approver_roles) or "an approver"
+    role = paused.approver_roles[0] if paused.approver_roles else "admin"
+    flags = f"--role {role} --agent-id <another {role}'s id>"
+    command = f"halo-agent approvals approve {paused.pending_id} {flags}"
+    return f"Waiting for {who}: {command}   (you cannot approve your own request)"
 
 
 def _identity_flags(args: argparse.Namespace) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from halo_agent.config import load_settings
 from halo_agent.errors import PolicyFileError
-from halo_agent.policies.engine import DEFAULT_POLICY, PolicyEngine
+from halo_agent.policies.engine import DEFAULT_POLICY, PolicyEngine, PolicyProblemsError, tool_arguments
 from halo_agent.policies.schema import ActionRule
 from halo_agent.policies.types import Facts, ProposedCall, Risk
 from halo_agent.principal import Principal
@@ -69,11 +69,15 @@ def show_command(args: argparse.Namespace) -> int:
 def check_command(args: argparse.Namespace) -> int:
     try:
         engine = _engine(args.file)
+    except PolicyProblemsError as exc:
+        print(f"INVALID {exc.source}")
+        for field, problem in exc.problems:
+            print(f"  {field}: {problem}")
+        return 1
     except PolicyFileError as exc:
         print(f"INVALID {exc}")
         return 1
-    tools = {spec.name: list(spec.args_model.model_fields) for spec in default_registry()}
-    problems = engine.unknown_names(tools)
+    problems = engine.unknown_names(tool_arguments(default_registry()))
     print(f"{'INVALID' if problems else 'OK'} {engine.source}")
     for problem in problems:
         print(f"  {problem}")

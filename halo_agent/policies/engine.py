@@ -23,16 +23,20 @@ import importlib.resources
 import json
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from halo_agent.errors import PolicyFileError
 from halo_agent.policies.matching import condition_matches, label
-from halo_agent.policies.schema import ActionRule, PolicyFile, RolePolicy, reference_problem
+from halo_agent.policies.schema import ActionRule, PolicyFile, RolePolicy, reference_problems
 from halo_agent.policies.types import Decision, Facts, ProposedCall
 from halo_agent.principal import Principal
+
+if TYPE_CHECKING:
+    from halo_agent.tools.registry import ToolRegistry
 
 DEFAULT_POLICY = "default.yaml"
 HIDDEN_IN_PUBLIC_RULE = "hidden-note-in-public"
@@ -40,6 +44,22 @@ HIDDEN_IN_PUBLIC_RULE = "hidden-note-in-public"
 
 def _deny(rule_id: str, reason: str) -> Decision:
     return Decision(kind="deny", rule_id=rule_id, reason=reason)
+
+
+def tool_arguments(registry: ToolRegistry) -> dict[str, list[str]]:
+    """Tool name -> its argument names: what a policy may name (`PolicyEngine.name_problems`)."""
+    return {spec.name: list(spec.args_model.model_fields) for spec in registry}
+
+
+class PolicyProblemsError(PolicyFileError):
+    """An invalid policy file with every problem found, as (field, problem); the message names the first."""
+
+    def __init__(self, source: str | Path, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        field, problem = problems[0]
+        others = len(problems) - 1
+        more = f" (and {others} more problem(s): halo-agent policy check lists them)" if others else ""
+        super().__init__(source, field, problem + more)
 
 
 class PolicyEngine:
@@ -91,21 +111,31 @@ class PolicyEngine:
         actions = role_policy.actions.items() if role_policy else ()
         return {a: frozenset(r.allowed_args) for a, r in actions if r.allowed_args is not None}
 
+    def require_known_names(self, tools: Mapping[str, Collection[str]]) -> None:
+        """Refuse a policy naming actions or arguments no tool has: such a gate would never apply."""
+        problems = self.name_problems(tools)
+        if problems:
+            raise PolicyProblemsError(self.source, problems)
+
     def unknown_names(self, tools: Mapping[str, Collection[str]]) -> list[str]:
+        """`name_problems` as 'field: problem' lines."""
+        return [f"{field}: {problem}" for field, problem in self.name_problems(tools)]
+
+    def name_problems(self, tools: Mapping[str, Collection[str]]) -> list[tuple[str, str]]:
         """Actions and arguments the file names that no tool has (tool name -> argument names).
 
-        A misspelt `when` key never matches, so a gate would silently never apply: callers should refuse
-        a policy with unknown names (`policy check` does).
+        A misspelt `when` key never matches, so a gate would silently never apply: a policy with unknown
+        names is refused at start and by `policy check`.
         """
-        problems = []
+        problems: list[tuple[str, str]] = []
         for role, role_policy in self.policy.roles.items():
             for action, rule in role_policy.actions.items():
                 path = f"roles.{role}.actions.{action}"
                 if action not in tools:
-                    problems.append(f"{path}: no tool is called {action!r}")
+                    problems.append((path, f"no tool is called {action!r}"))
                     continue
                 unknown = sorted(_named_args(rule) - set(tools[action]))
-                problems += [f"{path}: {action} has no argument {name!r}" for name in unknown]
+                problems += [(path, f"{action} has no argument {name!r}") for name in unknown]
         return problems
 
     def _rule(self, role: str, action: str) -> ActionRule | None:
@@ -260,16 +290,16 @@ def _validate(data: dict[str, Any], source: str) -> PolicyFile:
     try:
         policy = PolicyFile.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        path = ".".join(str(part) for part in first["loc"])
-        problem = "unknown field (not allowed here)" if first["type"] == "extra_forbidden" else first["msg"]
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise PolicyFileError(source, path, problem + more) from None
-    problem_at = reference_problem(policy)
-    if problem_at:
-        raise PolicyFileError(source, *problem_at)
+        raise PolicyProblemsError(source, [_field_problem(error) for error in exc.errors()]) from None
+    problems = reference_problems(policy)
+    if problems:
+        raise PolicyProblemsError(source, problems)
     return policy
+
+
+def _field_problem(error: ErrorDetails) -> tuple[str, str]:
+    path = ".".join(str(part) for part in error["loc"])
+    return path, "unknown field (not allowed here)" if error["type"] == "extra_forbidden" else error["msg"]
 
 
 def _roles(roles: list[str]) -> str:

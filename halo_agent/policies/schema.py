@@ -122,18 +122,19 @@ def rule_ids(policy: PolicyFile) -> list[tuple[str, str]]:
     return found
 
 
-def reference_problem(policy: PolicyFile) -> tuple[str, str] | None:
-    """The first cross-reference problem (duplicate rule id, unknown approver role), or None."""
+def reference_problems(policy: PolicyFile) -> list[tuple[str, str]]:
+    """Every cross-reference problem (duplicate rule id, unknown approver role) as (field, problem)."""
+    problems: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for path, rule_id in rule_ids(policy):
         if rule_id in seen:
-            return path, f"duplicate rule id {rule_id!r} (first used at {seen[rule_id]})"
-        seen[rule_id] = path
+            problems.append((path, f"duplicate rule id {rule_id!r} (first used at {seen[rule_id]})"))
+        seen.setdefault(rule_id, path)
     for role, role_policy in policy.roles.items():
         for action, rule in role_policy.actions.items():
             for i, approval in enumerate(rule.approval):
                 unknown = [r for r in approval.approvers if r not in policy.roles]
                 if unknown:
                     path = f"roles.{role}.actions.{action}.approval.{i}.approvers"
-                    return path, f"unknown role {unknown[0]!r} (roles: {', '.join(policy.roles)})"
-    return None
+                    problems.append((path, f"unknown role {unknown[0]!r} (roles: {', '.join(policy.roles)})"))
+    return problems
