@@ -49,6 +49,9 @@ def _log(args: argparse.Namespace) -> AuditTrail:
 
 
 def verify_command(args: argparse.Namespace) -> int:
+    if args.file and not args.file.is_file():  # an empty "OK" for a mistyped path would hide the typo
+        print(f"halo-agent: no audit file at {args.file}", file=sys.stderr)
+        return 1
     log = _log(args)
     try:
         report = log.verify()

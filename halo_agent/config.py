@@ -5,6 +5,7 @@ A bad value fails here with the file (or variable), the field and the problem, n
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
@@ -79,6 +80,13 @@ class ModelSettings(BaseModel):
                 value = json.loads(value)
             except ValueError as exc:
                 raise ValueError(f"not a JSON object ({exc})") from None
+        return value
+
+    @field_validator("temperature")
+    @classmethod
+    def _temperature_range(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= 2:
+            raise ValueError(f"{value} is out of range: the valid range is 0 to 2")
         return value
 
     @field_validator("omit_params", mode="before")
@@ -175,11 +183,12 @@ def load_settings(
     data = _read_toml(config_file) if config_file else {}
     if config_file:
         resolve_secret_refs(data, config_file)  # `client_secret_file = ...` as `config init` writes it
-    _apply_env(data, env)
+    from_env = _apply_env(data, env)
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(data, dotted, value)
-    return _validate(data, str(config_file) if config_file else "environment")
+            from_env.pop(dotted, None)
+    return _validate(data, str(config_file) if config_file else "environment", from_env)
 
 
 def default_config_file(env: Mapping[str, str]) -> Path:
@@ -205,42 +214,40 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(path, "", f"not valid TOML: {exc}") from None
 
 
-def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
-    halo = {field: env[name] for name, field in _HALO_ENV.items() if env.get(name)}
-    if halo:
-        data.setdefault("halo", {}).update(halo)
-    _apply_model_env(data, env)
-    for name, dotted in (
-        ("HALO_AGENT_HOME", "home"),
-        ("HALO_AGENT_POLICY", "policy_file"),
-        ("HALO_AGENT_AUDIT_LOG", "audit_path"),
-        ("HALO_AGENT_AUDIT_FSYNC", "audit_fsync"),
-        ("HALO_AGENT_DATABASE_URL", "database_url"),
-    ):
+# Environment variable -> the dotted setting it sets (the HALO_* ones are in _HALO_ENV).
+_ENV = {
+    "AZURE_OPENAI_API_KEY": "model.api_key",
+    "OPENAI_API_KEY": "model.api_key",
+    "OPENAI_BASE_URL": "model.base_url",
+    "AZURE_OPENAI_ENDPOINT": "model.azure_endpoint",
+    "OPENAI_API_VERSION": "model.azure_api_version",
+    "HALO_AGENT_MODEL_OPTIONS": "model.options",
+    "HALO_AGENT_MODEL_OMIT": "model.omit_params",
+    "HALO_AGENT_MODEL_TEMPERATURE": "model.temperature",
+    "HALO_AGENT_MODEL": "model.name",
+    "HALO_AGENT_HOME": "home",
+    "HALO_AGENT_POLICY": "policy_file",
+    "HALO_AGENT_AUDIT_LOG": "audit_path",
+    "HALO_AGENT_AUDIT_FSYNC": "audit_fsync",
+    "HALO_AGENT_DATABASE_URL": "database_url",
+}
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """Set what the environment names; returns dotted setting -> the variable that set it, so an
+    error can name the variable rather than the file."""
+    named = {f"halo.{field}": name for name, field in _HALO_ENV.items() if env.get(name)}
+    # The first of a pair wins (AZURE_OPENAI_API_KEY over OPENAI_API_KEY): set in reverse order.
+    for name, dotted in reversed(_ENV.items()):
         if env.get(name):
-            _set_dotted(data, dotted, env[name])
-
-
-def _apply_model_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+            named[dotted] = name
+    for dotted, name in named.items():
+        _set_dotted(data, dotted, env[name])
     model = data.setdefault("model", {})
-    key = env.get("AZURE_OPENAI_API_KEY") or env.get("OPENAI_API_KEY")
-    if key:
-        model["api_key"] = key
-    if env.get("OPENAI_BASE_URL"):
-        model["base_url"] = env["OPENAI_BASE_URL"]
-    if env.get("AZURE_OPENAI_ENDPOINT"):
-        model["azure_endpoint"] = env["AZURE_OPENAI_ENDPOINT"]
-    if env.get("OPENAI_API_VERSION"):
-        model["azure_api_version"] = env["OPENAI_API_VERSION"]
-    if env.get("HALO_AGENT_MODEL_OPTIONS"):
-        model["options"] = env["HALO_AGENT_MODEL_OPTIONS"]
-    if env.get("HALO_AGENT_MODEL_OMIT"):
-        model["omit_params"] = env["HALO_AGENT_MODEL_OMIT"]
-    if env.get("HALO_AGENT_MODEL"):
-        model["name"] = env["HALO_AGENT_MODEL"]
-    elif "name" not in model and (key or model.get("base_url") or model.get("azure_endpoint")):
+    if "name" not in model and (model.get("api_key") or model.get("base_url") or model.get("azure_endpoint")):
         # An endpoint is configured but no model named: use a sensible LLM, not the offline model.
         model["name"] = DEFAULT_LLM
+    return named
 
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -251,13 +258,29 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[leaf] = value
 
 
-def _validate(data: dict[str, Any], source: str) -> Settings:
+def _validate(data: dict[str, Any], source: str, from_env: Mapping[str, str]) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # An unknown key first: a misspelt one would otherwise show up as the real one missing.
+        errors = sorted(exc.errors(), key=lambda error: error["type"] != "extra_forbidden")
+        first = errors[0]
         field = ".".join(str(p) for p in first["loc"])
-        problem = first["msg"]
-        if first["type"] == "missing" and field.startswith("halo."):
+        problem = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            problem = "unknown key" + _did_you_mean(first["loc"])
+        elif first["type"] == "missing" and field.startswith("halo."):
             problem = "required when HALO_URL / [halo] is set (for the sandbox, leave all HALO_* unset)"
+        if field in from_env:
+            raise ConfigError(from_env[field], field, problem) from None  # no value echoed: may be a secret
         raise ConfigError(source, field, problem) from None
+
+
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        annotation = model.model_fields[str(part)].annotation
+        nested = [arg for arg in getattr(annotation, "__args__", (annotation,)) if isinstance(arg, type)]
+        model = next(arg for arg in nested if issubclass(arg, BaseModel))
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -90,3 +90,38 @@ def test_audit_durability_comes_from_the_environment_and_is_checked() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(env={"HALO_AGENT_AUDIT_FSYNC": "sometimes"})
     assert caught.value.field == "audit_fsync"
+
+
+def test_a_temperature_out_of_range_is_refused_naming_file_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "[model]\ntemperature = 7\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    assert caught.value.source == str(path) and caught.value.field == "model.temperature"
+    assert "0 to 2" in caught.value.problem
+    assert load_settings(write(tmp_path, "[model]\ntemperature = 1.5\n"), env={}).model.temperature == 1.5
+
+
+def test_a_misspelt_key_is_reported_as_unknown_with_a_suggestion(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, "[model]\ntemprature = 0.5\n"), env={})
+    assert caught.value.field == "model.temprature"
+    assert caught.value.problem == "unknown key (did you mean temperature?)"
+    # In [halo] a typo must not surface as the correctly spelt key "missing".
+    halo = "[halo]\nhalo_url = 'https://acme.example.com'\nclient_id = 'id'\nclient_secert = 's'\n"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, halo), env={})
+    assert caught.value.field == "halo.client_secert" and "did you mean client_secret?" in str(caught.value)
+
+
+def test_an_environment_error_names_the_variable_and_the_expected_type() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"HALO_AGENT_MODEL_TEMPERATURE": "abc"})
+    assert caught.value.source == "HALO_AGENT_MODEL_TEMPERATURE" and caught.value.field == "model.temperature"
+    assert "valid number" in caught.value.problem
+    assert load_settings(env={"HALO_AGENT_MODEL_TEMPERATURE": "0.3"}).model.temperature == 0.3
+
+
+def test_an_environment_error_never_echoes_the_value() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"HALO_AGENT_DATABASE_URL": "mysql://me:hunter2@db/x"})
+    assert caught.value.source == "HALO_AGENT_DATABASE_URL" and "hunter2" not in str(caught.value)

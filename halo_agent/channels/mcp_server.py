@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import json
 import secrets
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -226,7 +227,11 @@ async def serve_stdio(args: argparse.Namespace) -> int:
     return 0
 
 
-async def serve_http(args: argparse.Namespace, keys: Any) -> int:
+async def serve_http(
+    args: argparse.Namespace, keys: Any, listener: socket.socket,
+    announce: Callable[[AgentService, argparse.Namespace], None],
+) -> int:
+    """Serve on `listener` (already bound); `announce` prints the banner once the service is built."""
     import uvicorn
 
     from halo_agent.cli_common import build_service
@@ -236,7 +241,8 @@ async def serve_http(args: argparse.Namespace, keys: Any) -> int:
         bridge = McpBridge(service, HeaderIdentity(service, keys))
         app = bridge.server().streamable_http_app(host=args.host)
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
-        await uvicorn.Server(config).serve()
+        announce(service, args)
+        await uvicorn.Server(config).serve(sockets=[listener])
     finally:
         await service.aclose()
     return 0

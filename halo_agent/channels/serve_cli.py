@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from halo_agent.channels.forwarded import TrustedProxies
 from halo_agent.channels.keys import API_KEY_ENV, KeyRing, generate_key, hash_key
+from halo_agent.channels.mcp_identity import AGENT_HEADER, ROLE_HEADER, USER_HEADER
 from halo_agent.cli_common import add_backend_args, add_identity_args, build_service, principal_from_args, run
 from halo_agent.errors import HaloAgentError
 
@@ -100,6 +101,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from halo_agent.channels.http_app import create_http_app
     from halo_agent.channels.ratelimit import RateLimiter
 
+    listener = _inherited(args.listen_fd) or listen_socket(args.host, args.port)
     api_closed = args.keys is None and not os.environ.get(API_KEY_ENV)
     # No keys configured: a random key nobody holds, so the API refuses everyone and the page still works.
     keys = KeyRing.single(generate_key(), name="none") if api_closed else KeyRing.from_config(args.keys)
@@ -125,8 +127,9 @@ async def _serve(args: argparse.Namespace) -> int:
             app, host=args.host, port=args.port, log_level="warning", log_config=None,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **proxy_settings(proxies),
         )  # fmt: skip
-        await uvicorn.Server(config).serve(sockets=_inherited(args.listen_fd))
+        await uvicorn.Server(config).serve(sockets=[listener])
     finally:
+        listener.close()
         await service.aclose()
     return 0
 
@@ -151,8 +154,19 @@ def _base_url(args: argparse.Namespace) -> str:
     return f"http://{host}:{args.port}"
 
 
-def _inherited(fd: int | None) -> list[socket.socket] | None:
-    return None if fd is None else [socket.socket(fileno=fd)]
+def _inherited(fd: int | None) -> socket.socket | None:
+    return None if fd is None else socket.socket(fileno=fd)
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket already bound and listening, so the "serving on" banner is only printed once the port
+    accepts connections, and a busy port is one clear error instead of a banner then uvicorn's log."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).split(" (while attempting")[0]  # create_server adds the address
+        raise HaloAgentError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 async def _mcp(args: argparse.Namespace) -> int:
@@ -160,8 +174,25 @@ async def _mcp(args: argparse.Namespace) -> int:
 
     if args.transport == "http":
         keys = KeyRing.from_config(args.keys)
-        return await serve_http(args, keys)
+        listener = listen_socket(args.host, args.port)
+        try:
+            return await serve_http(args, keys, listener, _mcp_banner)
+        finally:
+            listener.close()
     return await serve_stdio(args)
+
+
+def _mcp_banner(service: AgentService, args: argparse.Namespace) -> None:
+    """What a client needs to connect: the endpoint and the headers naming the caller."""
+    print(f"halo-agent MCP serving on {_base_url(args)}/mcp (streamable HTTP)", file=sys.stderr)
+    print(f"Each request needs: Authorization: Bearer <key>, {_title(ROLE_HEADER)}: employee|admin, and "
+          f"{_title(USER_HEADER)}: <email> or {_title(AGENT_HEADER)}: <n>", file=sys.stderr)  # fmt: skip
+    if service.sandbox_notice:
+        print(service.sandbox_notice, file=sys.stderr)
+
+
+def _title(header: str) -> str:
+    return "-".join(part.capitalize() for part in header.split("-"))
 
 
 def proxy_settings(proxies: TrustedProxies) -> dict[str, Any]:

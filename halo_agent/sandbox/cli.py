@@ -44,9 +44,15 @@ def run(args: argparse.Namespace) -> int:
     for spec in args.fault:
         options = parse_fault_spec(spec)
         app.faults.add(**options)  # type: ignore[arg-type]  # validated by FaultInjector.add
-    url = f"http://{args.host}:{args.port}"
-    print(settings_text(config, url))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    from halo_agent.channels.serve_cli import listen_socket
+
+    listener = listen_socket(args.host, args.port)  # bound first: a busy port is an error, not a banner
+    try:
+        print(settings_text(config, f"http://{args.host}:{args.port}"), flush=True)
+        server_config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.Server(server_config).run(sockets=[listener])
+    finally:
+        listener.close()
     return 0
 
 

@@ -264,6 +264,16 @@ def test_audit_verify_command_lists_problems(tmp_path: Path, capsys: pytest.Capt
     assert out.startswith("BROKEN") and "head says seq 5" in out
 
 
+def test_audit_verify_of_a_mistyped_file_is_an_error_not_ok(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "typo.jsonl"
+    assert run("audit", "verify", "--file", str(typo)) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip().splitlines() == [f"halo-agent: no audit file at {typo}"]
+    assert not typo.exists()
+
+
 def test_audit_commands_use_the_configured_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
