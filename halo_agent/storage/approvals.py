@@ -149,18 +149,18 @@ class PendingStore:
             if problem == "expired":
                 conn.execute("UPDATE pending SET state = 'expired' WHERE id = ?", (pending_id,))
             elif problem is None:
-                conn.execute(
-                    "UPDATE pending SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?",
+                # RETURNING, not a read after the commit: by then another process may have claimed it.
+                row = conn.execute(
+                    "UPDATE pending SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ? "
+                    "RETURNING *",
                     ("approved" if approve else "denied", by.model_dump_json(), self._clock(), reason,
                      pending_id),
-                )
+                ).fetchone()
         if problem == "expired":
             raise PendingError(f"request {pending_id} has expired; ask again")
-        if problem:
-            raise PendingError(problem)
-        record = self.get(pending_id)
-        assert record is not None
-        return record
+        if problem or row is None:
+            raise PendingError(problem or f"request {pending_id} is not known")
+        return pending_record(row)
 
     def claim(self, pending_id: str) -> PendingRecord | None:
         """Atomically move an approved, unexpired record to running. None: not yours to run (any more)."""

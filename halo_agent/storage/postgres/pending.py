@@ -72,17 +72,17 @@ class PostgresPending:
                 cur.execute("UPDATE pending SET state = 'expired' WHERE id = %s", (pending_id,))
             elif problem is None:
                 state = "approved" if approve else "denied"
-                cur.execute(
+                # RETURNING, not a read after the commit: by then a worker may have claimed it already.
+                row = cur.execute(
                     "UPDATE pending SET state = %s, decided_by = %s, decided_at = %s, reason = %s "
-                    "WHERE id = %s", (state, by.model_dump_json(), self._clock(), reason, pending_id),
-                )  # fmt: skip
+                    "WHERE id = %s RETURNING *",
+                    (state, by.model_dump_json(), self._clock(), reason, pending_id),
+                ).fetchone()  # fmt: skip
         if problem == "expired":
             raise PendingError(f"request {pending_id} has expired; ask again")
-        if problem:
-            raise PendingError(problem)
-        record = self.get(pending_id)
-        assert record is not None
-        return record
+        if problem or row is None:
+            raise PendingError(problem or f"request {pending_id} is not known")
+        return pending_record(row)
 
     def claim(self, pending_id: str) -> PendingRecord | None:
         now = self._clock()
