@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich import box
-from rich.console import Console, OverflowMethod
+from rich.console import Console, ConsoleOptions, OverflowMethod, RenderResult
 from rich.markup import escape
+from rich.segment import Segment
 from rich.status import Status
 from rich.table import Table
 from rich.text import Text
@@ -241,6 +242,52 @@ _GAP = 3  # between two columns of a borderless SIMPLE_HEAD table
 _NARROW_MAX, _NARROW_MIN, _WIDE_MIN, _WIDE_READABLE = 24, 6, 20, 36
 
 
+class FittedTable:
+    """A table that fits where it is printed. On a terminal: borderless, sized here, not by rich (which
+    drops whole columns when space runs out): every column stays on one line, cut with …, except `wide`,
+    which takes the room left and wraps. The first column (an id a person may need to type) is never
+    cut; `optional` columns are left out, in that order, while `wide` would get less than a readable
+    width. The width is the console's at the moment of printing unless `width` is given.
+
+    Not on a terminal (piped, redirected): plain lines, cells separated by a tab, no box drawing, no
+    colour, nothing cut or wrapped, so `cut`, `awk -F'\t'` and spreadsheets read it whole."""
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        wide: str,
+        width: int | None = None,
+        optional: Sequence[str] = (),
+    ) -> None:
+        self.columns, self.rows, self.wide = list(columns), [list(row) for row in rows], wide
+        self.width, self.optional = width, list(optional)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not options.is_terminal:
+            yield Segment(self.plain())  # a Segment, not Text: rich would expand the tabs to spaces
+            return
+        yield self.table(self.width or options.max_width)
+
+    def plain(self) -> str:
+        """Header and rows as tab-separated lines of plain text."""
+        lines = [self.columns, *([_plain_cell(cell) for cell in row] for row in self.rows)]
+        return "".join("\t".join(line) + "\n" for line in lines)
+
+    def table(self, width: int) -> Table:
+        columns, wide = self.columns, self.columns.index(self.wide)
+        keep, widths = _layout(columns, self.rows, wide, width, list(self.optional))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+        for position, column_width in zip(keep, widths, strict=True):
+            wraps = position == wide
+            overflow: OverflowMethod = "fold" if wraps else "ellipsis"
+            table.add_column(columns[position], width=column_width, no_wrap=not wraps, overflow=overflow)
+        for row in self.rows:
+            table.add_row(*(row[i] for i in keep))
+        return table
+
+
 def fitted_table(
     columns: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -248,21 +295,13 @@ def fitted_table(
     wide: str,
     width: int | None = None,
     optional: Sequence[str] = (),
-) -> Table:
-    """A borderless table sized here, not by rich (which drops whole columns when space runs out):
-    every column stays on one line, cut with …, except `wide`, which takes the room left and wraps.
-    The first column (an id a person may need to type) is never cut; `optional` columns are left out,
-    in that order, while `wide` would get less than a readable width. `width` defaults to what a
-    Console would use here (the terminal's, or 80 when piped)."""
-    keep, widths = _layout(columns, rows, columns.index(wide), width or Console().width, list(optional))
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-    for position, column_width in zip(keep, widths, strict=True):
-        wraps = columns[position] == wide
-        overflow: OverflowMethod = "fold" if wraps else "ellipsis"
-        table.add_column(columns[position], width=column_width, no_wrap=not wraps, overflow=overflow)
-    for row in rows:
-        table.add_row(*(row[i] for i in keep))
-    return table
+) -> FittedTable:
+    """See FittedTable: a table sized for the terminal, plain tab-separated lines when piped."""
+    return FittedTable(columns, rows, wide=wide, width=width, optional=optional)
+
+
+def _plain_cell(markup: str) -> str:
+    return " ".join(Text.from_markup(markup).plain.split())
 
 
 def _layout(
@@ -312,7 +351,7 @@ def answer_lists_rows(answer: str, rows: Sequence[dict[str, Any]]) -> bool:
     return all(re.search(rf"\b{row.get('id')}\b", answer) for row in rows)
 
 
-def tickets_table(rows: Sequence[dict[str, Any]], width: int | None = None) -> Table:
+def tickets_table(rows: Sequence[dict[str, Any]], width: int | None = None) -> FittedTable:
     """Ticket rows in the columns `ticket_columns` chooses."""
     present = ticket_columns(rows)
     cells = [[escape(str(row.get(c) if row.get(c) is not None else "")) for c in present] for row in rows]
@@ -320,7 +359,7 @@ def tickets_table(rows: Sequence[dict[str, Any]], width: int | None = None) -> T
     return fitted_table(present, cells, wide="summary", width=width, optional=optional)
 
 
-def pending_table(records: Iterable[PendingRecord], width: int | None = None) -> Table:
+def pending_table(records: Iterable[PendingRecord], width: int | None = None) -> FittedTable:
     cells = [
         [
             escape(record.id),
@@ -336,7 +375,7 @@ def pending_table(records: Iterable[PendingRecord], width: int | None = None) ->
     return fitted_table(columns, cells, wide="preview", width=width, optional=("kind", "expires"))
 
 
-def audit_table(records: Iterable[dict[str, Any]], width: int | None = None) -> Table:
+def audit_table(records: Iterable[dict[str, Any]], width: int | None = None) -> FittedTable:
     """Audit records (see halo_agent/tools/trace.py) as rows a person scans: who did what, and why."""
     cells = []
     for record in records:
@@ -367,15 +406,15 @@ def _event_text(record: dict[str, Any]) -> str:
 
 
 def _principal_text(principal: Any) -> str:
+    """Name first, the Halo id after: "Ben Carter (agent 6)"; the email's name part without a name."""
     if not isinstance(principal, dict):
         return str(principal or "")
-    if principal.get("email"):
-        return str(principal["email"]).split("@")[0]
-    if principal.get("agent_id") is not None:
-        return f"agent {principal['agent_id']}"
-    if principal.get("user_id") is not None:
-        return f"user {principal['user_id']}"
-    return str(principal.get("role") or "unknown")
+    ids = [f"{kind} {principal[key]}" for kind, key in (("agent", "agent_id"), ("user", "user_id"))
+           if principal.get(key) is not None]
+    name = principal.get("name") or str(principal.get("email") or "").split("@")[0]
+    if name:
+        return f"{name} ({ids[0]})" if ids else str(name)
+    return ids[0] if ids else str(principal.get("role") or "unknown")
 
 
 def _outcome_text(outcome: Any) -> str:

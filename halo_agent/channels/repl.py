@@ -10,7 +10,8 @@ import asyncio
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 Command = Callable[[str], Awaitable[None]]
 HISTORY_FILE = "chat-history"
+APPROVER_COMMANDS = ("/approve", "/deny")
+ADMINS_ONLY = "Approvals are for admins: an admin approves or denies your request (see /pending)."
 
 
 def new_session_id(prefix: str = "chat") -> str:
@@ -40,7 +43,7 @@ def repl_pause_hint(paused: Paused) -> str:
     if paused.kind == "confirmation":
         return "Type yes to go ahead, or no to cancel."
     who = " or ".join(paused.approver_roles) or "an approver"
-    return f"Waiting for {who}: another person approves with /approve {paused.pending_id}."
+    return f"Waiting for {who}: another person must approve {paused.pending_id} before it runs."
 
 
 class Repl:
@@ -65,7 +68,12 @@ class Repl:
         self.renderer = Renderer(console, steps=steps, usage=steps, pause_hint=repl_pause_hint)
         self.errors = 0
         self.cancel_on_interrupt = False
-        self._commands: dict[str, tuple[Command, str]] = {
+        self._commands = self._role_commands()
+        self._running = True
+
+    def _role_commands(self) -> dict[str, tuple[Command, str]]:
+        """The slash commands this person may use: an employee never approves, so is not offered to."""
+        commands: dict[str, tuple[Command, str]] = {
             "/help": (self._help, "this list"),
             "/whoami": (self._whoami, "who you are, the backend, the model and this session"),
             "/tools": (self._tools, "the tools your role may use"),
@@ -76,15 +84,28 @@ class Repl:
             "/reset": (self._reset, "start a new conversation"),
             "/quit": (self._quit, "leave (also Ctrl-D)"),
         }
-        self._running = True
+        if self._is_employee:
+            return {name: command for name, command in commands.items() if name not in APPROVER_COMMANDS}
+        return commands
+
+    @property
+    def _is_employee(self) -> bool:
+        return self.principal.role == "employee"
 
     async def run(self, lines: AsyncIterator[str]) -> int:
-        """Handle lines until /quit or end of input. Exit code 1 if any turn ended in an error."""
+        """Handle lines until /quit or end of input; the exit code of the session.
+
+        0 whenever the session itself ran to its end (/quit, Ctrl-D, end of piped input), even if a turn
+        was refused or ended in an error: those were answered on screen and the person carried on, as
+        in any shell. `errors` still counts them for callers that want to know. A failure of the session
+        itself (the service cannot start, the input breaks) raises and is the caller's to turn into a
+        non-zero exit code.
+        """
         async for line in lines:
             await self.handle_line(line)
             if not self._running:
                 break
-        return 1 if self.errors else 0
+        return 0
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()
@@ -135,6 +156,9 @@ class Repl:
     async def _command(self, text: str) -> None:
         name, _, rest = text.partition(" ")
         command = self._commands.get(name.lower()) or self._commands.get({"/exit": "/quit"}.get(name, ""))
+        if command is None and self._is_employee and name.lower() in APPROVER_COMMANDS:
+            self.console.print(ADMINS_ONLY)
+            return
         if command is None:
             self.console.print(f"[yellow]Unknown command {escape(name)}.[/] Type /help for the list.")
             return
@@ -183,9 +207,13 @@ class Repl:
 
     async def _audit(self, rest: str) -> None:
         count = int(rest) if rest.isdigit() else 10
-        records = self.service.audit.tail(count)
+        if self._is_employee:
+            records = last_records(own_records(self.service.audit.records(), self.principal), count)
+        else:
+            records = self.service.audit.tail(count)
         if not records:
-            self.console.print("The audit log is empty.")
+            empty = "You have no audit records yet." if self._is_employee else "The audit log is empty."
+            self.console.print(empty)
             return
         self.console.print(audit_table(records, self.console.width))
 
@@ -195,6 +223,19 @@ class Repl:
 
     async def _quit(self, _: str) -> None:
         self._running = False
+
+
+def own_records(records: Iterable[dict[str, Any]], principal: Principal) -> Iterable[dict[str, Any]]:
+    """The records made on behalf of `principal`, matched on the canonical key resolved against Halo
+    (never on a name or an email the record merely mentions)."""
+    for record in records:
+        who = record.get("principal")
+        if isinstance(who, dict) and who.get("key") == principal.key:
+            yield record
+
+
+def last_records(records: Iterable[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    return list(deque(records, maxlen=count)) if count > 0 else []
 
 
 def role_tools(settings: Settings, role: str) -> list[tuple[str, str]]:

@@ -59,7 +59,7 @@ def test_piped_chat_answers_each_line_as_the_given_employee() -> None:
     assert "In Progress" in done.stdout and "not one of your tickets" in done.stdout
     assert "embedded Halo sandbox" in done.stderr
     assert _decisions("haloitsm_get_ticket") == ["allow", "deny"]  # 790 belongs to someone else
-    audit_rows = [line for line in done.stdout.splitlines() if "emma.hart" in line and "get_ticket" in line]
+    audit_rows = [line for line in done.stdout.splitlines() if "Emma Hart (user" in line and "get_t" in line]
     assert len(audit_rows) == 2 and "deny" in audit_rows[1], done.stdout
 
 

@@ -2,10 +2,18 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from halo_agent.agent.events import ErrorEvent, FinalAnswer, TextDelta, ToolResultEvent, TurnUsage
-from halo_agent.channels.render import Renderer, format_call, format_usage, pending_table
+from halo_agent.channels.render import (
+    Renderer,
+    audit_table,
+    format_call,
+    format_usage,
+    pending_table,
+    tickets_table,
+)
 from tests.cli.fakes import list_events, paused_events, record, refused_events
 
 
@@ -116,3 +124,39 @@ def test_pending_table_lists_id_action_and_requester() -> None:
     console.print(pending_table([record("p-42")], 120))
     line = next(line for line in out.getvalue().splitlines() if "p-42" in line)
     assert "haloitsm_update_ticket" in line and "Alex Morgan (admin)" in line
+
+
+_ROWS = [
+    {"id": 789, "summary": "Cannot access email application, connection timed out after the update",
+     "status": "In Progress", "priority": "High", "type": "Incident", "agent": "Ben Carter",
+     "team": "1st Line Support", "user": "Emma Hart"},
+    {"id": 801, "summary": "New monitor", "status": "New", "priority": "Low", "type": "Request",
+     "agent": "Chloe Evans", "team": "2nd Line Support", "user": "Tom Becker"},
+]
+
+
+@pytest.mark.parametrize("columns", [60, 80, 160])
+def test_ticket_table_fits_the_terminal_width_it_is_printed_on(columns: int) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=columns, color_system=None)
+    console.print(tickets_table(_ROWS))  # no width given: the console's at printing time
+    lines = out.getvalue().splitlines()
+    assert lines and max(len(line) for line in lines) <= columns
+    assert "789" in out.getvalue() and "801" in out.getvalue() and "|" not in out.getvalue()
+
+
+def test_piped_tables_are_plain_tab_separated_lines() -> None:
+    console, out = _console(terminal=False)
+    console.print(tickets_table(_ROWS, 40))
+    lines = out.getvalue().splitlines()
+    assert lines[0].split("\t") == ["id", "summary", "status", "priority", "type", "agent", "team", "user"]
+    assert lines[1].split("\t")[1] == _ROWS[0]["summary"]  # whole, not cut to a width
+    assert not any(mark in out.getvalue() for mark in "─━│|…\x1b")
+
+
+def test_audit_names_the_person_first_and_the_halo_id_after() -> None:
+    console, out = _console(terminal=False)
+    principal = {"role": "admin", "agent_id": 6, "name": "Ben Carter", "email": "ben@example.com"}
+    nameless = {"role": "employee", "user_id": 11, "email": "emma.hart@example.com"}
+    console.print(audit_table([{"seq": 1, "principal": principal}, {"seq": 2, "principal": nameless}]))
+    assert "Ben Carter (agent 6)" in out.getvalue() and "emma.hart (user 11)" in out.getvalue()

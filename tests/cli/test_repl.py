@@ -4,14 +4,17 @@ import asyncio
 import io
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from rich.console import Console
 
 from halo_agent.channels.repl import Repl
 from halo_agent.config import load_settings
 from halo_agent.errors import HaloAgentError
-from tests.cli.fakes import EMMA, FakeService, refused_events
+from halo_agent.principal import Principal
+from halo_agent.tools.trace import principal_record
+from tests.cli.fakes import ALEX, EMMA, FakeService, refused_events
 
 
 async def _lines(*lines: str) -> AsyncIterator[str]:
@@ -19,11 +22,30 @@ async def _lines(*lines: str) -> AsyncIterator[str]:
         yield line
 
 
-def _repl(service: FakeService, *, steps: bool = True) -> tuple[Repl, io.StringIO]:
+def _repl(
+    service: FakeService, *, steps: bool = True, who: Principal = EMMA
+) -> tuple[Repl, io.StringIO]:
     out = io.StringIO()
     console = Console(file=out, force_terminal=False, width=120)
-    repl = Repl(service, EMMA, load_settings(), console, session_id="s-1", steps=steps)  # type: ignore[arg-type]
+    repl = Repl(service, who, load_settings(), console, session_id="s-1", steps=steps)  # type: ignore[arg-type]
     return repl, out
+
+
+class FakeAudit:
+    """The audit log's two readers, over records made by the given principals in turn."""
+
+    def __init__(self, *principals: Principal) -> None:
+        self.rows = [
+            {"seq": seq, "time": "2026-12-01T03:00:00", "principal": principal_record(who),
+             "tool": "haloitsm_get_ticket", "decision": "allow", "outcome": {"status": "ok"}}
+            for seq, who in enumerate(principals, start=1)
+        ]
+
+    def tail(self, n: int = 20) -> list[dict[str, Any]]:
+        return self.rows[-n:]
+
+    def records(self, *, after_seq: int = 0) -> Iterator[dict[str, Any]]:
+        return iter(self.rows)
 
 
 def _handled(service: FakeService) -> list[tuple[object, ...]]:
@@ -46,11 +68,45 @@ async def test_quit_stops_reading_lines() -> None:
     assert _handled(service) == []
 
 
-async def test_help_lists_every_slash_command() -> None:
-    repl, out = _repl(FakeService())
+async def test_help_lists_every_slash_command_to_an_admin() -> None:
+    repl, out = _repl(FakeService(), who=ALEX)
     await repl.run(_lines("/help"))
     for name in ("/help", "/whoami", "/tools", "/pending", "/approve", "/deny", "/audit", "/reset", "/quit"):
         assert name in out.getvalue()
+
+
+async def test_an_employee_is_not_offered_approve_or_deny_and_is_told_why() -> None:
+    service = FakeService()
+    repl, out = _repl(service)
+    await repl.run(_lines("/help"))
+    assert "/pending" in out.getvalue() and "/approve" not in out.getvalue() and "/deny" not in out.getvalue()
+    code = await repl.run(_lines("/approve p-9", "/deny p-9 no", "/APPROVE"))
+    assert out.getvalue().count("Approvals are for admins") == 3 and code == 0
+    assert not [call for call in service.calls if call[0] in ("approve", "deny")]
+
+
+async def test_an_employees_audit_shows_only_their_own_records() -> None:
+    namesake = Principal(role="employee", email="EMMA.HART@example.com", name="Emma Hart", halo_user_id=12)
+    service = FakeService()
+    service.audit = FakeAudit(EMMA, ALEX, namesake, EMMA, ALEX)  # type: ignore[attr-defined]
+    repl, out = _repl(service)
+    await repl.run(_lines("/audit"))
+    seqs = [line.split("\t")[0] for line in out.getvalue().splitlines()[1:]]
+    assert seqs == ["1", "4"], out.getvalue()
+    await repl.run(_lines("/audit 1"))
+    assert out.getvalue().splitlines()[-1].startswith("4\t")
+
+
+async def test_an_employee_with_no_records_is_told_so_and_an_admin_sees_everyone() -> None:
+    service = FakeService()
+    service.audit = FakeAudit(ALEX, ALEX)  # type: ignore[attr-defined]
+    repl, out = _repl(service)
+    await repl.run(_lines("/audit"))
+    assert out.getvalue().strip() == "You have no audit records yet."
+    service.audit = FakeAudit(EMMA, ALEX)  # type: ignore[attr-defined]
+    admin, out = _repl(service, who=ALEX)
+    await admin.run(_lines("/audit"))
+    assert "Emma Hart (user 11)" in out.getvalue() and "Alex Morgan (agent 1)" in out.getvalue()
 
 
 async def test_whoami_names_the_person_the_sandbox_and_the_session() -> None:
@@ -71,31 +127,31 @@ async def test_pending_shows_the_waiting_records() -> None:
 
 async def test_approve_acts_as_the_person_at_the_prompt() -> None:
     service = FakeService()
-    repl, out = _repl(service)
+    repl, out = _repl(service, who=ALEX)
     await repl.run(_lines("/approve p-9"))
-    assert ("approve", "p-9", EMMA) in service.calls
+    assert ("approve", "p-9", ALEX) in service.calls
     assert "Ticket 789 priority set to Critical" in out.getvalue()
 
 
 async def test_deny_passes_the_reason() -> None:
     service = FakeService()
-    repl, out = _repl(service)
+    repl, out = _repl(service, who=ALEX)
     await repl.run(_lines("/deny p-9 not during the freeze"))
-    assert ("deny", "p-9", EMMA, "not during the freeze") in service.calls
+    assert ("deny", "p-9", ALEX, "not during the freeze") in service.calls
     assert "Denied p-9" in out.getvalue()
 
 
-async def test_a_failing_command_is_reported_and_the_session_goes_on() -> None:
+async def test_a_failing_command_is_reported_and_the_session_goes_on_to_exit_0() -> None:
     service = FakeService()
-    repl, out = _repl(service)
-    code = await repl.run(_lines("/approve nope", "list my tickets"))
+    repl, out = _repl(service, who=ALEX)
+    code = await repl.run(_lines("/approve nope", "list my tickets", "/quit"))
     assert "error: no pending request nope" in out.getvalue()
-    assert len(_handled(service)) == 1 and code == 1
+    assert len(_handled(service)) == 1 and repl.errors == 1 and code == 0
 
 
 async def test_unknown_command_and_missing_id_are_explained() -> None:
     service = FakeService()
-    repl, out = _repl(service)
+    repl, out = _repl(service, who=ALEX)
     await repl.run(_lines("/frobnicate", "/approve"))
     assert "Unknown command /frobnicate" in out.getvalue() and "Usage: /approve ID" in out.getvalue()
     assert not [c for c in service.calls if c[0] == "approve"]
@@ -116,9 +172,9 @@ async def test_service_errors_during_a_turn_do_not_end_the_session() -> None:
         return refused_events(message)
 
     repl, out = _repl(FakeService(broken))
-    code = await repl.run(_lines("boom", "ticket 790"))
+    code = await repl.run(_lines("boom", "ticket 790", "/quit"))
     assert "error: Halo is unreachable" in out.getvalue()
-    assert "I can't show you ticket 790." in out.getvalue() and code == 1
+    assert "I can't show you ticket 790." in out.getvalue() and code == 0  # the session itself ended well
 
 
 async def test_ctrl_c_cancels_the_running_turn_but_not_the_session() -> None:
