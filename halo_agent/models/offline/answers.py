@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from halo_agent.models.offline.lists import answer_list
+from halo_agent.models.offline.coverage import OFFER_CREATE
+from halo_agent.models.offline.lists import answer_list, ticket_table
 from halo_agent.models.offline.results import Step, first, payload, rows_of, text_of, ticket_of
 
 _ACTIONS = {
@@ -135,6 +136,47 @@ def ticket_details(step: Step) -> str:
     row = ticket_of(payload(step.result)) or {}
     details = without_instructions(text_of(first(row, "details", "description"), 400))
     return f'Description: "{details}"' if details else ""
+
+
+def with_ticket_extras(answer: str, step: Step, *, details: bool, notices: tuple[str, ...]) -> str:
+    """A ticket's answer, then its description when asked what it is about, then what approvers did."""
+    extra = [ticket_details(step)] if details else []
+    extra += [f"Earlier in this conversation: {n.removeprefix('Update:').strip()}" for n in notices]
+    return "\n".join([answer, *(line for line in extra if line)])
+
+
+def which_record(kind: str, name: str, rows: list[dict[str, Any]]) -> str:
+    """A name looked up to act on matched no directory record, or several: ask which."""
+    what = kind.rstrip("s")
+    if not rows:
+        return f"I found no {what} called '{name}', so I haven't done anything. Which {what} do you mean?"
+    found = ", ".join(f"#{r.get('id')} {text_of(r.get('name'), 40)}" for r in rows[:10])
+    return f"Several {kind} match '{name}': {found}. Which one do you mean?"
+
+
+def which_ticket_for_note(rows: list[dict[str, Any]]) -> str:
+    """ "Add a note to my open ticket" when the person has none, or several, open."""
+    if not rows:
+        return "You have no open tickets, so there is nothing to add the note to. I can open a new one."
+    table = ticket_table(rows)
+    return f"You have {len(rows)} open tickets:\n{table}\nWhich one should the note go on (its number)?"
+
+
+def which_ticket_to_close(rows: list[dict[str, Any]], topic: str | None, *, searched: bool) -> str:
+    """ "Close my email ticket" when no open ticket, or several, matched: show them and ask which."""
+    about = f" about '{topic}'" if topic else ""
+    if not rows:
+        return f"You have no open tickets{about}, so there is nothing to close."
+    table = ticket_table(rows)
+    question = "Which one should I close (tell me its number)?"
+    if searched:
+        return f"You have {len(rows)} open tickets{about}:\n{table}\n{question}"
+    lead = f"I couldn't find an open ticket{about}. " if topic else ""
+    return f"{lead}Your open tickets:\n{table}\n{question}"
+
+
+def offer_ticket(summary: str) -> str:
+    return f"Sorry to hear that ({summary}). I can open a ticket so the service desk sees it. {OFFER_CREATE}"
 
 
 def _answer_updated(step: Step) -> str:

@@ -35,8 +35,10 @@ from halo_agent.models.offline.coverage import (
 from halo_agent.models.offline.entities import find_entities
 from halo_agent.models.offline.lists import page_request, previous_list_args
 from halo_agent.models.offline.parse import Intent, follow_up, parse
-from halo_agent.models.offline.plan import UPDATE, Context, capabilities, plan
+from halo_agent.models.offline.plan import Context, plan
+from halo_agent.models.offline.replies import capabilities
 from halo_agent.models.offline.results import Step, json_object, parse_tool_message
+from halo_agent.models.offline.tool_names import UPDATE
 from halo_agent.models.offline.vocab import Vocabulary, build_vocabulary
 
 _MAX_STEPS = 6  # a safety net: no plan here makes more than four calls in a turn

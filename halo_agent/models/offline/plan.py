@@ -13,16 +13,12 @@ from typing import Any
 
 from halo_agent.models.offline import answers
 from halo_agent.models.offline.arguments import call_args, needs_lookup
-from halo_agent.models.offline.coverage import OFFER_CREATE
 from halo_agent.models.offline.entities import find_entities
-from halo_agent.models.offline.lists import ticket_table
 from halo_agent.models.offline.parse import Intent
-from halo_agent.models.offline.results import Step, payload, rows_of, text_of, ticket_id_of
+from halo_agent.models.offline.replies import CANT_LOOK_UP_AGENTS, ask_for, not_offered, small_talk
+from halo_agent.models.offline.results import Step, payload, rows_of, ticket_id_of
+from halo_agent.models.offline.tool_names import CREATE, GET, KB, LIST, LOOKUP, NOTE, OPTIONS, RESOLVE, UPDATE
 from halo_agent.models.offline.vocab import Vocabulary
-
-CREATE, GET, LIST = "haloitsm_create_ticket", "haloitsm_get_ticket", "haloitsm_list_tickets"
-UPDATE, NOTE, RESOLVE = "haloitsm_update_ticket", "haloitsm_add_note", "haloitsm_resolve_ticket"
-LOOKUP, OPTIONS, KB = "haloitsm_lookup", "haloitsm_ticket_options", "haloitsm_search_kb"
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ def plan(ctx: Context) -> Plan:
         return answers.compose(failed)  # refused, paused or needs correcting: explain, don't loop
     planner = _PLANNERS.get(ctx.intent.kind)
     if planner is None:
-        return small_talk(ctx)
+        return small_talk(ctx.intent.kind, ctx.tools)
     required = _REQUIRES.get(ctx.intent.kind)
     if required and required not in ctx.tools:
         return not_offered(required, mentioned(ctx))
@@ -101,16 +97,8 @@ def _with_names_resolved(ctx: Context, tool: str, build: Callable[[dict[str, Any
         return answers.compose(ctx.steps[-1:])
     rows = rows_of(payload(ctx.steps[-1].result), kind, "items", "results")
     if len(rows) != 1 or ticket_id_of(rows[0]) is None:
-        return _which(kind, name, rows)
+        return answers.which_record(kind, name, rows)
     return [Call(tool, build({**ctx.slots, id_slot: ticket_id_of(rows[0])}))]
-
-
-def _which(kind: str, name: str, rows: list[dict[str, Any]]) -> str:
-    what = kind.rstrip("s")
-    if not rows:
-        return f"I found no {what} called '{name}', so I haven't done anything. Which {what} do you mean?"
-    found = ", ".join(f"#{r.get('id')} {text_of(r.get('name'), 40)}" for r in rows[:10])
-    return f"Several {kind} match '{name}': {found}. Which one do you mean?"
 
 
 def plan_note(ctx: Context) -> Plan:
@@ -131,10 +119,7 @@ def _note_on_my_ticket(ctx: Context) -> Plan:
     rows = rows_of(payload(last.result), "tickets")
     if len(rows) == 1 and ticket_id_of(rows[0]) is not None:
         return [Call(NOTE, call_args(NOTE, {**ctx.slots, "ticket_id": ticket_id_of(rows[0])}))]
-    if not rows:
-        return "You have no open tickets, so there is nothing to add the note to. I can open a new one."
-    table = ticket_table(rows)
-    return f"You have {len(rows)} open tickets:\n{table}\nWhich one should the note go on (its number)?"
+    return answers.which_ticket_for_note(rows)
 
 
 def plan_status(ctx: Context) -> Plan:
@@ -143,9 +128,8 @@ def plan_status(ctx: Context) -> Plan:
         return _single(ctx, LIST, {"mine": True, "status": "open", **about})
     outcome = _single(ctx, GET, {"ticket_id": ctx.slots["ticket_id"]})
     if isinstance(outcome, str) and ctx.steps and ctx.steps[0].ok:
-        extra = [answers.ticket_details(ctx.steps[0])] if _ASKS_WHAT_ABOUT.search(ctx.intent.text) else []
-        extra += [f"Earlier in this conversation: {n.removeprefix('Update:').strip()}" for n in ctx.notices]
-        return "\n".join([outcome, *(line for line in extra if line)])
+        details = _ASKS_WHAT_ABOUT.search(ctx.intent.text) is not None
+        return answers.with_ticket_extras(outcome, ctx.steps[0], details=details, notices=ctx.notices)
     return outcome
 
 
@@ -215,7 +199,7 @@ def plan_update(ctx: Context) -> Plan:
         closing = {"ticket_id": ctx.slots["ticket_id"], "status": status}
         return _single(ctx, RESOLVE, call_args(RESOLVE, closing))
     if needs_lookup(ctx.slots) and LOOKUP not in ctx.tools:
-        return "I can't look up agents by name here. Tell me the agent's number (\"assign it to agent 6\")."
+        return CANT_LOOK_UP_AGENTS
     if ctx.steps and ctx.steps[-1].name != LOOKUP:
         return answers.compose(ctx.steps[-1:])  # the update itself; a lookup before it was a means
     return _with_names_resolved(ctx, UPDATE, lambda slots: call_args(UPDATE, slots))
@@ -256,27 +240,14 @@ def _resolve_by_topic(ctx: Context, note: str) -> Plan:
         return [Call(RESOLVE, {"ticket_id": ticket_id_of(rows[0]), "note": note})]
     if not rows and last.args.get("search") and len(ctx.steps) == 1:
         return [Call(LIST, {"mine": True, "status": "open"})]  # show what there is before asking
-    return _which_ticket(rows, topic, searched=bool(last.args.get("search")))
-
-
-def _which_ticket(rows: list[dict[str, Any]], topic: str | None, *, searched: bool) -> str:
-    about = f" about '{topic}'" if topic else ""
-    if not rows:
-        return f"You have no open tickets{about}, so there is nothing to close."
-    table = ticket_table(rows)
-    question = "Which one should I close (tell me its number)?"
-    if searched:
-        return f"You have {len(rows)} open tickets{about}:\n{table}\n{question}"
-    lead = f"I couldn't find an open ticket{about}. " if topic else ""
-    return f"{lead}Your open tickets:\n{table}\n{question}"
+    return answers.which_ticket_to_close(rows, topic, searched=bool(last.args.get("search")))
 
 
 def plan_offer(ctx: Context) -> Plan:
     """A problem told without a request: offer to open a ticket for it (the nearest thing to help)."""
     if CREATE not in ctx.tools:
-        return small_talk(ctx)
-    summary = ctx.slots.get("summary") or "it"
-    return f"Sorry to hear that ({summary}). I can open a ticket so the service desk sees it. {OFFER_CREATE}"
+        return small_talk(ctx.intent.kind, ctx.tools)
+    return answers.offer_ticket(ctx.slots.get("summary") or "it")
 
 
 _PLANNERS: dict[str, Callable[[Context], Plan]] = {
@@ -288,27 +259,7 @@ _PLANNERS: dict[str, Callable[[Context], Plan]] = {
 _REQUIRES = {"create": CREATE, "note": NOTE, "update": UPDATE, "kb": KB, "options": OPTIONS}
 
 
-# --- questions and plain answers ---------------------------------------------------------------------
-
-def ask_for(intent: Intent, vocab: Vocabulary) -> str:
-    ticket = intent.slots.get("ticket_id")
-    questions = {
-        "details": "I'll open it for you. What's the problem, in a sentence or two (for example \"my laptop "
-                   "won't charge\")?",
-        "ticket_id": "Which ticket number do you mean (for example 789)?",
-        "note": f"What should the note on ticket #{ticket} say?",
-        "priority": (f"Which priority should ticket #{ticket} get: {_or_list(vocab.priorities)}?" if ticket
-                     else f"What priority should the new ticket have: {_or_list(vocab.priorities)}?"),
-        "change": f"What should I change on ticket #{ticket}: the priority ({_or_list(vocab.priorities)}), "
-                  f"the team ({_or_list(vocab.teams)}) or the agent?",
-        "question": "What would you like to know how to do?",
-    }
-    return questions.get(intent.missing or "", "Could you say a little more about what you need?")
-
-
-def _or_list(names: tuple[str, ...]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-
+# --- what the request named, to say back what was not done ---------------------------------------
 
 def mentioned(ctx: Context) -> str:
     """What the request named (ticket, people, fields), to say back what was not done."""
@@ -317,43 +268,3 @@ def mentioned(ctx: Context) -> str:
     phrases += [*found.teams, *found.statuses, *found.emails, *([found.person] if found.person else [])]
     search = ctx.slots.get("search")
     return ", ".join(phrases or ([str(search)] if search else []))
-
-
-def not_offered(tool: str, about: str = "") -> str:
-    """The person's role has no such tool, so nothing was tried: say so, and what they can do instead."""
-    suffix = f" ({about})" if about else ""
-    if tool == LOOKUP:
-        return (f"You can't look up the directory (people, clients, sites, agents, assets) with your access, "
-                f"so I can't answer that{suffix}. The service desk can help, or ask me to open a ticket.")
-    what = {
-        UPDATE: "change a ticket's priority, status, team or agent",
-        RESOLVE: "close tickets",
-    }.get(tool, f"use {tool}")
-    return (f"You can't {what} with your access, so nothing was changed{suffix}. I can add a note to the "
-            "ticket for the service desk instead, for example \"add a note to ticket 789: please treat this "
-            "as urgent\".")
-
-
-def small_talk(ctx: Context) -> str:
-    kind = ctx.intent.kind
-    if kind == "greeting":
-        return "Hello! What can I do for you? " + capabilities(ctx.tools)
-    if kind == "thanks":
-        return "You're welcome. Anything else I can help with?"
-    if kind == "help":
-        return capabilities(ctx.tools)
-    return ("I'm the offline model, so I only understand a fixed set of service-desk requests. "
-            + capabilities(ctx.tools)
-            + "\nFor free-form requests configure an LLM: set OPENAI_API_KEY / OPENAI_BASE_URL "
-              "(and HALO_AGENT_MODEL to choose the model).")
-
-
-def capabilities(tools: frozenset[str]) -> str:
-    items = ["open a ticket (\"open a ticket: my laptop won't charge\")",
-             "show your tickets or the status of ticket N",
-             "add a note to ticket N", "close ticket N or \"close my email ticket\"",
-             "answer \"how do I …\" questions from the knowledge base"]
-    if UPDATE in tools:
-        items[1] = "list tickets (open incidents for agent 6, for a team, with a status)"
-        items.insert(3, "change the priority of ticket N or reassign it to a team or agent")
-    return "I understand requests like: " + "; ".join(items) + "."
