@@ -18,7 +18,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +85,7 @@ async def run_turn(
     settings: AgentSettings,
     system_prompt: str | None = None,
     live_text: bool = True,
-) -> AsyncIterator[AgentEvent]:
+) -> AsyncGenerator[AgentEvent, None]:
     """One turn for the person's `message`. The caller holds the session's lock and saves it afterwards.
     `live_text=False` when no one shows text as it arrives (JSON answers, evals): the model does not
     stream, and the answer comes whole in the FinalAnswer event."""

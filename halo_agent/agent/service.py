@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -208,13 +209,14 @@ class AgentService:
                     settings=self.settings.agent, system_prompt=await self.system_prompt(principal),
                     live_text=live_text,
                 )  # fmt: skip
-                async for event in turn:
-                    if held or isinstance(event, Paused):
-                        held.append(event)
-                        continue
-                    if isinstance(event, FinalAnswer):
-                        self.sessions.save(session)  # what the person reads next survives a crash
-                    yield event
+                async with aclosing(turn):  # a host that stops reading ends the turn here, not at GC
+                    async for event in turn:
+                        if held or isinstance(event, Paused):
+                            held.append(event)
+                            continue
+                        if isinstance(event, FinalAnswer):
+                            self.sessions.save(session)  # what the person reads next survives a crash
+                        yield event
             finally:
                 self.sessions.save(session)
         for event in held:

@@ -12,12 +12,14 @@ import json
 import shlex
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 
 from rich.console import Console
 from rich.markup import escape
 
 from halo_agent.agent.events import AgentEvent, ErrorEvent, Paused
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES
+from halo_agent.channels.closed_pipe import EXIT_READER_GONE, StdoutLines, reader_gone
 from halo_agent.channels.render import Renderer, make_console
 from halo_agent.channels.repl import Repl, history_path, new_session_id, prompt_lines, stdin_lines
 from halo_agent.cli_common import (
@@ -138,25 +140,30 @@ def _print_banner(console: Console, rows: list[tuple[str, str]]) -> None:
 
 
 async def _ask(args: argparse.Namespace) -> int:
-    """One turn. Exit 1 when the turn ended in an error; a pause is a normal end (exit 0)."""
+    """One turn. Exit 1 when the turn ended in an error; a pause is a normal end (exit 0); 141 when the
+    reader closed the pipe (the turn still ran to its end: see closed_pipe.py)."""
     settings = settings_from_args(args)
     async with opened(args, settings) as (service, principal):
         session_id = args.session or new_session_id("ask")
-        events = service.handle(args.message, principal, session_id)
-        if not args.json:
-            print(banner_line(settings), file=sys.stderr)
-            return await _print_rendered(events, _ask_renderer(args, session_id))
-        head = {"type": "session", "session_id": session_id, "principal": principal.model_dump(),
-                "backend": backend_label(settings), "model": model_label(settings)}
-        print(json.dumps(head), flush=True)
-        return await _print_json(events)
+        async with aclosing(service.handle(args.message, principal, session_id)) as events:
+            if not args.json:
+                print(banner_line(settings), file=sys.stderr)
+                console = make_console()
+                code = await _print_rendered(events, _ask_renderer(args, session_id, console))
+                return EXIT_READER_GONE if reader_gone(console) else code
+            head = {"type": "session", "session_id": session_id, "principal": principal.model_dump(),
+                    "backend": backend_label(settings), "model": model_label(settings)}
+            out = StdoutLines()
+            out.print(json.dumps(head))
+            code = await _print_json(events, out)
+            return EXIT_READER_GONE if out.reader_gone else code
 
 
-async def _print_json(events: AsyncIterator[AgentEvent]) -> int:
+async def _print_json(events: AsyncIterator[AgentEvent], out: StdoutLines) -> int:
     failed = False
-    async for event in events:
+    async for event in events:  # read to the end even once the reader is gone: the turn finishes
         failed = failed or isinstance(event, ErrorEvent)
-        print(event.model_dump_json(), flush=True)
+        out.print(event.model_dump_json())
     return 1 if failed else 0
 
 
@@ -172,8 +179,7 @@ async def _print_rendered(events: AsyncIterator[AgentEvent], renderer: Renderer)
     return 1 if failed else 0
 
 
-def _ask_renderer(args: argparse.Namespace, session_id: str) -> Renderer:
-    console = make_console()
+def _ask_renderer(args: argparse.Namespace, session_id: str, console: Console) -> Renderer:
     steps = console.is_terminal or args.verbose
 
     def hint(paused: Paused) -> str:

@@ -30,6 +30,7 @@ from halo_agent.agent.events import (
     ToolResultEvent,
     TurnUsage,
 )
+from halo_agent.channels.closed_pipe import CliConsole
 from halo_agent.storage.approvals import PendingRecord
 
 PauseHint = Callable[[Paused], str]
@@ -47,7 +48,7 @@ _ARG_WIDTH = 60
 
 def make_console() -> Console:
     """The CLI's console: colours and word wrapping on a terminal; plain, unwrapped lines when piped."""
-    console = Console(highlight=False)
+    console = CliConsole(highlight=False)  # a closed pipe quietens it (closed_pipe.py)
     if not console.is_terminal:
         console.soft_wrap = True  # a pipe has no width: lines stay whole
         console.width = int(os.environ.get("COLUMNS") or 120)  # tables: room for a log or a pager

@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from contextlib import aclosing
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from halo_agent.agent.events import ErrorEvent, Paused
+from halo_agent.channels.closed_pipe import EXIT_READER_GONE, reader_gone
 from halo_agent.channels.render import Renderer, audit_table, pending_table
 from halo_agent.cli_common import banner
 from halo_agent.config import Settings
@@ -95,6 +97,7 @@ class Repl:
     async def run(self, lines: AsyncIterator[str]) -> int:
         """Handle lines until /quit or end of input; the exit code of the session.
 
+        141 when the output's reader went away (closed_pipe.py); otherwise
         0 whenever the session itself ran to its end (/quit, Ctrl-D, end of piped input), even if a turn
         was refused or ended in an error: those were answered on screen and the person carried on, as
         in any shell. `errors` still counts them for callers that want to know. A failure of the session
@@ -103,9 +106,9 @@ class Repl:
         """
         async for line in lines:
             await self.handle_line(line)
-            if not self._running:
-                break
-        return 0
+            if not self._running or reader_gone(self.console):
+                break  # a closed output pipe: the turn ran to its end, nothing new starts
+        return EXIT_READER_GONE if reader_gone(self.console) else 0
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()
@@ -123,9 +126,10 @@ class Repl:
     async def turn(self, message: str) -> None:
         self.renderer.begin_turn()
         try:
-            async for event in self.service.handle(message, self.principal, self.session_id):
-                self.errors += isinstance(event, ErrorEvent)
-                self.renderer.event(event)
+            async with aclosing(self.service.handle(message, self.principal, self.session_id)) as events:
+                async for event in events:
+                    self.errors += isinstance(event, ErrorEvent)
+                    self.renderer.event(event)
         finally:
             self.renderer.end_turn()
 
