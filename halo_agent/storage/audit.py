@@ -16,11 +16,15 @@ record describing it, which `verify` reports for good. A hash chain detects edit
 rewrite every later record and the head; it is tamper evidence, not a signature.
 
 Durability (`fsync=`): every record is written to the file (one `write` to the kernel) before `append`
-returns, so a crash of this process never loses a record. What the setting chooses is when the log and
-head are forced to disk (fsync), which only matters for a power cut or an OS crash:
-- "record": after every record (the strictest; one fsync per call);
+returns, so a crash of this process never loses a record. What the setting chooses is when the log is
+forced to disk (fdatasync), which only matters for a power cut or an OS crash:
+- "record": after every record, log and head (the strictest; two syncs per call);
 - "turn" (default): at `sync()`, which the agent loop calls once per turn, before the turn's answer or
-  pause is handed to the person, and the executor after any call made outside a turn (MCP, approvals);
+  pause is handed to the person, and the executor after any call made outside a turn (MCP, approvals).
+  One sync, of the log: the head is written with every record but reaches the disk when the OS writes it
+  back (and at `close`). After a power cut it may name an earlier record; it says which boot wrote it, so
+  the records beyond it, whole and chained to it, are sealed as recovered (`audit_tail`), not taken for
+  tampering. Where the boot cannot be told (not Linux), the head is synced with the log;
 - "off": never (the OS writes back on its own schedule; for tests and benchmarks).
 """
 
@@ -45,6 +49,7 @@ from halo_agent.storage.audit_tail import (
     GENESIS,
     RECOVERED_EVENT,
     TORN_EVENT,
+    Head,
     Tail,
     inspect,
     parse_record,
@@ -52,6 +57,7 @@ from halo_agent.storage.audit_tail import (
     record_hash,
     set_aside,
     tail_bytes,
+    this_boot,
 )
 
 GAP_EVENT = "audit.gap"
@@ -95,7 +101,8 @@ class AuditLog:
         self._files = AuditFiles(self.path, self.head_path)
         weakref.finalize(self, self._files.close)  # the descriptors must not outlive the log
         self._tip_cache: tuple[Mark, int, str] | None = None  # the files as our last write left them
-        self._unsynced = False
+        self._unsynced = False  # the log has records not yet forced to disk
+        self._head_unsynced = False  # and the head, a version not yet forced to disk
 
     @property
     def location(self) -> str:
@@ -125,31 +132,38 @@ class AuditLog:
         return self._unsynced and self.durability != "off"
 
     def sync(self) -> None:
-        """Force the records written so far to disk (log and head). Cheap when there is nothing to do."""
-        if not self._unsynced:
-            return
-        with self._thread_lock:
-            if self._unsynced and self.durability != "off":
-                self._files.fsync()  # on failure the records stay unsynced: the next sync tries again
-            self._unsynced = False
+        """Force the records written so far to disk (the log; the head too where the boot cannot be
+        told). Cheap when there is nothing to do."""
+        if self._unsynced:
+            self._sync(head=this_boot() is None)
 
     def close(self) -> None:
-        """Sync and release the open descriptors (they are also released when the log is collected)."""
-        self.sync()
+        """Sync log and head (a clean stop leaves nothing to seal) and release the open descriptors
+        (they are also released when the log is collected)."""
+        self._sync(head=True)
         with self._thread_lock:
             self._files.close()
+
+    def _sync(self, *, head: bool) -> None:
+        with self._thread_lock:
+            head = head and self._head_unsynced
+            if self.durability != "off" and (self._unsynced or head):
+                # on failure the flags stay set: the next sync tries again
+                self._files.fsync(log=self._unsynced, head=head)
+            self._unsynced = False
+            self._head_unsynced = self._head_unsynced and not head
 
     def _write(self, body: dict[str, Any], seq: int, prev_hash: str) -> dict[str, Any]:
         full = chain_record(body, seq, prev_hash)
         line = record_line(full) + "\n"
         self._files.append(line.encode("utf-8"))
         self._files.write_head(
-            json.dumps({"seq": full["seq"], "hash": full["hash"]}).ljust(_HEAD_WIDTH).encode("ascii")
+            Head(full["seq"], full["hash"], this_boot()).json().ljust(_HEAD_WIDTH).encode("ascii")
         )  # fixed width, overwritten in place under the lock: one small write, no rename per record
         if self.durability == "record":
             self._files.fsync()
         else:
-            self._unsynced = True
+            self._unsynced = self._head_unsynced = True
         mark = self._files.mark()
         self._tip_cache = (mark, full["seq"], full["hash"]) if mark else None
         return full
@@ -177,8 +191,7 @@ class AuditLog:
                           "sha256": hashlib.sha256(tail.torn.data).hexdigest()})
         if tail.sealed is not None:
             notes.append({"event": RECOVERED_EVENT, "recovered_seq": tail.sealed,
-                          "note": f"record seq {tail.sealed} was written but its writer stopped before "
-                          "updating the head; sealed"})
+                          "note": f"{tail.sealed_note(written=True)}; sealed"})
         if tail.gap:
             notes.append({"event": GAP_EVENT, "problem": tail.gap})
         return notes
@@ -273,13 +286,13 @@ def _recovery_notes(record: dict[str, Any]) -> list[str]:
     return []
 
 
-def _head_problems(head: tuple[int, str] | None, tail: Tail, records: int) -> list[str]:
+def _head_problems(head: Head | None, tail: Tail, records: int) -> list[str]:
     if tail.gap is None:
         return []
     if head is None:
         return ["the head file is missing: a cut tail cannot be ruled out"] if records else []
     ends = f"seq {tail.seq}" if records else "no record"
-    return [f"the log ends at {ends} but its head says seq {head[0]}: the tail was cut or edited"]
+    return [f"the log ends at {ends} but its head says seq {head.seq}: the tail was cut or edited"]
 
 
 def _now() -> str:

@@ -73,9 +73,9 @@ class AuditFiles:
             return None
         return log.st_ino, log.st_size, log.st_mtime_ns, head.st_ino, head.st_mtime_ns
 
-    def fsync(self) -> None:
-        for descriptor in (self.log, self.head):
-            if descriptor.fd is not None:
+    def fsync(self, *, log: bool = True, head: bool = True) -> None:
+        for descriptor, wanted in ((self.log, log), (self.head, head)):
+            if wanted and descriptor.fd is not None:
                 _datasync(descriptor.fd)
 
     def close(self) -> None:

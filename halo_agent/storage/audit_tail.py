@@ -2,14 +2,19 @@
 
 A writer appends its line, then overwrites the head. A process killed between the two leaves one
 complete, correctly chained record beyond the head; killed inside the line's write (a full disk, a power
-cut) it leaves a torn last line with no newline. Neither hides or changes a record, so neither is
-tampering: the next writer seals the first (the head is brought up to it) and sets the second aside in
-`<log>.torn`, and records what it did. Everything else that disagrees with the head (a cut tail, a
-missing head, an edited last line) stays a gap that `verify` reports for good.
+cut) it leaves a torn last line with no newline. A machine that stopped (power cut, OS crash) may come back
+with the head as it was some records earlier, when the log is forced to disk each turn and the head is not
+(see `audit.py`): then the records beyond the head are whole and chained to it, and the head names the boot
+it was written in, which is not this one. None of these hides or changes a record, so none is tampering:
+the next writer seals the records (the head is brought up to them) and sets a torn line aside in
+`<log>.torn`, and records what it did. Everything else that disagrees with the head (a cut tail, a missing
+head, an edited last line, several records beyond a head written in this boot) stays a gap that `verify`
+reports for good.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -22,6 +27,7 @@ GENESIS = "0" * 64
 RECOVERED_EVENT = "audit.recovered"
 TORN_EVENT = "audit.torn"
 _BLOCK = 8192
+MAX_SEALED = 100_000  # records beyond a head from an earlier boot that are read back to seal them
 
 
 @dataclass
@@ -39,7 +45,7 @@ class Tail:
     seq: int
     hash: str
     gap: str | None = None  # a discrepancy nothing benign explains: recorded as audit.gap
-    sealed: int | None = None  # the seq of a whole record beyond the head (its head write was lost)
+    sealed: int | None = None  # the first seq of whole records beyond the head (their head write was lost)
     torn: Torn | None = None  # a torn last line, to set aside
 
     @property
@@ -52,11 +58,36 @@ class Tail:
                 "writer stopped mid-write; the next writer sets it aside"
             )
         if self.sealed is not None:
-            notes.append(
-                f"record seq {self.sealed} is complete and chained but beyond the head: a writer stopped "
-                "before updating the head; the next writer seals it"
-            )
+            notes.append(self.sealed_note(written=False))
         return notes
+
+    def sealed_note(self, *, written: bool) -> str:
+        """The records beyond the head: as `verify` finds them, or (`written`) as a writer sealed them."""
+        if self.sealed == self.seq:
+            if written:
+                return f"record seq {self.seq} was written but its writer stopped before updating the head"
+            return (f"record seq {self.seq} is complete and chained but beyond the head: a writer stopped "
+                    "before updating the head; the next writer seals it")
+        records = f"records seq {self.sealed}-{self.seq}"
+        if written:
+            return f"{records} were written but the machine stopped before the head reached the disk"
+        return (f"{records} are complete and chained but beyond the head, which an earlier boot wrote: the "
+                "machine stopped before the head reached the disk; the next writer seals them")
+
+
+@dataclass(frozen=True)
+class Head:
+    """The head file: the last record's seq and hash, and the boot it was written in (None: unknown)."""
+
+    seq: int
+    hash: str
+    boot: str | None = None
+
+    def json(self) -> str:
+        fields: dict[str, object] = {"seq": self.seq, "hash": self.hash}
+        if self.boot:
+            fields["boot"] = self.boot
+        return json.dumps(fields, separators=(",", ":"))
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -73,15 +104,26 @@ def parse_record(line: bytes | str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def read_head(path: Path) -> tuple[int, str] | None:
+def read_head(path: Path) -> Head | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return int(data["seq"]), str(data["hash"])
-    except (OSError, ValueError, KeyError, TypeError):
+        boot = data.get("boot")
+        return Head(int(data["seq"]), str(data["hash"]), boot if isinstance(boot, str) else None)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def inspect(log: Path, head: tuple[int, str] | None) -> Tail:
+@functools.cache
+def this_boot() -> str | None:
+    """An id of the running boot of the machine (Linux), so a head can say whether it predates it."""
+    try:
+        boot_id = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return boot_id.strip().replace("-", "")[:16] or None
+
+
+def inspect(log: Path, head: Head | None) -> Tail:
     """The tip of `log` checked against its `head`."""
     data, start = tail_bytes(log, 2)
     torn = None
@@ -93,39 +135,66 @@ def inspect(log: Path, head: tuple[int, str] | None) -> Tail:
         return _without_records(log, head, torn, start)
     last = parse_record(lines[-1]) or {}
     if not isinstance(last.get("seq"), int) or not isinstance(last.get("hash"), str):
-        seq, digest = head or (0, GENESIS)
+        seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
         return Tail(seq, digest, gap="the last line of the log is unreadable (an edited record)")
-    return _against_head(last, head, torn)
+    return _against_head(log, last, head, torn)
 
 
-def _without_records(log: Path, head: tuple[int, str] | None, torn: Torn | None, start: int) -> Tail:
+def _without_records(log: Path, head: Head | None, torn: Torn | None, start: int) -> Tail:
     if start > 0 or (torn is not None and torn.offset > 0):  # only blank lines in the last block: odd
-        return Tail(*(head or (0, GENESIS)), gap="the end of the log holds no readable record")
-    if head is None or head[0] == 0:
+        seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
+        return Tail(seq, digest, gap="the end of the log holds no readable record")
+    if head is None or head.seq == 0:
         return Tail(0, GENESIS, torn=torn)
-    return Tail(0, GENESIS, gap=f"the log was emptied or removed; its head said seq {head[0]}", torn=torn)
+    return Tail(0, GENESIS, gap=f"the log was emptied or removed; its head said seq {head.seq}", torn=torn)
 
 
-def _against_head(last: dict[str, Any], head: tuple[int, str] | None, torn: Torn | None) -> Tail:
+def _against_head(log: Path, last: dict[str, Any], head: Head | None, torn: Torn | None) -> Tail:
     tip = Tail(last["seq"], last["hash"], torn=torn)
-    if head == (tip.seq, tip.hash):
+    if head is not None and (head.seq, head.hash) == (tip.seq, tip.hash):
         return tip
     if head is None:
         tip.gap = "the head file was missing, so a cut tail cannot be ruled out"
     elif _one_beyond(last, head):
         tip.sealed = tip.seq
+    elif _earlier_boot(head) and _chained_beyond(log, head, tip.seq, torn):
+        tip.sealed = head.seq + 1
     else:
-        tip.gap = f"the log ended at seq {tip.seq} but its head said seq {head[0]} (a cut tail?)"
+        tip.gap = f"the log ended at seq {tip.seq} but its head said seq {head.seq} (a cut tail?)"
     return tip
 
 
-def _one_beyond(last: dict[str, Any], head: tuple[int, str]) -> bool:
+def _one_beyond(last: dict[str, Any], head: Head) -> bool:
     """`last` is the record right after the head's, chained to it, with its own hash intact."""
     return (
-        last["seq"] == head[0] + 1
-        and hmac.compare_digest(str(last.get("prev_hash")), head[1])
+        last["seq"] == head.seq + 1
+        and hmac.compare_digest(str(last.get("prev_hash")), head.hash)
         and hmac.compare_digest(str(last["hash"]), record_hash(last))
     )
+
+
+def _earlier_boot(head: Head) -> bool:
+    return head.boot is not None and this_boot() is not None and head.boot != this_boot()
+
+
+def _chained_beyond(log: Path, head: Head, last_seq: int, torn: Torn | None) -> bool:
+    """Every record after the head's, up to `last_seq`, is whole, numbered in turn and chained to it."""
+    count = last_seq - head.seq
+    if not 1 < count <= MAX_SEALED:
+        return False
+    data, _ = tail_bytes(log, count + 1)
+    if torn is not None:
+        data = data[: len(data) - len(torn.data)]
+    lines = [line for line in data.splitlines() if line.strip()][-count:]
+    seq, prev_hash = head.seq, head.hash
+    for line in lines:
+        record = parse_record(line) or {}
+        if record.get("seq") != seq + 1 or record.get("prev_hash") != prev_hash:
+            return False
+        if not hmac.compare_digest(str(record.get("hash")), record_hash(record)):
+            return False
+        seq, prev_hash = seq + 1, str(record["hash"])
+    return seq == last_seq
 
 
 def set_aside(log: Path, torn: Torn) -> Path:

@@ -2,8 +2,9 @@
 
 The `Session` record and the embedded backend's store: one SQLite table (`agent_sessions`) in the state
 database shared with the pending store. A session belongs to the principal that opened it. Two turns of
-one session never interleave, in one process or many: `lock` (see `session_locks`) holds an flock on a
-per-session file beside the database for the whole turn.
+one session never interleave, in one process or many: `lock` (see `session_locks`) holds a lock on the
+session's byte of one lock file beside the database (a file per session where the OS lacks byte-range
+open-file-description locks) for the whole turn.
 
 The store keeps one connection (WAL, `synchronous=NORMAL`: a commit survives a crash of this process and
 costs no fsync; a power cut may lose the last few saves, never corrupt the file) and writes a session only
@@ -27,7 +28,7 @@ from typing import Any
 from halo_agent.errors import HaloAgentError
 from halo_agent.principal import Principal
 from halo_agent.storage.interface import SESSION_WAIT_SECONDS
-from halo_agent.storage.session_locks import FileLocks, SessionLocks
+from halo_agent.storage.session_locks import SessionLocks, session_lock_files
 from halo_agent.storage.sqlite_files import open_state_file
 
 Message = dict[str, Any]  # an OpenAI chat message (as in halo_agent.agent.model)
@@ -92,7 +93,7 @@ class SessionStore:
         self.path = path
         self._db_lock = threading.Lock()
         self._db = open_state_file(path, timeout=10.0, autocommit=False)
-        self._locks = SessionLocks(FileLocks(path.parent / "locks" / "sessions"))
+        self._locks = SessionLocks(session_lock_files(path.parent / "locks"))
         weakref.finalize(self, self._db.close)
         with self._connect() as db:
             db.execute(_SCHEMA)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -349,3 +350,40 @@ def test_closing_syncs_and_a_closed_log_still_appends(tmp_path: Path) -> None:
     assert not log.needs_sync
     log.append({"tool": "again"})
     assert log.verify().records == 2
+
+
+def synced_files(log: AuditLog, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files each fdatasync forces to disk, by name, as they happen."""
+    names: list[str] = []
+    real = os.fdatasync
+
+    def recorded(fd: int) -> None:
+        names.append(Path(f"/proc/self/fd/{fd}").readlink().name)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", recorded)
+    return names
+
+
+def test_a_turn_forces_the_log_to_disk_once_and_closing_forces_the_head_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = AuditLog(tmp_path / "a.jsonl")
+    synced = synced_files(log, monkeypatch)
+    for tool in ("x", "y", "z"):
+        log.append({"tool": tool})
+    assert synced == []
+    log.sync()
+    assert synced == ["a.jsonl"]  # the head is written with each record; the OS writes it back
+    log.close()
+    assert synced == ["a.jsonl", "a.jsonl.head"]
+
+
+def test_per_record_durability_forces_log_and_head_for_every_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = AuditLog(tmp_path / "a.jsonl", fsync="record")
+    synced = synced_files(log, monkeypatch)
+    log.append({"tool": "x"})
+    log.append({"tool": "y"})
+    assert synced == ["a.jsonl", "a.jsonl.head"] * 2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from halo_agent import audit_cli
 from halo_agent.storage.audit import GAP_EVENT, AuditLog
-from halo_agent.storage.audit_tail import RECOVERED_EVENT, TORN_EVENT
+from halo_agent.storage.audit_tail import RECOVERED_EVENT, TORN_EVENT, this_boot
 
 
 def filled(path: Path, count: int = 4) -> AuditLog:
@@ -107,3 +107,50 @@ def test_verify_cli_says_recovered_apart_from_broken(tmp_path: Path, capsys: obj
     code = audit_cli.verify_command(argparse.Namespace(file=log.path))
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     assert code == 0 and out.startswith("OK") and "recovered" in out and "seq 5" in out
+
+
+def machine_stopped_before_the_head_reached_the_disk(log: AuditLog, beyond: int) -> None:
+    """What a power cut can leave: the log forced to disk at each turn, the head as an earlier boot
+    last wrote it, `beyond` records before the end."""
+    stale = log.head_path.read_bytes()
+    for i in range(beyond):
+        log.append({"tool": "haloitsm_add_note", "args": {"ticket_id": 800 + i}})
+    head = json.loads(stale)
+    assert head["boot"] == this_boot()  # the writer names its boot
+    log.head_path.write_bytes(json.dumps(head | {"boot": "0123456789abcdef"}).ljust(len(stale)).encode())
+
+
+def test_records_beyond_a_head_from_an_earlier_boot_are_recovered_not_tampering(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl")
+    machine_stopped_before_the_head_reached_the_disk(log, 3)
+    report = AuditLog(log.path).verify()
+    assert report.ok and report.records == 7
+    assert report.recovered == [
+        "records seq 5-7 are complete and chained but beyond the head, which an earlier boot wrote: the "
+        "machine stopped before the head reached the disk; the next writer seals them"
+    ]
+    AuditLog(log.path).append({"tool": "after"})
+    assert events(log.path)[7:] == [RECOVERED_EVENT, None]
+    sealed = json.loads(log.path.read_text(encoding="utf-8").splitlines()[7])
+    assert sealed["recovered_seq"] == 5 and sealed["note"].startswith("records seq 5-7 were written")
+    assert AuditLog(log.path).verify().ok
+
+
+def test_an_edited_record_beyond_a_head_from_an_earlier_boot_is_still_tampering(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl")
+    machine_stopped_before_the_head_reached_the_disk(log, 3)
+    text = log.path.read_text(encoding="utf-8").splitlines(keepends=True)
+    forged = json.loads(text[5]) | {"args": {"ticket_id": 1}}
+    log.path.write_text("".join(text[:5]) + json.dumps(forged) + "\n" + "".join(text[6:]), encoding="utf-8")
+    assert not AuditLog(log.path).verify().ok
+    AuditLog(log.path).append({"tool": "after"})
+    assert GAP_EVENT in events(log.path)
+
+
+def test_a_cut_below_a_head_from_an_earlier_boot_is_still_a_cut(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl")
+    machine_stopped_before_the_head_reached_the_disk(log, 0)
+    log.path.write_text("".join(log.path.read_text(encoding="utf-8").splitlines(keepends=True)[:2]),
+                        encoding="utf-8")  # fmt: skip
+    report = AuditLog(log.path).verify()
+    assert not report.ok and "the tail was cut or edited" in report.problems[-1]
