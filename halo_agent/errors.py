@@ -10,6 +10,7 @@
     │   ├── HaloValidationError    400 with Halo's field messages
     │   ├── HaloRateLimitedError   429 after the retries ran out
     │   ├── HaloUnavailableError   5xx, timeouts and dropped connections after the retries ran out
+    │   │   └── HaloUnreachableError nothing was sent: connection refused, unknown host, bad URL (not retried)
     │   ├── HaloWriteUncertainError a write may or may not have landed and could not be checked
     │   └── HaloUnexpectedResponse an answer whose shape we cannot read
     ├── ModelError                 the chat model endpoint failed (after its own retries)

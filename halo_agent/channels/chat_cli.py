@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shlex
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -33,12 +35,15 @@ from halo_agent.cli_common import (
     run,
     settings_from_args,
 )
+from halo_agent.config import Settings
 from halo_agent.halo.cli import EXIT_PERMISSION, NEEDED_SCOPES, _exit_code, missing_scopes
 from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloError
 from halo_agent.halo.retry import RetryPolicy
+from halo_agent.logs import configure_logging
 
 EXIT_USAGE = 2  # argparse's own code for a bad command line
+CHAT_LOG = "chat.log"  # in the data directory: an interactive chat's warnings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,6 +124,7 @@ async def _chat(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     console = make_console()
     settings = settings_from_args(args)
+    log_file = _log_to_file(settings) if interactive else None
     async with opened(args, settings) as (service, principal):
         session_id = args.session or new_session_id()
         steps = interactive or args.verbose
@@ -126,9 +132,18 @@ async def _chat(args: argparse.Namespace) -> int:
         if not interactive:
             print(banner_line(settings), file=sys.stderr)
             return await repl.run(stdin_lines())
-        _print_banner(console, banner(settings, principal))
+        _print_banner(console, [*banner(settings, principal), ("log", f"{log_file} (warnings, retries)")])
         repl.cancel_on_interrupt = True
         return await repl.run(prompt_lines(history_path(settings), f"{principal.role}>"))
+
+
+def _log_to_file(settings: Settings) -> Path:
+    """At the prompt, operational warnings (a retry on a busy Halo) go to a file in the data directory:
+    written to the terminal they would land in the middle of the prompt and what is being typed."""
+    settings.ensure_home()
+    path = settings.home / CHAT_LOG
+    configure_logging(logging.WARNING, stream=path.open("a", encoding="utf-8", buffering=1))
+    return path
 
 
 def _print_banner(console: Console, rows: list[tuple[str, str]]) -> None:

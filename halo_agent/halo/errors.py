@@ -7,6 +7,7 @@ the likely cause and what to change. No message ever carries a secret or a token
 from __future__ import annotations
 
 import json
+import socket
 import time
 from typing import Any
 
@@ -67,6 +68,11 @@ class HaloRateLimitedError(HaloError):
 
 class HaloUnavailableError(HaloError):
     """5xx, timeouts and dropped connections after the retries ran out."""
+
+
+class HaloUnreachableError(HaloUnavailableError):
+    """The request never left: the connection was refused or timed out, the host name does not resolve,
+    the URL or proxy is wrong. Nothing was sent, so no write can have landed."""
 
 
 class HaloWriteUncertainError(HaloError):
@@ -151,12 +157,18 @@ def _server_error(response: httpx2.Response, where: str, status: int) -> HaloUna
     )
 
 
-def error_for_transport(exc: httpx2.TransportError, *, method: str, url: str, timeout: float) -> HaloError:
+def error_for_transport(
+    exc: httpx2.TransportError, *, method: str, url: str, timeout: float
+) -> HaloUnavailableError:
     """Map a connection-level failure (after retries) to the package's error."""
     where = f"{method} {url}"
-    if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout):
-        return HaloUnavailableError(
-            f"Cannot reach Halo at {url}: the address did not answer ({type(exc).__name__}). Check HALO_URL, "
+    if isinstance(exc, httpx2.ConnectError | httpx2.UnsupportedProtocol | httpx2.ProxyError):
+        return HaloUnreachableError(
+            f"Cannot reach Halo at {url}: {connect_failure(exc)}. Check HALO_URL, the network and any proxy."
+        )
+    if isinstance(exc, httpx2.ConnectTimeout):
+        return HaloUnreachableError(
+            f"Cannot reach Halo at {url}: the address did not answer (ConnectTimeout). Check HALO_URL, "
             "the network and any proxy."
         )
     if isinstance(exc, httpx2.TimeoutException):
@@ -164,6 +176,20 @@ def error_for_transport(exc: httpx2.TransportError, *, method: str, url: str, ti
     return HaloUnavailableError(
         f"The connection to Halo dropped during {where} ({type(exc).__name__}), even after retries."
     )
+
+
+def connect_failure(exc: BaseException) -> str:
+    """The most telling cause a failed connection carries ("connection refused", "the host name ...")."""
+    cause: BaseException | None = exc
+    for _ in range(8):  # a cause chain is short; never loop on a cyclic one
+        if cause is None:
+            break
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens on that port)"
+        if isinstance(cause, socket.gaierror):
+            return f"the host name does not resolve ({cause.strerror or cause})"
+        cause = cause.__cause__ or cause.__context__
+    return str(exc) or type(exc).__name__
 
 
 def unexpected(response: httpx2.Response, what: str) -> HaloUnexpectedResponse:

@@ -15,8 +15,20 @@ from email.utils import parsedate_to_datetime
 import httpx2
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# The request never reached the server: safe to send again, even a create.
-NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.UnsupportedProtocol)
+# Failures that another try meets again at once: nothing listens on the port, the name does not resolve,
+# the URL or the proxy is wrong. Never retried (a wrong HALO_URL once cost 30 s of retry warnings):
+# said at once, in one line. A wrong secret or a missing scope is a 400/401/403, never retried either.
+FAILS_THE_SAME = (httpx2.ConnectError, httpx2.UnsupportedProtocol, httpx2.ProxyError)
+# Timed out before the request was sent: safe to try again, even a create.
+NOT_SENT = (httpx2.ConnectTimeout, httpx2.PoolTimeout)
+
+
+def worth_retrying(exc: httpx2.TransportError, *, unsafe: bool) -> bool:
+    """Whether another try may succeed: a timeout or a dropped connection on a call that can be repeated
+    (a create or a note only when it was never sent: see transport.py's WriteMaybeLanded)."""
+    if isinstance(exc, FAILS_THE_SAME):
+        return False
+    return not unsafe or isinstance(exc, NOT_SENT)
 
 
 @dataclass

@@ -14,8 +14,15 @@ from urllib.parse import urlencode
 
 import httpx2
 
-from halo_agent.halo.errors import error_for_transport
-from halo_agent.halo.retry import NOT_SENT, RETRY_STATUSES, RetryPolicy, RetryState, parse_retry_after
+from halo_agent.halo.errors import HaloUnavailableError, error_for_transport
+from halo_agent.halo.retry import (
+    FAILS_THE_SAME,
+    RETRY_STATUSES,
+    RetryPolicy,
+    RetryState,
+    parse_retry_after,
+    worth_retrying,
+)
 from halo_agent.halo.stats import ClientStats
 from halo_agent.logs import get_logger
 
@@ -54,7 +61,8 @@ class HaloHttp:
         json: Any = None,
         data: Mapping[str, str] | None = None,
     ) -> httpx2.Response:
-        """Send, retrying 429/502/503/504 and connection failures within the policy's bounds.
+        """Send, retrying 429/502/503/504, timeouts and dropped connections within the policy's bounds;
+        a refused connection, an unknown host or a bad URL fails at once (retry.py's FAILS_THE_SAME).
 
         Returns the last response (possibly an error status: the caller maps it). Raises the mapped
         transport error when connection failures outlast the retries, or WriteMaybeLanded (unsafe only).
@@ -65,7 +73,9 @@ class HaloHttp:
             try:
                 response = await self._once(method, url, kind, headers, params, json, data)
             except httpx2.TransportError as exc:
-                if unsafe and not isinstance(exc, NOT_SENT):
+                if isinstance(exc, FAILS_THE_SAME):
+                    raise self._mapped(exc, method, url) from exc  # nothing was sent; a retry fails alike
+                if not worth_retrying(exc, unsafe=unsafe):  # a create or note that may have been sent
                     raise WriteMaybeLanded(f"{type(exc).__name__} after sending") from exc
                 await self._wait_or_raise(state, None, exc, method, url)
                 continue
@@ -85,10 +95,13 @@ class HaloHttp:
     ) -> None:
         wait = state.next_wait(retry_after)
         if wait is None:
-            timeout = self.client.timeout.read or 0.0
-            raise error_for_transport(exc, method=method, url=_no_query(url), timeout=timeout) from exc
+            raise self._mapped(exc, method, url) from exc
         _log_retry(method, url, state.attempt, wait, type(exc).__name__)
         await self.policy.sleep(wait)
+
+    def _mapped(self, exc: httpx2.TransportError, method: str, url: str) -> HaloUnavailableError:
+        timeout = self.client.timeout.read or 0.0
+        return error_for_transport(exc, method=method, url=_no_query(url), timeout=timeout)
 
     async def _once(
         self,

@@ -21,6 +21,7 @@ from halo_agent.halo.errors import (
     HaloError,
     HaloUnavailableError,
     HaloUnexpectedResponse,
+    HaloUnreachableError,
     HaloValidationError,
     HaloWriteUncertainError,
 )
@@ -148,6 +149,8 @@ async def _send_once(
             return found
         log.warning("halo.write_unknown", kind=attempt.kind, cause=lost.cause, looks=search.looks)
         raise HaloWriteUncertainError(_unknown(attempt, lost.cause, search)) from None
+    except HaloUnreachableError:
+        raise  # never sent (refused, unknown host): nothing to look for, and a look would fail alike
     except HaloUnavailableError as failed:
         # Halo answered with an error (or stopped answering an update after its retries): it says the
         # write failed, but look once: a change that landed must never be reported as failed.

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 from email.utils import formatdate
 
 import httpx2
 import pytest
 
+from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloRateLimitedError, HaloUnavailableError
 from halo_agent.halo.retry import RetryPolicy, parse_retry_after
-from tests.halo.fakes import FakeClock, FakeHalo, raiser, status
+from tests.halo.fakes import FakeClock, FakeHalo, raiser, settings, status
 
 RATE = {"message": "Rate Limit Reached - 300 Requests per rolling 5 minute window"}
 
@@ -92,6 +94,36 @@ async def test_read_timeouts_that_persist_become_unavailable() -> None:
     fake.fault("GET", "/api/Status", *[raiser(httpx2.ReadTimeout)] * 10)
     with pytest.raises(HaloUnavailableError, match="did not answer"):
         await _statuses(fake, clock)
+
+
+@pytest.mark.parametrize("failure", [httpx2.ConnectError, httpx2.UnsupportedProtocol, httpx2.ProxyError])
+async def test_a_refused_connection_or_a_bad_url_is_tried_once_without_waiting(
+    failure: type[httpx2.TransportError],
+) -> None:
+    fake, clock = FakeHalo(), FakeClock()
+    fake.fault("GET", "/api/Status", *[raiser(failure)] * 10)
+    with pytest.raises(HaloUnavailableError, match="Cannot reach Halo"):
+        await _statuses(fake, clock)
+    assert len(fake.calls("GET", "/api/Status")) == 1 and clock.sleeps == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again on leaving: nothing listens there
+
+
+async def test_a_closed_port_fails_at_once_with_the_reason_and_no_retry_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clock = FakeClock()
+    halo = settings(halo_url=f"http://127.0.0.1:{_closed_port()}")
+    async with HaloClient(halo, retry=clock.policy()) as client:
+        with pytest.raises(HaloUnavailableError, match="connection refused") as caught:
+            await client.request_json("GET", "Status")
+    assert clock.sleeps == [] and client.stats.token_calls + client.stats.api_calls == 1  # tried once
+    assert "halo.retry" not in capsys.readouterr().err
+    assert str(caught.value).count("\n") == 0  # one line
 
 
 def test_retry_after_parsing() -> None:

@@ -166,10 +166,22 @@ async def test_create_that_cannot_be_checked_says_it_may_have_landed() -> None:
     assert len(fake.calls("POST", "/api/Tickets")) == 1
 
 
-async def test_create_connect_error_never_reached_halo_so_it_is_retried_plainly() -> None:
+async def test_create_whose_connection_is_refused_fails_at_once_and_never_looks_for_it() -> None:
+    """Nothing was sent, so nothing can have landed; and a refused connection is refused again at once."""
     fake = FakeHalo()
     store = TicketStore(fake)
     fake.fault("POST", "/api/Tickets", raiser(httpx2.ConnectError))
+    async with fake.client() as client:
+        with pytest.raises(HaloUnavailableError, match="Cannot reach Halo"):
+            await client.create_ticket(NEW)
+    assert len(store.tickets) == 1 and len(fake.calls("POST", "/api/Tickets")) == 1
+    assert len(fake.calls("GET", "/api/Tickets")) == 1  # the floor read before the write; no look after
+
+
+async def test_create_whose_connection_timed_out_was_never_sent_so_it_is_retried_plainly() -> None:
+    fake = FakeHalo()
+    store = TicketStore(fake)
+    fake.fault("POST", "/api/Tickets", raiser(httpx2.ConnectTimeout))
     async with fake.client() as client:
         await client.create_ticket(NEW)
     assert len(store.tickets) == 2 and len(fake.calls("GET", "/api/Tickets")) == 1  # the floor, no look
