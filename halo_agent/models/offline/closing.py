@@ -18,7 +18,7 @@ _SAID_NOTE = re.compile(
     r"\b(?:with|leave|add|post|include|and)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:note|comment|message)"
     r"\s+(?:(?:to\s+the\s+user\s+)?(?:that|saying|to\s+say)\s+)?(.{4,})$", _I)
 _FIX = re.compile(
-    r"(?:^|[,;:]|\s-\s|\bcan\s+be\s+(?:closed|resolved)\b)\s*(?:the\s+)?"
+    r"(?:^|[,;:?.!]|\s-\s|\bcan\s+be\s+(?:closed|resolved)\b)\s*(?:the\s+)?"
     r"((?:fixed|resolved|sorted|solved)\s+by\s+.+|fix\s+was\s+.+|(?:replaced|reinstalled|renewed|reset|restarted|"
     r"rebooted|updated|cleared|re-?imaged|swapped)\s+.+)$", _I)
 # A note asked for but not given: who it is for, or what it should be about.
@@ -49,7 +49,40 @@ def resolve_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     done = re.search(r"\b(?:working|works|fixed|sorted|solved|fine|ok|okay|back)\b", reason, _I)
     if done and not re.search(r"\b(?:close|resolve|mark)\b", reason, _I):
         found["reason"] = sentence(reason)
+    elif "note" not in found and not found.get("wants_note"):
+        _put_note(found, remainder_note(text))
     return found
+
+
+def _put_note(found: dict[str, Any], note: str) -> None:
+    if note:
+        found["note"] = note
+
+
+# A clause that is the closing command itself, or politeness, not what was done.
+_COMMAND_CLAUSE = re.compile(
+    r"\b(?:close|closed|resolve|resolved|mark|done|complete|finished|please|thanks|cheers|it|ticket)\b"
+    r"|^\W*(?:ok|okay|yes|so)\W*$", _I)
+
+
+def remainder_note(text: str) -> str:
+    """ "resolve 792, user added to the distribution list": what was done, said beside the command."""
+    clauses = re.split(r"\s*(?:[,;:.!?]|\s[-–—]\s)\s*", text)
+    kept = [c for c in clauses if len(re.findall(r"[A-Za-z']{2,}", c)) >= 3 and not _command_only(c)]
+    return sentence(". ".join(kept)) if kept else ""
+
+
+def _command_only(clause: str) -> bool:
+    """The clause closes the ticket or is politeness: every word is a command word, a number or filler."""
+    words = re.findall(r"[A-Za-z']+|\d+", clause)
+    rest = [w for w in words if not _COMMAND_CLAUSE.fullmatch(w) and not w.isdigit()
+            and w.lower() not in _FILLER_WORDS]
+    return len(rest) < 2 or bool(re.search(r"\b(?:close|resolve|mark)\b", clause, _I))
+
+
+_FILLER_WORDS = frozenset({
+    "can", "you", "could", "would", "the", "a", "now", "this", "that", "as", "be", "is", "out", "off", "for",
+    "me", "us", "just", "go", "ahead", "all", "good", "sorted"})  # fmt: skip
 
 
 def closing_note(text: str) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 from halo_agent.agent.model import Message
 from halo_agent.models.offline import slots
-from halo_agent.models.offline.parse import Intent, classify
+from halo_agent.models.offline.intent import classify
+from halo_agent.models.offline.parse import Intent
 from halo_agent.models.offline.results import Step, json_object, payload, ticket_of
 from halo_agent.models.offline.vocab import Vocabulary, find_name, match_name, priority_in
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from halo_agent.models.offline.entities import Entities
+from halo_agent.models.offline.entities import Entities, find_impossible
 from halo_agent.models.offline.parse import Intent
 from halo_agent.models.offline.slots import note_text
 
@@ -49,15 +49,29 @@ def unused(intent: Intent, found: Entities) -> list[Unused]:
     if intent.kind not in ACTING:
         return []
     slots = intent.slots
-    problems = [Unused(action, f"I can't {action.split()[0]} tickets") for action in found.impossible]
+    problems = [Unused(action, cannot(action, found.tickets)) for action in found.impossible]
     for check in _CHECKS:
         problems += check(intent.kind, slots, found)
     return problems
 
 
+_DELETING = re.compile(r"^(?:delet|remov|eras|get\s+rid|purg)", re.I)
+_MESSAGING = re.compile(r"\b(?:sms|text|e-?mail|phone|call|ring)\b", re.I)
+
+
+def cannot(action: str, tickets: tuple[int, ...]) -> str:
+    """ "I can't get rid of tickets (ticket 796)": the person's own verb, and the tickets it was about."""
+    about = f" (ticket {' and '.join(str(t) for t in tickets)})" if tickets else ""
+    if _MESSAGING.search(action):
+        return f"I can't contact people directly ({action}){about}; a note the user can see reaches them"
+    what = "files" if action.lower().startswith("attach") else "tickets"
+    verb = action if not action.lower().endswith(("it", "out")) else action.split()[0]
+    return f"I can't {verb} {what}{about}"
+
+
 def _tickets(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
-    if kind in ("create", "list"):
-        return []  # numbers in a description or a search are part of the text
+    if kind in ("create", "list") or found.impossible:
+        return []  # numbers in a description or a search are text; an impossible action names its own
     return [Unused(f"ticket {t}") for t in found.tickets if t != slots.get("ticket_id")]
 
 
@@ -65,7 +79,8 @@ def _people(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
     out: list[Unused] = []
     if found.agent_id is not None and slots.get("agent_id") != found.agent_id:
         out.append(Unused(f"agent {found.agent_id}"))
-    named = slots.get("agent_name") or slots.get("agent_id") is not None or slots.get("site_name")
+    given = {str(slots.get(key) or "").lower() for key in ("agent_name", "user_email", "site_name")}
+    named = (found.person or "").lower() in given or slots.get("agent_id") is not None
     if found.person and not named and kind in ("update", "list", "create", "status"):
         out.append(Unused(found.person))
     out += [Unused(email) for email in found.emails if slots.get("user_email") != email]
@@ -124,10 +139,18 @@ def partial_answer(intent: Intent, problems: list[Unused]) -> str:
 
 def offer_text(intent: Intent, *, only_impossible: bool) -> str:
     ticket = intent.slots.get("ticket_id")
-    if only_impossible and intent.kind in ("status", "resolve") and ticket is not None:
+    if only_impossible and _offers_closing(intent) and ticket is not None:
         return f"I can close ticket {ticket} instead; it stays on record. {OFFER_CLOSE}"
+    if only_impossible and intent.kind == "status":
+        return ""
     done = describe(intent)
     return f"{OFFER}{done}?" if done else "Could you say it another way?"
+
+
+def _offers_closing(intent: Intent) -> bool:
+    """Deleting one ticket: closing it is the nearest thing (merging or texting is not)."""
+    actions = find_impossible(intent.text)
+    return intent.kind in ("status", "resolve") and bool(actions) and all(_DELETING.match(a) for a in actions)
 
 
 def describe(intent: Intent) -> str:
@@ -156,6 +179,6 @@ def offered_intent(intent: Intent, problems: list[Unused]) -> Intent | None:
         return None
     only_impossible = all(p.why.startswith("I can't") for p in problems)
     ticket = intent.slots.get("ticket_id")
-    if only_impossible and intent.kind in ("status", "resolve") and ticket is not None:
+    if only_impossible and _offers_closing(intent) and ticket is not None:
         return Intent("resolve", intent.text, {"ticket_id": ticket})
     return intent if describe(intent) else None

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from halo_agent.models.offline.lists import page_number
-from halo_agent.models.offline.vocab import Vocabulary, find_all_names, normalise, priority_in
+from halo_agent.models.offline.people import find_people
+from halo_agent.models.offline.vocab import Vocabulary, find_phrases, normalise, same_word
 
 _I = re.IGNORECASE
 TICKET_IDS = re.compile(
@@ -24,19 +25,17 @@ AGENT_ID = re.compile(r"\bagent\s*#?\s*(\d+)\b", _I)
 SITE_ID = re.compile(r"\bsite\s*#?\s*(\d+)\b", _I)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 SITE_NAME = re.compile(
-    r"\bsite\s+(?:is|=|:)\s*([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)"
+    r"\b[Ss]ite\s*(?:is|=|:)?\s*(?!\d)([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)"
+    r"|(?:^|[,;:.]\s*|\b(?:at|for|from|in)\s+)(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b"
     r"|\b(?:at|for|from)\s+(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+(?:site|office)\b"
-    r"|\b(?:at|for|from)\s+(?:the\s+)?([A-Z][\w&'-]*\s+(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre))\b"
-)
-PERSON_TARGET = re.compile(
-    r"\b(?:to|for|with)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)\b(?!\s+(?:team|queue|group|site|office))"
-    r"|\b([A-Z][a-z'-]+\s+[A-Z][a-z'-]+)'s\b"  # "Tom Becker's open tickets"
+    r"|\b(?:at|for|from|in)\s+(?:the\s+)?([A-Z][\w&'-]*\s+(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre))\b"
 )
 # Actions no tool can do: named back as not possible, with the nearest thing offered.
 IMPOSSIBLE = re.compile(
-    r"\b(?:delete|deleting|remove|erase|get\s+rid\s+of|purge|merge|merging|split|link\s+(?:it|them|this)|"
-    r"(?:send|text)\s+(?:the\s+user\s+|them\s+|him\s+|her\s+)?an?\s+(?:sms|text)|sms|"
-    r"(?:phone|call|ring)\s+(?:the\s+user|him|her|them)|attach\w*|export|print\s+(?:it|out))\b",
+    r"\b(?:delete|deleting|remove|erase|get\s+rid\s+of|purge|merge|merging|split|link\s+(?:it|them|this|\d+|#)|"
+    r"(?:send|text)\s+(?:the\s+user\s+|them\s+|him\s+|her\s+)?an?\s+(?:sms|text)|sms|text\s+message|"
+    r"e-?mail\s+(?:the|him|her|them)(?:\s+(?:user|requester|customer))?|"
+    r"(?:phone|call|ring)\s+(?:the\s+user|the\s+requester|the|him|her|them)|attach\w*|export|print\s+(?:it|out))\b",
     _I,
 )
 HIDDEN = re.compile(
@@ -46,8 +45,6 @@ VISIBLE = re.compile(
     r"reply\s+to\s+the\s+(?:user|customer|requester)|(?:tell|let)\s+the\s+(?:user|customer|requester))\b",
     _I,
 )
-_NOT_PEOPLE = frozenset({"Me", "Us", "Him", "Her", "Them", "The", "High", "Low", "Medium", "Critical", "Site",
-                         "Ticket", "Priority", "Network", "Halo"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,7 @@ class Entities:
     tickets: tuple[int, ...] = ()
     agent_id: int | None = None
     person: str | None = None  # an agent (or someone) by name: "give it to Grace"
+    person_role: str | None = None  # "assignee", "requester" or "for" (see `people`)
     emails: tuple[str, ...] = ()
     site_id: int | None = None
     site_name: str | None = None
@@ -72,10 +70,12 @@ class Entities:
 def find_entities(text: str, vocab: Vocabulary) -> Entities:
     outside = re.sub(r"\"[^\"]*\"", " ", text)  # quoted text is the person's note, not instructions
     site = SITE_NAME.search(outside)
+    people = find_people(outside, vocab)
     return Entities(
         tickets=tuple(dict.fromkeys(int(a or b) for a, b in TICKET_IDS.findall(outside))),
         agent_id=_int(AGENT_ID, outside),
-        person=_person(outside, vocab),
+        person=people[0].name if people else None,
+        person_role=people[0].role if people else None,
         emails=tuple(EMAIL.findall(outside)),
         site_id=_int(SITE_ID, outside),
         site_name=next((g for g in site.groups() if g), None) if site else None,
@@ -85,8 +85,13 @@ def find_entities(text: str, vocab: Vocabulary) -> Entities:
         types=tuple(_types(outside, vocab)),
         page=page_number(outside),
         hidden=True if HIDDEN.search(outside) else (False if VISIBLE.search(outside) else None),
-        impossible=tuple(dict.fromkeys(m.group(0).lower() for m in IMPOSSIBLE.finditer(outside))),
+        impossible=find_impossible(outside),
     )
+
+
+def find_impossible(text: str) -> tuple[str, ...]:
+    """Actions no tool can do, as the person said them: "delete", "get rid of", "send them an sms"."""
+    return tuple(dict.fromkeys(m.group(0).lower() for m in IMPOSSIBLE.finditer(text)))
 
 
 def _int(pattern: re.Pattern[str], text: str) -> int | None:
@@ -94,68 +99,83 @@ def _int(pattern: re.Pattern[str], text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _person(text: str, vocab: Vocabulary) -> str | None:
-    for match in PERSON_TARGET.finditer(text):
-        name = match.group(1) or match.group(2)
-        if name.split()[0] in _NOT_PEOPLE or find_all_names(name, vocab.teams + vocab.statuses):
-            continue
-        return name
-    return None
-
-
 def _teams(text: str, vocab: Vocabulary) -> list[str]:
-    found = find_all_names(text, vocab.teams)
-    plain = f" {normalise(text)} "
-    for team in vocab.teams:
-        words = normalise(team).split()
-        short = " ".join(words[:2]) if len(words) >= 3 and words[0][:1].isdigit() else None
-        if team not in found and short and f" {short} " in plain:
+    """Teams by name, short name ("2nd line", "first line") or with a typo; a one-word team name that is
+    also an everyday word ("network") only where it is used as a team ("to Network", "Network team")."""
+    short = {_short_team(team): team for team in vocab.teams if _short_team(team)}
+    found: list[str] = []
+    for name, _ in find_phrases(text, vocab.teams + tuple(short)):
+        team = short.get(name, name)
+        if team not in found and (len(team.split()) > 1 or _used_as_team(team, text)):
             found.append(team)
-    single = [t for t in found if len(t.split()) == 1]
-    for team in single:  # "network" is a team only where it is used as one ("to Network", "Network team")
-        word = re.escape(team)
-        used_as_team = (rf"\b(?:to|for|with|team|queue|in)\s+(?:the\s+)?{word}\b"
-                        rf"|\b{word}(?:'s|\s+(?:team|queue|group))")  # fmt: skip
-        if not re.search(used_as_team, text, _I):
-            found.remove(team)
     return found
+
+
+def _short_team(team: str) -> str:
+    """ "2nd Line Support" -> "2nd Line": how people say a numbered team."""
+    words = normalise(team).split()
+    return " ".join(words[:2]) if len(words) >= 3 and words[0][:1].isdigit() else ""
+
+
+def _used_as_team(team: str, text: str) -> bool:
+    word = re.escape(team[:5]) + r"\w*"
+    used = (rf"\b(?:to|for|with|team|queue|in|on|from)\s+(?:the\s+)?{word}\b"
+            r"(?!\s+(?:cable|card|port|drive|issue))"
+            rf"|\b{word}(?:'s|\s+(?:team|queue|group|support|guys|folks))|^\W*{word}\W*$")
+    return re.search(used, text, _I) is not None
 
 
 _AMBIGUOUS_STATUSES = frozenset({"new", "closed", "resolved", "open"})
 
 
 def _statuses(text: str, vocab: Vocabulary) -> list[str]:
-    return [s for s in find_all_names(text, vocab.statuses) if s.lower() not in _AMBIGUOUS_STATUSES]
+    names = tuple(s for s in vocab.statuses if s.lower() not in _AMBIGUOUS_STATUSES)
+    return [name for name, _ in find_phrases(text, names)]
 
 
 def _priority(text: str, vocab: Vocabulary) -> str | None:
     """A priority named as one: "priority High", "high priority", "P1", "to high", "critical tickets"."""
     for word in re.finditer(r"[A-Za-z][\w-]*", text):
-        level = next((p for p in vocab.priorities if p.lower() == word.group(0).lower()), None)
+        level = next((p for p in vocab.priorities if same_word(word.group(0).lower(), p.lower())), None)
         if level and _priority_context(text, word.start(), word.end()):
             return level
-    synonym = re.search(r"\bp[1-4]\b", text, _I)
-    return priority_in(synonym.group(0), vocab) if synonym else None
+    ranked = re.search(r"\bp([1-9])\b", text, _I)  # P1 is the instance's first (most urgent) level
+    if ranked and int(ranked.group(1)) <= len(vocab.priorities):
+        return vocab.priorities[int(ranked.group(1)) - 1]
+    return None
 
 
 def _priority_context(text: str, start: int, end: int) -> bool:
     before, after = text[max(0, start - 30) : start].lower(), text[end : end + 30].lower()
     return bool(
-        re.search(r"\bpriority\b\s*(?:is|of|to|:|=|should\s+be)?\s*$", before)
+        re.search(r"\bpriority\b\s*(?:is|of|to|:|=|should\s+be|on\s+(?:ticket\s+)?#?\d+\s+(?:to\s+)?)?\s*$",
+                  before)
         or re.match(r"[\s-]*priority\b", after)
-        or re.match(r"\s*(?:tickets?|incidents?|ones|requests?|calls?|problems?|changes?)\b", after)
-        or re.search(r"(?:\bto|\bas|\bmake\s+(?:it|this|that)(?:\s+an?)?|\bset\s+it\s+to|[,;:])\s*$", before)
+        or re.match(r"\s*(?:tickets?|incidents?|ones|requests?|calls?|problems?|changes?"
+                    r"|service\s+requests?)\b", after)
+        or re.search(r"(?:\bto|\bas|\bbe|\bmake\s+(?:it|this|that)(?:\s+an?)?|\bset\s+it\s+to|[,;:-])\s*$",
+                     before)
         or re.search(r"\b(?:an?|the)\s*$", before)
-        or (start == 0 and re.match(r"\s*(?:[,;.!]|$)", after))
+        or re.search(r"(?:^|\bticket\s+|#)\d+\s*$", before)  # "792 low", "#790 high"
+        or re.match(r"\s*(?:[,;.!?]|$|then\b|please\b|pls\b)", after)
     )
+
+
+# Everyday names for a ticket type, used when the instance has the type under its own name.
+_TYPE_WORDS = {
+    "change": r"changes|change\s+(?:tickets?|requests?)",
+    "problem": r"problems|problem\s+(?:tickets?|records?)",
+    "service request": r"service\s+requests?|srs?",
+    "incident": r"incidents?|incs?",
+}
 
 
 def _types(text: str, vocab: Vocabulary) -> list[str]:
     found: list[str] = []
     for kind in sorted(vocab.types, key=len, reverse=True):
-        word = re.escape(kind.lower())
-        ambiguous = kind.lower() in ("problem", "change")  # everyday words: only as a ticket kind
-        pattern = rf"\b{word}(?:s|\s+(?:tickets|requests))\b" if ambiguous else rf"\b{word}s?\b(?!\s*#?\s*\d)"
-        if re.search(pattern, text, _I) and not any(kind.lower() in f.lower() for f in found):
+        words = _TYPE_WORDS.get(kind.lower(), re.escape(kind.lower()) + "s?")
+        if re.search(rf"\b(?:{words})\b(?!\s*#?\s*\d)", text, _I) and not any(
+            kind.lower() in f.lower() for f in found
+        ):
             found.append(kind)
     return found

@@ -19,8 +19,11 @@ _KIND_WORDS = (  # (kind, words that name it), most specific first
     ("teams", r"teams"),
     ("users", r"users?|people|person|employees?|phone|e-?mail\s+address|contact"),
 )
+_SEARCH_HAS = r"\b(?:does|do|has)\s+([A-Z][\w.@'-]*(?:\s+[A-Z][\w.@'-]*)*)\s+(?:have|got|use|own)\b"
 _SEARCH = (  # where the name being looked up sits in the sentence
-    r"^\W*(?:who(?:'s|\s+is)\s+|(?:look\s*up|find)\s+(?:the\s+)?(?:user|agent|person)\s+)([\w.@' -]+?)"
+    r"^\W*(?:who(?:'s|\s+is)\s+|(?:look\s*up|find|search\s+for)\s+(?:the\s+)?(?:(?:user|agent|person|employee)\s+)?)"
+    r"(?!(?:the|a|an|all|our|every|any|users|agents|sites|clients|assets|people|teams|customers)\b)"
+    r"([\w.@' -]+?)"
     r"(?:\s+in\s+the\s+directory)?\s*[?.!]*$",
     r"\b(?:named|called|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?\s*[?.!]*$",
     r"\bwhich\s+team\s+is\s+(.+?)\s+(?:in|on|part\s+of)\b",
@@ -28,20 +31,27 @@ _SEARCH = (  # where the name being looked up sits in the sentence
     r"\b(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b",
     r"\b(?:registered|assigned|issued|belonging|given)\s+to\s+([\w.@' -]+?)\s*[?.!]*$",
     r"\b(?:owned|used)\s+by\s+([\w.@' -]+?)\s*[?.!]*$",
+    _SEARCH_HAS,
     r"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)+)'s\b",
 )
 # "the sites of Kestrel Research": the owner may be a client (its id then filters the lookup)
 _OWNER = r"\b(?:for|of|at|under)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s*[?.!]*$"
 
 
+_HAS = r"\b(?:does|do|has)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+(?:have|got|run|own|use)\b"
+_OWNED = frozenset({"sites", "users"})  # kinds that belong to a client: "the sites Kestrel Research has"
+
+
 def lookup_slots(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {"kind": lookup_kind(text)}
     for pattern in _SEARCH:
+        if pattern == _SEARCH_HAS and found["kind"] in _OWNED:
+            continue  # "which sites does Kestrel Research have": the owner, below
         named = re.search(pattern, text, 0 if "[A-Z]" in pattern else _I)
         if named:
             found["search"] = named.group(1).strip()
             return found
-    owner = re.search(_OWNER, text)
+    owner = re.search(_OWNER, text) or re.search(_HAS, text)
     if owner and found["kind"] != "clients":
         found["owner"] = owner.group(1).strip()
     return found

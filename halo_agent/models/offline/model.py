@@ -12,6 +12,7 @@ instructions.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -34,7 +35,7 @@ from halo_agent.models.offline.coverage import (
 )
 from halo_agent.models.offline.entities import find_entities
 from halo_agent.models.offline.lists import page_request, previous_list_args
-from halo_agent.models.offline.parse import Intent, follow_up, parse
+from halo_agent.models.offline.parse import Intent, follow_up, missing_detail, parse, with_entities
 from halo_agent.models.offline.plan import Context, plan
 from halo_agent.models.offline.replies import capabilities
 from halo_agent.models.offline.results import Step, json_object, parse_tool_message
@@ -72,8 +73,9 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     answer = classify_answer(text)
     asks_priority = UPDATE in names
     accepted = None
-    if answer == "yes":
-        accepted = _accepted_offer(messages, last, vocab, asks_priority=asks_priority)
+    extra = _after_yes(text) if answer != "yes" else ""
+    if answer == "yes" or extra:  # "yes please, medium": the offer taken, with a detail added
+        accepted = _accepted_offer(messages, last, vocab, asks_priority=asks_priority, extra=extra)
     if answer in ("yes", "no") and accepted is None:  # a bare yes/no; "OK, make it High" is a request
         return ModelResponse(text=answer_confirmed(steps) if steps else _NOTHING_PENDING)
     if len(steps) > _MAX_STEPS:
@@ -117,7 +119,31 @@ def read_request(
     return with_referenced_ticket(parse(text, vocab, asks_priority=asks_priority), messages, last)
 
 
+_YES_AND = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|please\s+do|go\s+ahead)(?:\s+please)?[\s,.!:;-]+(\w.*)$",
+    re.IGNORECASE)
+
+
+def _after_yes(text: str) -> str:
+    """What follows a leading yes ("yes please, medium" -> "medium"), or "" when the text is no yes."""
+    match = _YES_AND.match(text)
+    return match.group(1) if match else ""
+
+
 def _accepted_offer(
+    messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool, extra: str = ""
+) -> Intent | None:
+    offered = _offered_intent(messages, last, vocab, asks_priority=asks_priority)
+    if offered is None or not extra:
+        return offered
+    details = with_entities(offered.kind, {}, find_entities(extra, vocab))
+    if not details:
+        return None  # "yes, but …" saying something we can't fold into the offer: read it as a request
+    slots = {**offered.slots, **details}
+    return Intent(offered.kind, offered.text, slots, missing_detail(offered.kind, slots, offered.text))
+
+
+def _offered_intent(
     messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool
 ) -> Intent | None:
     """A "yes" to our own offer (the understood part, closing instead of deleting, a ticket for a problem

@@ -20,7 +20,7 @@ LEXICON = (
     "requests", "service", "problem", "problems", "change", "changes", "status", "open", "closed", "close",
     "resolve", "resolved", "assign", "assigned", "reassign", "hold", "note", "internal", "hidden", "visible",
     "private", "public", "team", "agent", "site", "support", "network", "applications", "progress", "waiting",
-    "please", "page", "second", "urgent",
+    "please", "page", "second", "urgent", "assign", "reassign", "list", "show", "agents",
 )  # fmt: skip
 _SHORTHAND = (
     (r"\b(?:prio|pri|priorit)\b", "priority"),
@@ -28,6 +28,10 @@ _SHORTHAND = (
     (r"\bcrit\b", "critical"),
     (r"\btix\b|\btkts?\b", "tickets"),
     (r"\b(P[1-4])s\b", r"\1 tickets"),
+    (r"\bSRs\b", "service requests"),
+    (r"\bSR\b", "service request"),
+    (r"\bincs\b", "incidents"),
+    (r"\binc\b", "incident"),
     (r"\b(agent|site|ticket)\s+(?:id|no\.?|number|num|#)\s*#?\s*(?=\d)", r"\1 "),
     (r"\b(agent|site)\s*#\s*(?=\d)", r"\1 "),
     (r"\s*(?:->|=>|→|⟶)\s*", " to "),
@@ -65,7 +69,7 @@ def corrected(word: str) -> str:
     if lowered in LEXICON:
         return word
     close = [w for w in LEXICON if len(w) == len(lowered) and _swapped(w, lowered)]
-    if not close and len(lowered) >= 6 and not _inflected(lowered):
+    if not close and len(lowered) >= 5 and not _inflected(lowered):
         close = [w for w in difflib.get_close_matches(lowered, LEXICON, n=1, cutoff=0.86)
                  if abs(len(w) - len(lowered)) <= 1 and not _prefixes(w, lowered)]  # fmt: skip
     if not close:

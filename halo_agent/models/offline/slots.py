@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from halo_agent.models.offline.people import find_people
 from halo_agent.models.offline.vocab import Vocabulary, find_name, match_name, priority_in
 
 _I = re.IGNORECASE
@@ -56,23 +57,32 @@ _CREATE_COMMAND = re.compile(
     r"\b(?:(?:please|kindly)\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
     r"(?:create|open|raise|log|submit|file|start|make)\s+(?:me\s+|up\s+)?(?:a|an|one)?\s*(?:new\s+)?"
     r"(?P<adjectives>(?:[\w-]+[- ]priority\s+"
-    r"|(?!(?:incident|ticket|service|request|call|case)\b)[\w-]+\s+){0,2})"
-    r"(?:incident|ticket|service\s+request|request|call|case)"
+    r"|(?!(?:incident|ticket|service|request|call|case|problem|change)\b)[\w-]+\s+){0,2})"
+    r"(?:incident|ticket|service\s+request|request|call|case|problem(?:\s+ticket)?|change(?:\s+request)?"
+    r"(?=\s*(?:for|to|:|-|,|at|on))|sr\b|p[1-4]\b)"
     r"(?:\s+for\s+(?:me|us))?(?:\s+please)?\b(?:\s*\?)?", _I)
 # "..., I need a ticket opened": the request to open one, said after the problem.
 _NEED_TICKET = re.compile(
     r"[,;]?\s*(?:so\s+|and\s+)?(?:(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?"
     r"|(?:can|could|may)\s+(?:i|we|you)\s+(?:please\s+)?(?:get|have)\s+)"
-    r"(?:a|an)\s+(?:new\s+)?(?:ticket|incident)(?:\s+(?:opened|raised|logged|created|for\s+(?:it|this|that)))?"
-    r"(?:\s+please)?\s*\??", _I)
-_NEW_TICKET = re.compile(r"\bnew\s+(?:incident|ticket|service\s+request)\b", _I)
+    r"(?:a|an)\s+(?:new\s+)?(?:ticket|incident|service\s+request|request)"
+    r"(?:\s+(?:opened|raised|logged|created|for\s+(?:it|this|that)))?(?:\s+please)?\s*\??"
+    r"|[,;]?\s*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:log|raise|report)\s+(?:it|this|that)"
+    r"(?:\s+(?:for\s+me|please))*\s*\??\s*$", _I)
+_NEW_TICKET = re.compile(r"\bnew\s+(?:[\w-]+\s+)?(?:incident|ticket|service\s+request|problem|change)\b", _I)
+# A site given by name: "site Leeds Plant", "the Leeds Plant site", "at Head Office".
+_SITE_NAME = re.compile(
+    r"\b(?:(?:for|at|on|from)\s+)?(?:the\s+)?(?:site\s*(?:is|=|:)?\s*(?:[A-Z][\w&'-]*\s*)+"
+    r"|(?:[A-Z][\w&'-]*\s+)+site\b"
+    r"|(?:[A-Z][\w&'-]*\s+)+(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre|Workshop)\b)")
 _SLOT_PHRASES = (
     re.compile(r"\b(?:for|at|on)\s+site\s*(?:id\s*)?#?\s*\d+\b", _I),
     _SITE,
+    _SITE_NAME,
     re.compile(r"\b(?:with\s+|at\s+|as\s+)?(?:a\s+)?priority\s*(?:is|of|to|:|=|should\s+be)?\s*[\w-]+\b", _I),
     re.compile(r"\b(?:with\s+|at\s+|as\s+)?(?:a\s+)?[\w-]+\s+priority\b", _I),
     re.compile(r"\b(?:and\s+)?(?:please\s+)?(?:re-?assign|assign|route|send|give)\s+(?:it\s+|this\s+)?to\s+"
-               r"(?:the\s+)?[^.,;]+", _I),
+               r"(?:the\s+)?[^.,;:]+", _I),
     re.compile(r"\b(?:as\s+an?\s+)?(?:incident|service\s+request)\s+type\b", _I),
     re.compile(r"\bfor\s+(?:me|us)\b", _I),
     re.compile(r"\bp[1-4]\b", _I),
@@ -95,7 +105,7 @@ def create_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     team = _assigned_team(text, vocab) or named_team(text, vocab)
     if team:
         found["team"] = team
-    details = describe_problem(text)
+    details = describe_problem(text, vocab)
     if details:
         found["details"] = details
         found["summary"] = summarise(details)
@@ -163,7 +173,7 @@ def named_team(text: str, vocab: Vocabulary) -> str | None:
 
 def _assigned_team(text: str, vocab: Vocabulary) -> str | None:
     match = re.search(r"\b(?:re-?assign|assign|route|send|give|transfer|escalate|move|pass)\b.*?"
-                      r"\bto\s+(?:the\s+)?([^.,;]+)", text, _I)
+                      r"\bto\s+(?:the\s+)?([^.,;:]+)", text, _I)
     if not match:
         return None
     target = match.group(1)
@@ -179,9 +189,10 @@ _REQUESTER = re.compile(
     r"\b(?:for|on\s+behalf\s+of|requester|user)\s*:?\s*[\w.+-]+@[\w.-]+\w|[\w.+-]+@[\w.-]+\w", _I)
 
 
-def describe_problem(text: str) -> str:
-    """The person's description with the command and the slot phrases taken out."""
-    rest = _CREATE_COMMAND.sub(" ", text)
+def describe_problem(text: str, vocab: Vocabulary | None = None) -> str:
+    """The person's description with the command, the people and the slot phrases taken out."""
+    rest = _without_people(text, vocab) if vocab else text
+    rest = _BARE_KIND.sub(" ", _CREATE_COMMAND.sub(" ", rest))
     rest = _REQUESTER.sub(" ", rest)  # the requester is a field, not part of the problem
     rest = rest.replace('"', " ")
     rest = _NEW_TICKET.sub(" ", rest)
@@ -189,8 +200,33 @@ def describe_problem(text: str) -> str:
     for pattern in _SLOT_PHRASES:
         rest = pattern.sub(" ", rest)
     parts = [_LEAD_IN.sub("", part).strip() for part in re.split(r"(?<=[.!?])\s+|\n+|\s*;\s*", rest)]
-    kept = [sentence(part) for part in parts if len(re.findall(r"[A-Za-z]{2,}", part)) >= 2]
+    kept = [sentence(part) for part in parts if len(re.findall(r"[A-Za-z]{2,}", part)) >= 2
+            and not _only_fields(part, vocab)]
     return " ".join(kept)
+
+
+def _only_fields(part: str, vocab: Vocabulary | None) -> bool:
+    """ "Medium please", "high prio": a clause that only gives a field, not part of the problem."""
+    known = {w.lower() for w in (vocab.priorities if vocab else ())} | _FIELD_FILLERS
+    return all(word in known for word in re.findall(r"[a-z0-9']+", part.lower()))
+
+
+_FIELD_FILLERS = frozenset({"please", "pls", "thanks", "priority", "prio", "then", "it", "is", "make", "as"})
+_BARE_KIND = re.compile(r"^\W*(?:an?\s+)?(?:new\s+)?"
+                        r"(?:incident|ticket|service\s+request|problem|change|p[1-4])\b"
+                        r"[\s,:-]*(?=\S)", _I)
+
+
+def _without_people(text: str, vocab: Vocabulary) -> str:
+    """ "for Emma Hart", "Emma Hart needs a ticket", "for Nina to pick up": fields, not the problem."""
+    for person in find_people(text, vocab):
+        name = re.escape(person.name)
+        text = re.sub(
+            rf"\b(?:for|on\s+behalf\s+of|raised\s+by|reported\s+by|requester)\s+{name}"
+            rf"(?:\s+to\s+(?:pick\s+up|take|look\s+at|handle|work\s+on|deal\s+with))?"
+            rf"|\b{name}\s+(?:needs|wants)\s+(?:a|an)\s+(?:new\s+)?(?:ticket|incident|service\s+request)\b",
+            " ", text)
+    return text
 
 
 _VAGUE_WORDS = frozenset({
@@ -223,8 +259,9 @@ _NOTE_TEXT = re.compile(r"(?:saying|stating|that\s+(?:says|reads)|which\s+says|r
 
 # "let the user on 790 know the gateway was patched", "tell the requester of 790 that ..."
 _TOLD = re.compile(r"\b(?:let\s+the\s+\w+(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?\s+know"
-                   r"|tell\s+the\s+\w+(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?\s+that)\s+(?:that\s+)?(.{6,})$",
-                   _I | re.S)
+                   r"|tell\s+(?:the\s+)?(?:user|requester|customer|caller|it|desk|service\s+desk|support|them|him|her)"
+                   r"(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?(?:\s+that|\s+to(?=\s+\w+\s+\w+)|(?=\s+(?:the|their|"
+                   r"his|her|we|it|they|your)\b)))\s+(?:that\s+)?(.{6,})$", _I | re.S)
 
 
 def note_slots(text: str) -> dict[str, Any]:
@@ -299,7 +336,8 @@ _TOPIC_PATTERNS = (
     re.compile(r"\b(?:ticket|incident|request|case)\s+(?:about|for|regarding|on)\s+(?:my\s+|the\s+)?"
                r"([\w-]+)", _I),
     re.compile(r"\bmy\s+([\w-]+)\s+(?:is\s+|are\s+)?(?:works|working|fixed|sorted|back|ok|okay|fine)\b", _I),
-    re.compile(r"(?:^|[.,;]\s*)(?:the\s+|our\s+)?([\w-]+)\s+(?:is|are)\s+(?:now\s+)?(?:fixed|working|sorted|back|"
+    re.compile(r"(?:^|[.,;]\s*)(?:the\s+|our\s+|my\s+)?((?:[\w-]+\s+)?[\w-]+)\s+(?:is|are)\s+(?:now\s+)?"
+               r"(?:fixed|working|sorted|back|"
                r"ok|okay|fine|resolved)\b", _I),
 )
 _NOT_TOPICS = frozenset({"open", "old", "last", "latest", "current", "support", "service", "new", "it",

@@ -7,6 +7,7 @@ used here: the tools resolve names to ids.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,50 @@ def _from_prompt(system: str, heading: str) -> tuple[str, ...]:
 def _clean(name: str) -> str:
     """Drop ids or notes a prompt may add: "High (id 2)" -> "High", "`Closed`" -> "Closed"."""
     return re.sub(r"\s*\(.*?\)\s*", " ", name).strip(" `'\"*").strip()
+
+
+_FILLERS = frozenset({"the", "a", "an"})
+
+
+def words_of(text: str, *, join_hyphens: bool = False) -> list[str]:
+    """The text's words for matching names: lower case, ordinals as digits, fillers dropped; hyphenated
+    words split ("on-hold") or joined ("re-opened" -> "reopened")."""
+    text = text.replace("-", "" if join_hyphens else " ")
+    return [w for w in normalise(text).split() if w not in _FILLERS]
+
+
+def same_word(typed: str, known: str) -> bool:
+    """The same word, or a typo of it: one letter wrong, missing, extra or two swapped (words of 4+)."""
+    if typed == known:
+        return True
+    if min(len(typed), len(known)) < 4 or typed[0] != known[0] or typed.isdigit() or known.isdigit():
+        return False
+    if len(typed) == len(known) and sorted(typed) == sorted(known):
+        return True
+    return difflib.SequenceMatcher(None, typed, known).ratio() >= 0.8
+
+
+def find_phrases(text: str, names: tuple[str, ...]) -> list[tuple[str, int]]:
+    """Each known name said in the text, typos and fillers allowed ("waiting on the user", "on hlod",
+    "reopen"), with the word position it starts at; the longest name wins where two overlap."""
+    hits: list[tuple[str, int, int]] = []
+    for said in (words_of(text), words_of(text, join_hyphens=True)):
+        for name in sorted(names, key=lambda n: -len(words_of(n))):
+            for wanted in _forms(name):
+                for start in range(len(said) - len(wanted) + 1):
+                    end = start + len(wanted)
+                    if all(same_word(t, k) for t, k in zip(said[start:end], wanted, strict=True)) and not any(
+                        (s < end and start < e) or n == name for n, s, e in hits
+                    ):
+                        hits.append((name, start, end))
+    return [(name, start) for name, start, _ in sorted(hits, key=lambda hit: hit[1])]
+
+
+def _forms(name: str) -> list[list[str]]:
+    """ "Re-opened": ["re", "opened"], ["reopened"]; "On Hold": ["on", "hold"], ["onhold"]."""
+    split, joined = words_of(name), words_of(name, join_hyphens=True)
+    forms = [split, joined, ["".join(joined)]] if split else []
+    return [form for index, form in enumerate(forms) if form and form not in forms[:index]]
 
 
 def find_name(text: str, names: tuple[str, ...]) -> str | None:

@@ -1,0 +1,86 @@
+"""People named in a request, and the part each plays: the one to work on a ticket, or the one it is for.
+
+The offline model has no copy of Halo's directory, so a person is a name in the place a name goes:
+"give it to Grace", "can Nina take 791", "assign it to grace lin" (after an assigning verb even in lower
+case), "Tom Becker's tickets", "for Emma Hart", "on behalf of Emma Hart", "raised by Liam Cole". The tools
+resolve the name (or say it is unknown); which slot it fills depends on the intent (see `parse`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from halo_agent.models.offline.vocab import Vocabulary, find_phrases
+
+_NAME = r"[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
+_LOWER_NAME = r"[a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?"
+_ASSIGN = r"(?:re-?assign|assign|give|hand|pass|transfer|send|route|move|escalate|allocate)"
+# (role, pattern), matched case-sensitively: "assignee" works on the ticket, "requester" is who it is for,
+# "for" may be either (the intent decides: a list's "for Tom" is his queue, a create's is the requester).
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\bto\s+({_NAME})\b"),
+    ("assignee", rf"\b{_ASSIGN}\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+(?:over\s+)?to\s+({_LOWER_NAME})\b"),
+    ("assignee", rf"\b(?:can|could|will|would)\s+({_NAME})\s+(?:take|have|pick\s+up|look\s+at|handle)\b"),
+    ("assignee", rf"\bfor\s+({_NAME})\s+to\s+(?:pick\s+up|take|look\s+at|handle|work\s+on|deal\s+with)\b"),
+    ("assignee", rf"\b(?:assigned|allocated)\s+to\s+({_NAME})\b"),
+    ("assignee", rf"\b(?:should\s+be|be|go|goes)\s+(?:with|to)\s+({_NAME})\b"),
+    ("assignee", rf"\b(?:with|to)\s+({_NAME})(?:\s+(?:please|pls|thanks|now|instead))*\s*[.!?]*$"),
+    ("requester", rf"\b(?:on\s+behalf\s+of|raised\s+by|logged\s+by|reported\s+by|opened\s+by|requester)\s+"
+                  rf"({_NAME})\b"),
+    ("requester", rf"^\W*({_NAME})\s+(?:needs|wants|has|is\s+asking\s+for)\s+(?:a|an)\s+(?:new\s+)?"
+                  r"(?:ticket|incident|request)\b"),
+    ("for", rf"\b(?:for|of)\s+({_NAME})\b"),
+    ("for", rf"\b({_NAME})'s\b"),
+    ("for", rf"\bwhat\s+(?:has|does|is)\s+({_NAME})\s+(?:got|have|working)\b"),
+)
+# Capitalised words that are not people where names go.
+_NOT_NAMES = frozenset({
+    "me", "us", "him", "her", "them", "it", "this", "that", "the", "a", "an", "my", "our", "you", "myself",
+    "high", "low", "medium", "critical", "site", "ticket", "tickets", "priority", "halo", "team",
+    "please", "pls", "now", "today", "tomorrow", "asap", "then", "instead", "later", "again", "queue",
+    "group", "and", "or", "with", "as", "for", "support", "someone", "somebody", "anyone", "else", "whoever",
+    "agent", "user", "requester", "customer", "status", "hold", "top", "front", "back", "up", "over",
+    "incident", "incidents", "request", "requests", "problem", "change", "second", "first", "third", "line",
+    "ticket's", "what", "who", "where", "when", "how", "why", "which", "there", "here", "let", "today's",
+    "everything", "nothing", "something", "anything", "yesterday", "week", "month", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "everyone",
+})  # fmt: skip
+
+
+_PLACE_WORDS = frozenset({
+    "office", "lab", "store", "plant", "depot", "warehouse", "centre", "center", "workshop", "site", "team",
+    "wharf", "research", "retail", "manufacturing", "floor", "building", "room"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str  # as typed
+    role: str  # "assignee", "requester" or "for"
+
+
+def find_people(text: str, vocab: Vocabulary) -> tuple[Person, ...]:
+    """The people the request names, each once, in the role its wording gives them."""
+    found: dict[str, Person] = {}
+    for role, pattern in _PATTERNS:
+        for match in re.finditer(pattern, text):
+            name = _trimmed(match.group(1), vocab)
+            if name and name.lower() not in found:
+                found[name.lower()] = Person(name, role)
+    return tuple(found.values())
+
+
+def _trimmed(name: str, vocab: Vocabulary) -> str | None:
+    """The name without trailing words that are not part of it; None when it is no name at all."""
+    known = vocab.teams + vocab.statuses + vocab.priorities + vocab.types
+    if find_phrases(name, known):
+        return None  # "to On Hold", "to Network": a status or a team, not a person
+    words = name.split()
+    while words and words[-1].lower().strip("'") in _NOT_NAMES:
+        words.pop()
+    if not words or words[0].lower() in _NOT_NAMES:
+        return None
+    if words[-1].lower() in _PLACE_WORDS:
+        return None  # "for Head Office": a site, not a person
+    kept = " ".join(words)
+    return None if find_phrases(kept, known) or len(kept) < 3 else kept
