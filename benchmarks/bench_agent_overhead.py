@@ -3,26 +3,27 @@
     python benchmarks/bench_agent_overhead.py [--runs 400] [--repeat 3] [--breakdown] [--profile]
 
 One run = one user message, 3 model turns and 3 tool calls: turn 1 proposes one call, turn 2 two calls in
-parallel, turn 3 the final text. Models are scripted (no LLM); Halo is an in-memory httpx2.MockTransport
-replaying canned JSON (recorded once from the sandbox at start, so the shapes are real), so what is timed
-is our own work: AgentService.handle (session lock, load and save, system prompt), the loop, the executor
-(argument validation, policy decision, rate-limit bookkeeping, audit records, tool handlers, HaloClient
-parsing) in a temporary data directory, with the audit log's default durability (one fdatasync of the log
-per turn, before the answer).
+parallel, turn 3 the final text. Models are scripted (no LLM; ours is `BenchModel`, which like the
+peers' returns the next turn and does nothing else); Halo is an in-memory httpx2.MockTransport replaying
+canned JSON (recorded once from the sandbox at start, so the shapes are real), so what is timed is our
+own work: AgentService.handle (session lock, load and save, recovery check, system prompt), the loop,
+the executor (argument validation and canonical names, facts, policy decision, audit records, tool
+handlers, HaloClient parsing) in a temporary data directory, with the audit log's default durability
+(one fdatasync of the log per turn, before the answer).
 
-The SDK side: an `agents.Agent` with six trivial function tools, a `Model` returning scripted responses
-(the same turns), `Runner.run`, tracing disabled. pydantic-ai: a `pydantic_ai.Agent` with the same six
-plain tools and a `FunctionModel` returning the same turns. Neither writes anything to disk. Runs are
-interleaved (ours durable, ours without disk sync, SDK, pydantic-ai), the order rotated every round, so
-drift and the garbage one leaves for the next hit all alike; `--repeat` rounds give the spread. Each run
-is timed on the wall clock and in CPU time of this process, threads included (the frameworks run plain
-`def` tools in worker threads; what the other processes of a shared machine take does not count there,
-and neither does waiting for the disk). Ours is timed twice in one run: with
-the audit log durable per turn (the default) and, beside it, the same runs with the sync off, which is the
-figure excluding the disk's latency. Target: ours durable <= 0.5x the SDK.
+The peers (overhead_peers.py) are the OpenAI Agents SDK (`Runner.run`, tracing disabled) and
+pydantic-ai (a `FunctionModel`), each with the same scripted turns, in two forms: six trivial plain
+`def` tools (as first benchmarked), and async tools doing the same Halo work as ours (our tool handlers
+on the same canned replies). Neither writes anything to disk. Runs are interleaved, the order rotated
+every round, so drift and the garbage one leaves for the next hit all alike; `--repeat` rounds give the
+spread. Each run is timed on the wall clock and in CPU time of this process, threads included (the
+frameworks run plain `def` tools in worker threads; what other processes of a shared machine take does
+not count there, and neither does waiting for the disk). Ours is timed twice in one run: with the audit
+log durable per turn (the default) and, beside it, the same runs with the sync off, which is the figure
+excluding the disk's latency. Target: ours durable <= 0.5x the SDK.
 `--breakdown` times the known costs inside our runs (audit append and sync, session store,
-pending/rate-limit SQLite, the scripted model's copies, HaloClient) and re-times our runs with the audit
-fsync per record and off; `--profile` prints a cProfile listing of our runs.
+pending/rate-limit SQLite, the scripted model, HaloClient) and re-times our runs with the audit fsync
+per record and off; `--profile` prints a cProfile listing of our runs.
 """
 
 from __future__ import annotations
@@ -36,23 +37,17 @@ import pstats
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import structlog
-from agents import Agent, ModelSettings, RunConfig, Runner, function_tool, set_tracing_disabled
-from agents.items import ModelResponse as SdkResponse
-from agents.models.interface import Model
-from agents.usage import Usage as SdkUsage
-from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage, ResponseOutputText
-from pydantic_ai import Agent as PydanticAgent
-from pydantic_ai.messages import ModelMessage, TextPart, ToolCallPart
-from pydantic_ai.messages import ModelResponse as PaiResponse
-from pydantic_ai.models.function import AgentInfo, FunctionModel
+from agents import set_tracing_disabled
+from overhead_peers import FINAL, MESSAGE, TURNS, HaloWork, Runner_, checked, peers
 
 from halo_agent.agent.events import ErrorEvent, FinalAnswer
+from halo_agent.agent.model import ChatModel, ModelResponse
 from halo_agent.agent.service import AgentService
 from halo_agent.config import Settings, load_settings
 from halo_agent.halo.client import HaloClient
@@ -61,16 +56,9 @@ from halo_agent.sandbox import SandboxConfig, create_app
 from halo_agent.storage.approvals import PendingStore
 from halo_agent.storage.audit import AuditLog
 from halo_agent.storage.sessions import SessionStore
-from halo_agent.testing import ScriptedModel, call, text
+from halo_agent.testing import ScriptedModel, as_response, call, text
 
-MESSAGE = "Show ticket 789, then the open incidents of agent 6 and the VPN articles."
 HALO_ENV = {"HALO_URL": "http://halo.bench", "HALO_CLIENT_ID": "bench", "HALO_CLIENT_SECRET": "bench-secret"}
-FINAL = "Ticket 789 is In Progress; agent 6 has open incidents; see the VPN article."
-TURNS: list[list[tuple[str, dict[str, Any]]]] = [
-    [("haloitsm_get_ticket", {"ticket_id": 789})],
-    [("haloitsm_list_tickets", {"ticket_type": "Incident", "status": "open", "agent": 6}),
-     ("haloitsm_search_kb", {"query": "vpn"})],
-]
 Key = tuple[str, str, bytes]
 
 
@@ -112,8 +100,26 @@ def script() -> ScriptedModel:
     return ScriptedModel([*steps, text(FINAL)])
 
 
-async def run_ours(service: AgentService, admin: Principal, session_id: str) -> FinalAnswer:
-    service.model = script()
+class BenchModel:
+    """Our `ChatModel` answering each round trip with the next scripted turn and doing nothing else, as
+    the peers' scripted models do. (The test suite's `ScriptedModel` also copies every request it
+    receives and estimates its tokens from its JSON: a fake's bookkeeping, used once for `shape`.)"""
+
+    name = "bench"
+    turns = [as_response([call(name, **args) for name, args in turn]) for turn in TURNS] + [text(FINAL)]
+
+    def __init__(self) -> None:
+        self.turn = 0
+
+    async def complete(self, messages: list[Any], tools: list[Any], *, on_text: Any = None) -> ModelResponse:
+        turn, self.turn = self.turn, self.turn + 1
+        return self.turns[turn]
+
+
+async def run_ours(
+    service: AgentService, admin: Principal, session_id: str, model: ChatModel | None = None
+) -> FinalAnswer:
+    service.model = model or BenchModel()
     final: FinalAnswer | None = None
     async for event in service.handle(MESSAGE, admin, session_id):
         if isinstance(event, ErrorEvent):
@@ -136,100 +142,8 @@ async def record_halo(home: Path) -> dict[Key, tuple[int, bytes]]:
     return recorder.responses
 
 
-# --- the OpenAI Agents SDK on the same shape ------------------------------------------------------------
-
-
-def get_ticket(ticket_id: int) -> str:
-    """Read a ticket."""
-    return json.dumps({"id": ticket_id, "status": "In Progress"})
-
-
-def list_tickets(ticket_type: str, status: str, agent_id: int) -> str:
-    """List tickets."""
-    return json.dumps({"tickets": [{"id": 888, "status": status}], "total": 1})
-
-
-def search_kb(query: str) -> str:
-    """Search the knowledge base."""
-    return json.dumps({"articles": [{"id": 6, "title": f"About {query}"}]})
-
-
-def add_note(ticket_id: int, note: str, hidden_from_user: bool) -> str:
-    """Add a note."""
-    return json.dumps({"ticket_id": ticket_id, "added": True})
-
-
-def update_ticket(ticket_id: int, priority: str) -> str:
-    """Update a ticket."""
-    return json.dumps({"ticket_id": ticket_id, "changed": [priority]})
-
-
-def resolve_ticket(ticket_id: int, note: str) -> str:
-    """Resolve a ticket."""
-    return json.dumps({"ticket_id": ticket_id, "closed": True})
-
-
-PLAIN_TOOLS = [get_ticket, list_tickets, search_kb, add_note, update_ticket, resolve_ticket]
-SDK_TOOLS = [function_tool(tool) for tool in PLAIN_TOOLS]
-SDK_NAMES = {"haloitsm_get_ticket": "get_ticket", "haloitsm_list_tickets": "list_tickets",
-             "haloitsm_search_kb": "search_kb"}
-
-
-class SdkScriptedModel(Model):
-    """The Agents SDK's `Model`, answering each round trip with the next scripted turn."""
-
-    def __init__(self) -> None:
-        self.turn = 0
-
-    async def get_response(self, *args: Any, **kwargs: Any) -> SdkResponse:
-        turn, self.turn = self.turn, self.turn + 1
-        output: list[Any]
-        if turn < len(TURNS):
-            output = [ResponseFunctionToolCall(id=f"fc_{turn}_{i}", call_id=f"call_{turn}_{i}",
-                                               type="function_call", name=SDK_NAMES[name],
-                                               arguments=json.dumps(args))
-                      for i, (name, args) in enumerate(TURNS[turn])]
-        else:
-            output = [ResponseOutputMessage(
-                id="msg_final", type="message", role="assistant", status="completed",
-                content=[ResponseOutputText(type="output_text", text=FINAL, annotations=[])])]
-        return SdkResponse(output=output, usage=SdkUsage(), response_id=None)
-
-    def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        raise NotImplementedError("the benchmark does not stream")
-
-
-async def run_theirs(_: int) -> None:
-    agent = Agent(name="service desk", instructions="You help with Halo tickets.", tools=list(SDK_TOOLS),
-                  model=SdkScriptedModel(), model_settings=ModelSettings(parallel_tool_calls=True))
-    result = await Runner.run(agent, MESSAGE, run_config=RunConfig(tracing_disabled=True))
-    if result.final_output != FINAL:
-        raise RuntimeError(f"the SDK run did not end with the scripted answer: {result.final_output!r}")
-
-
-# --- pydantic-ai on the same shape ---------------------------------------------------------------------
-
-
-def pydantic_ai_turn(messages: list[ModelMessage], info: AgentInfo) -> PaiResponse:
-    """The next scripted turn, by how many model responses the run already holds."""
-    turn = sum(1 for message in messages if isinstance(message, PaiResponse))
-    if turn < len(TURNS):
-        return PaiResponse(parts=[ToolCallPart(SDK_NAMES[name], args, tool_call_id=f"call_{turn}_{i}")
-                                  for i, (name, args) in enumerate(TURNS[turn])])  # fmt: skip
-    return PaiResponse(parts=[TextPart(FINAL)])
-
-
-async def run_pydantic_ai(_: int) -> None:
-    agent = PydanticAgent(FunctionModel(pydantic_ai_turn), instructions="You help with Halo tickets.",
-                          tools=PLAIN_TOOLS)  # fmt: skip
-    result = await agent.run(MESSAGE)
-    if result.output != FINAL:
-        raise RuntimeError(f"the pydantic-ai run did not end with the scripted answer: {result.output!r}")
-
-
 # --- timing ---------------------------------------------------------------------------------------------
 
-Runner_ = Callable[[int], Coroutine[Any, Any, Any]]
 Sample = tuple[float, float]  # wall µs, CPU µs of the process (what other processes on the machine take
 #                               from us does not count, blocking in fsync does not either)
 
@@ -259,19 +173,24 @@ def report(name: str, samples: list[Sample]) -> tuple[float, float]:
     return wall, cpu
 
 
-SDK = "OpenAI Agents SDK"
+DURABLE = "halo-agent (AgentService), audit durable per turn"
+UNSYNCED = "halo-agent, the same without disk sync"
+SDK = "OpenAI Agents SDK, trivial tools"
+SDK_HALO = "OpenAI Agents SDK, same Halo work (async tools)"
 TARGET = 0.5
 
 
 def summarise(rounds: list[dict[str, tuple[float, float]]]) -> None:
-    """Ratios to the Agents SDK per round (wall and CPU medians), then their median and spread."""
-    print(f"\nRatio to the Agents SDK over {len(rounds)} round(s): median [min-max] of the rounds' medians")
-    for name in rounds[0]:
-        if name == SDK:
-            continue
-        walls = [medians[name][0] / medians[SDK][0] for medians in rounds]
-        cpus = [medians[name][1] / medians[SDK][1] for medians in rounds]
-        print(f"  {name:<52} wall {_spread(walls)}   CPU {_spread(cpus)}")
+    """Ratios to each form of the Agents SDK per round (wall and CPU medians): their median and spread."""
+    print(f"\nRatios over {len(rounds)} round(s), median [min-max] of the rounds' medians:")
+    for base in (SDK, SDK_HALO):
+        print(f"  to the {base}:")
+        for name in rounds[0]:
+            if name in (SDK, SDK_HALO):
+                continue
+            walls = [medians[name][0] / medians[base][0] for medians in rounds]
+            cpus = [medians[name][1] / medians[base][1] for medians in rounds]
+            print(f"    {name:<50} wall {_spread(walls)}   CPU {_spread(cpus)}")
     print(f"  target for halo-agent, audit durable per turn: <= {TARGET:.2f}x the Agents SDK")
 
 
@@ -306,7 +225,7 @@ PARTS: tuple[tuple[str, type[Any], str], ...] = (
     ("session save", SessionStore, "save"),
     ("rate-limit count (SQLite)", PendingStore, "count_recent"),
     ("rate-limit record (SQLite)", PendingStore, "record_call"),
-    ("ScriptedModel deep copies", ScriptedModel, "_record"),
+    ("scripted model", BenchModel, "complete"),
     ("system prompt", AgentService, "system_prompt"),
     ("HaloClient requests", HaloClient, "request_json"),
 )
@@ -334,7 +253,7 @@ def _timed(totals: dict[str, float], label: str, fn: Callable[..., Any]) -> Call
     return timed
 
 
-async def breakdown(ours: Runner_, service: AgentService, runs: int) -> None:
+async def breakdown(ours: Runner_, service: AgentService, runs: int, sdk: Runner_, sdk_halo: Runner_) -> None:
     """Wall time inside each known cost, per run (parallel calls overlap, so parts may exceed 100%)."""
     totals: dict[str, float] = {}
     originals = [(cls, name, getattr(cls, name)) for _, cls, name in PARTS]
@@ -356,10 +275,11 @@ async def breakdown(ours: Runner_, service: AgentService, runs: int) -> None:
         for durability in ("record", "off"):  # what-ifs: the audit log's own setting, on the live instance
             service.audit.durability = durability
             print(f"\nOur runs again, audit fsync={durability!r} (what-if; the default is {default!r}):")
-            timed = await time_alternating({"ours": ours, SDK: run_theirs}, runs, 3)
+            timed = await time_alternating({"ours": ours, SDK: sdk, SDK_HALO: sdk_halo}, runs, 3)
             wall, cpu = report(f"halo-agent, fsync={durability}", timed["ours"])
-            sdk_wall, sdk_cpu = report(SDK, timed[SDK])
-            print(f"  ratio to the Agents SDK: wall {wall / sdk_wall:.2f}x, CPU {cpu / sdk_cpu:.2f}x")
+            for base in (SDK, SDK_HALO):
+                base_wall, base_cpu = report(base, timed[base])
+                print(f"    ratio: wall {wall / base_wall:.2f}x, CPU {cpu / base_cpu:.2f}x")
     finally:
         service.audit.durability = default
 
@@ -370,41 +290,51 @@ async def main(runs: int, warmup: int, repeat: int, profile: bool, parts: bool) 
     set_tracing_disabled(True)
     with tempfile.TemporaryDirectory(prefix="bench-agent-") as tmp:
         responses = await record_halo(Path(tmp) / "record")
-        service = await AgentService.create(settings_in(Path(tmp) / "home"),
-                                            halo_transport=canned_transport(responses))
+        settings = settings_in(Path(tmp) / "home")
+        service = await AgentService.create(settings, halo_transport=canned_transport(responses))
+        assert settings.halo is not None
+        their_halo = HaloClient(settings.halo, transport=canned_transport(responses))
         try:
             admin = await service.resolve_principal("admin", agent_id=1)
-
-            async def ours(index: int) -> FinalAnswer:
-                return await run_ours(service, admin, f"bench-{index}")
-
-            async def ours_unsynced(index: int) -> None:
-                service.audit.durability = "off"
-                try:
-                    await ours(index)
-                finally:
-                    service.audit.durability = durable
-
-            durable = service.audit.durability
-            runners = {"halo-agent (AgentService), audit durable per turn": ours,
-                       "halo-agent, the same without disk sync": ours_unsynced,
-                       SDK: run_theirs, "pydantic-ai": run_pydantic_ai}  # fmt: skip
-            rounds = []
-            for number in range(1, repeat + 1):
-                samples = await time_alternating(runners, runs, warmup)
-                print(f"Round {number}: {runs} runs each (after {warmup} warm-up), interleaved, "
-                      "3 model turns + 3 tool calls per run:")
-                rounds.append({name: report(name, timed) for name, timed in samples.items()})
-            summarise(rounds)
-            assert isinstance(service.model, ScriptedModel)
-            shape(await ours(-10_000), service.model)
-            if parts:
-                await breakdown(ours, service, max(100, runs // 2))
-            if profile:
-                await profile_ours(ours, max(50, runs // 4))
+            HaloWork.bind(their_halo, admin)
+            await run_rounds(service, admin, runs, warmup, repeat, profile, parts)
         finally:
+            await their_halo.aclose()
             await service.aclose()
     return 0
+
+
+async def run_rounds(
+    service: AgentService, admin: Principal, runs: int, warmup: int, repeat: int, profile: bool, parts: bool
+) -> None:
+    durable = service.audit.durability
+
+    async def ours(index: int) -> FinalAnswer:
+        return await run_ours(service, admin, f"bench-{index}")
+
+    async def ours_unsynced(index: int) -> None:
+        service.audit.durability = "off"
+        try:
+            await ours(index)
+        finally:
+            service.audit.durability = durable
+
+    others = peers()
+    await checked(others)
+    runners = {DURABLE: ours, UNSYNCED: ours_unsynced, **others}
+    rounds = []
+    for number in range(1, repeat + 1):
+        samples = await time_alternating(runners, runs, warmup)
+        print(f"Round {number}: {runs} runs each (after {warmup} warm-up), interleaved, "
+              "3 model turns + 3 tool calls per run:")
+        rounds.append({name: report(name, timed) for name, timed in samples.items()})
+    summarise(rounds)
+    recording = script()
+    shape(await run_ours(service, admin, "bench-shape", recording), recording)
+    if parts:
+        await breakdown(ours, service, max(100, runs // 2), others[SDK], others[SDK_HALO])
+    if profile:
+        await profile_ours(ours, max(50, runs // 4))
 
 
 if __name__ == "__main__":

@@ -199,6 +199,7 @@ class AgentService:
         held: list[AgentEvent] = []
         async with self.sessions.lock(session_id):
             session = self.sessions.load(session_id, principal)
+            saved = False  # the answer's save holds the session as the turn left it
             try:
                 for event in self._updates(session, await self.recover(session_id)):
                     yield event
@@ -211,14 +212,17 @@ class AgentService:
                 )  # fmt: skip
                 async with aclosing(turn):  # a host that stops reading ends the turn here, not at GC
                     async for event in turn:
+                        saved = False
                         if held or isinstance(event, Paused):
                             held.append(event)
                             continue
                         if isinstance(event, FinalAnswer):
                             self.sessions.save(session)  # what the person reads next survives a crash
+                            saved = True
                         yield event
             finally:
-                self.sessions.save(session)
+                if not saved:  # an answer ends the turn: nothing changed since its save
+                    self.sessions.save(session)
         for event in held:
             yield event
 

@@ -164,7 +164,7 @@ class AuditLog:
             self._files.fsync()
         else:
             self._unsynced = self._head_unsynced = True
-        mark = self._files.mark()
+        mark = self._files.written_mark()
         self._tip_cache = (mark, full["seq"], full["hash"]) if mark else None
         return full
 

@@ -30,15 +30,29 @@ class _Descriptor:
         self.flags = flags
         self.fd: int | None = None
         self._pid = 0
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file open as `fd`
 
     def get(self) -> int:
-        fd = self.fd
-        if fd is not None and self._pid == os.getpid() and _same_file(fd, self.path):
-            return fd
+        if self.names(_stat(self.path)):
+            return self.fd  # type: ignore[return-value]  # names() is True only with an open descriptor
+        return self.reopen()
+
+    def open_here(self) -> int | None:
+        """The descriptor if this process opened it (not one inherited across a fork)."""
+        return self.fd if self.fd is not None and self._pid == os.getpid() else None
+
+    def names(self, seen: os.stat_result | None) -> bool:
+        """`seen` (a stat of the path) is the file open here, in this process."""
+        return (self.open_here() is not None and seen is not None
+                and (seen.st_dev, seen.st_ino) == self._identity)  # fmt: skip
+
+    def reopen(self) -> int:
         self.close(sync=True)  # what went to the old file stays as durable as the setting promised
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd, self._pid = os.open(self.path, self.flags, 0o644), os.getpid()
-        return self.fd
+        fd = os.open(self.path, self.flags, 0o644)
+        opened = os.fstat(fd)
+        self.fd, self._pid, self._identity = fd, os.getpid(), (opened.st_dev, opened.st_ino)
+        return fd
 
     def close(self, *, sync: bool = False) -> None:
         fd, self.fd = self.fd, None
@@ -50,27 +64,40 @@ class _Descriptor:
 
 
 class AuditFiles:
-    """The log (append only) and its head (overwritten in place)."""
+    """The log (append only) and its head (overwritten in place).
+
+    `mark` stats both paths under the writers' lock; when they name the open files, the record's two
+    writes go straight to the descriptors, and the mark after them is taken from the descriptors
+    (fstat, no path lookup): a record costs the lock, two stats, two writes and two fstats.
+    """
 
     def __init__(self, log: Path, head: Path) -> None:
         self.log = _Descriptor(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         self.head = _Descriptor(head, os.O_WRONLY | os.O_CREAT)
+        self._checked = False  # the last mark found both paths naming the open descriptors
         weakref.finalize(self, _close_all, self.log, self.head)
 
     def append(self, data: bytes) -> None:
-        fd, view = self.log.get(), memoryview(data)
+        fd, view = self._fd(self.log), memoryview(data)
         while view:  # O_APPEND: each write lands at the end; the locks keep other writers out
             view = view[os.write(fd, view):]
 
     def write_head(self, data: bytes) -> None:
-        os.pwrite(self.head.get(), data, 0)
+        os.pwrite(self._fd(self.head), data, 0)
 
     def mark(self) -> Mark | None:
         """What changes when anyone writes, cuts or replaces either file (one stat each)."""
-        try:
-            log, head = self.log.path.stat(), self.head.path.stat()
-        except FileNotFoundError:
+        log, head = _stat(self.log.path), _stat(self.head.path)
+        self._checked = self.log.names(log) and self.head.names(head)
+        if log is None or head is None:
             return None
+        return log.st_ino, log.st_size, log.st_mtime_ns, head.st_ino, head.st_mtime_ns
+
+    def written_mark(self) -> Mark | None:
+        """The mark right after this writer's own writes to files the last `mark` checked."""
+        if not self._checked:
+            return self.mark()
+        log, head = os.fstat(self.log.fd), os.fstat(self.head.fd)  # type: ignore[arg-type]
         return log.st_ino, log.st_size, log.st_mtime_ns, head.st_ino, head.st_mtime_ns
 
     def fsync(self, *, log: bool = True, head: bool = True) -> None:
@@ -79,7 +106,14 @@ class AuditFiles:
                 _datasync(descriptor.fd)
 
     def close(self) -> None:
+        self._checked = False
         _close_all(self.log, self.head)
+
+    def _fd(self, descriptor: _Descriptor) -> int:
+        if self._checked and descriptor.fd is not None:
+            return descriptor.fd
+        self._checked = False
+        return descriptor.get()
 
 
 class _FlockLock:
@@ -92,11 +126,13 @@ class _FlockLock:
 
     def __enter__(self) -> None:
         while True:
-            fd = self.file.get()
+            fd = self.file.open_here()
+            fd = self.file.reopen() if fd is None else fd  # checked once locked: no stat before
             fcntl.flock(fd, fcntl.LOCK_EX)
-            if _same_file(fd, self.file.path):
+            if self.file.names(_stat(self.file.path)):
                 return
             fcntl.flock(fd, fcntl.LOCK_UN)  # replaced while we waited: lock the file at the path
+            self.file.close()
 
     def __exit__(self, *exc_info: object) -> None:
         if self.file.fd is not None:
@@ -118,11 +154,11 @@ def _datasync(fd: int) -> None:
         os.fsync(fd)
 
 
-def _same_file(fd: int, path: Path) -> bool:
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        return os.path.samestat(os.fstat(fd), path.stat())
+        return path.stat()
     except FileNotFoundError:
-        return False
+        return None
 
 
 def _close_all(*descriptors: _Descriptor) -> None:

@@ -84,14 +84,16 @@ class Head:
     boot: str | None = None
 
     def json(self) -> str:
-        fields: dict[str, object] = {"seq": self.seq, "hash": self.hash}
-        if self.boot:
-            fields["boot"] = self.boot
-        return json.dumps(fields, separators=(",", ":"))
+        boot = f',"boot":"{self.boot}"' if self.boot else ""  # hex digits, as the hash: nothing to escape
+        return f'{{"seq":{int(self.seq)},"hash":"{self.hash}"{boot}}}'
 
 
 def record_hash(record: dict[str, Any]) -> str:
-    body = {k: v for k, v in record.items() if k != "hash"}
+    return body_hash({k: v for k, v in record.items() if k != "hash"} if "hash" in record else record)
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a record without its `hash`."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -120,7 +122,8 @@ def this_boot() -> str | None:
         boot_id = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii")
     except OSError:
         return None
-    return boot_id.strip().replace("-", "")[:16] or None
+    digits = boot_id.strip().replace("-", "")[:16].lower()
+    return digits if len(digits) == 16 and all(c in "0123456789abcdef" for c in digits) else None
 
 
 def inspect(log: Path, head: Head | None) -> Tail:

@@ -387,3 +387,13 @@ def test_per_record_durability_forces_log_and_head_for_every_record(
     log.append({"tool": "x"})
     log.append({"tool": "y"})
     assert synced == ["a.jsonl", "a.jsonl.head"] * 2
+
+
+def test_a_lock_file_removed_between_records_is_made_again_and_locked(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl", 1)
+    lock = tmp_path / "a.jsonl.lock"
+    lock.unlink()
+    log.append({"tool": "after"})  # locks the new file at the path, not the removed one still open
+    other = AuditLog(tmp_path / "a.jsonl")
+    other.append({"tool": "from another writer"})
+    assert lock.exists() and other.verify().ok and other.verify().records == 3
