@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from halo_agent.channels.render import Renderer, make_console, pending_table
-from halo_agent.cli_common import add_backend_args, add_identity_args, opened, run
+from halo_agent.cli_common import add_backend_args, add_identity_args, opened, run, settings_from_args
 
 if TYPE_CHECKING:
     from halo_agent.agent.service import AgentService
@@ -45,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def _list(args: argparse.Namespace) -> int:
+    if (refused := await _refused(args)) is not None:
+        return refused
     console = make_console()
     async with opened(args) as (service, principal):
         records = service.pending(principal)
@@ -63,6 +65,8 @@ async def _list(args: argparse.Namespace) -> int:
 async def _decide(args: argparse.Namespace, *, approve: bool) -> int:
     """Exit 0 when every decision landed (approved and ran, or denied); a refusal or an unknown,
     expired or already decided id is an error (exit 1) with the reason."""
+    if (refused := await _refused(args)) is not None:
+        return refused
     console = make_console()
     failed = 0
     async with opened(args) as (service, principal):
@@ -73,6 +77,13 @@ async def _decide(args: argparse.Namespace, *, approve: bool) -> int:
                 await service.deny(pending_id, principal, args.reason)
                 console.print(f"[yellow]Denied {escape(pending_id)}[/]: it will not run.")
     return 1 if failed else 0
+
+
+async def _refused(args: argparse.Namespace) -> int | None:
+    """An unusable Halo is said at start (exit 3, 4 or 5), before any pending call is touched."""
+    from halo_agent.halo.startup import refused_at_start
+
+    return await refused_at_start(settings_from_args(args))
 
 
 async def _approve_one(

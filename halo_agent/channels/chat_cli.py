@@ -36,10 +36,8 @@ from halo_agent.cli_common import (
     settings_from_args,
 )
 from halo_agent.config import Settings
-from halo_agent.halo.cli import EXIT_PERMISSION, NEEDED_SCOPES, _exit_code, missing_scopes
-from halo_agent.halo.client import HaloClient
 from halo_agent.halo.errors import HaloError
-from halo_agent.halo.retry import RetryPolicy
+from halo_agent.halo.startup import refuse_start, refused_at_start
 from halo_agent.logs import configure_logging
 
 EXIT_USAGE = 2  # argparse's own code for a bad command line
@@ -80,28 +78,10 @@ async def _started(command: Callable[[argparse.Namespace], Awaitable[int]], args
     if problem:
         return _fail(problem, EXIT_USAGE)
     try:
-        halo = settings_from_args(args).halo
-        if halo is not None:
-            await check_halo(HaloClient(halo, retry=RetryPolicy(max_attempts=1)))
-        return await command(args)
+        refused = await refused_at_start(settings_from_args(args))
+        return refused if refused is not None else await command(args)
     except HaloError as exc:
-        return _fail(f"cannot start: {exc.message}", _exit_code(exc))
-    except _ScopeError as exc:
-        return _fail(f"cannot start: {exc}", EXIT_PERMISSION)
-
-
-class _ScopeError(Exception):
-    """The token works but lacks scopes the agent needs."""
-
-
-async def check_halo(client: HaloClient) -> None:
-    """One token request, not retried: a wrong URL, secret or scope is said at once, never retried."""
-    async with client:
-        token = await client.auth.token()
-    missing = missing_scopes(token.scope or client.settings.scope)
-    if missing:
-        raise _ScopeError(f"the Halo token lacks the scopes {', '.join(missing)}; "
-                          f"the agent needs {' '.join(NEEDED_SCOPES)} (or 'all')")
+        return refuse_start(exc)
 
 
 def _message_problem(message: str | None) -> str | None:

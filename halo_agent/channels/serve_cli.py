@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import sys
@@ -12,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 from halo_agent.channels.forwarded import TrustedProxies
 from halo_agent.channels.keys import API_KEY_ENV, KeyRing, generate_key, hash_key
 from halo_agent.channels.mcp_identity import AGENT_HEADER, ROLE_HEADER, USER_HEADER
-from halo_agent.cli_common import add_backend_args, add_identity_args, build_service, principal_from_args, run
+from halo_agent.cli_common import (
+    add_backend_args,
+    add_identity_args,
+    build_service,
+    principal_from_args,
+    run,
+    settings_from_args,
+)
 from halo_agent.errors import HaloAgentError
 
 if TYPE_CHECKING:
@@ -88,6 +96,12 @@ def _positive(text: str) -> int:
 
 
 def _serve_command(args: argparse.Namespace) -> int:
+    if args.listen_fd is None:  # a worker's parent checked already
+        from halo_agent.halo.startup import refused_at_start
+
+        refused = asyncio.run(refused_at_start(settings_from_args(args)))
+        if refused is not None:
+            return refused
     if args.workers > 1:
         from halo_agent.channels.serve_workers import run_workers
 
@@ -171,7 +185,11 @@ def listen_socket(host: str, port: int) -> socket.socket:
 
 async def _mcp(args: argparse.Namespace) -> int:
     from halo_agent.channels.mcp_server import serve_http, serve_stdio
+    from halo_agent.halo.startup import refused_at_start
 
+    refused = await refused_at_start(settings_from_args(args))
+    if refused is not None:
+        return refused
     if args.transport == "http":
         keys = KeyRing.from_config(args.keys)
         listener = listen_socket(args.host, args.port)

@@ -59,7 +59,7 @@ async def _check(client: HaloClient, out: TextIO | None = None) -> int:
             meta = await client.metadata()
             kind = await client.instance_kind()
         except HaloError as exc:
-            return _fail(exc.message, _exit_code(exc))
+            return _fail(exc.message, exit_code_for(exc))
     _report(client, kind, meta, len(types) if isinstance(types, list) else None, out or sys.stdout)
     missing = missing_scopes(token.scope or client.settings.scope)
     if missing or meta.warnings:
@@ -82,7 +82,7 @@ def _fail(reason: str, code: int) -> int:
     return code
 
 
-def _exit_code(exc: HaloError) -> int:
+def exit_code_for(exc: HaloError) -> int:
     if isinstance(exc, HaloAuthError):
         return EXIT_AUTH
     if isinstance(exc, HaloUnavailableError):

@@ -15,6 +15,7 @@ import httpx2
 import pytest
 
 from halo_agent.examples import DEMO_EMPLOYEE_EMAIL
+from tests.cli.sandbox_proc import CLIENT_ID, SECRET, served_sandbox
 
 StartServe = Callable[..., tuple[str, list[str]]]
 
@@ -80,7 +81,8 @@ def test_serve_prints_the_url_and_a_one_time_link_that_signs_in(start_serve: Sta
 def test_serve_on_a_real_halo_without_identity_flags_starts_and_says_why_no_link(
     start_serve: StartServe, tmp_path: Path
 ) -> None:
-    env = {"HALO_URL": "http://127.0.0.1:9", "HALO_CLIENT_ID": "x", "HALO_CLIENT_SECRET": "y"}
-    base, lines = start_serve(env=env)
-    assert "No sign-in link: give --agent-id N or --user EMAIL" in "".join(lines)
-    assert httpx2.get(f"{base}/healthz").json() == {"status": "ok"}
+    with served_sandbox() as halo:  # a Halo of its own: serve checks it at start
+        env = {"HALO_URL": halo, "HALO_CLIENT_ID": CLIENT_ID, "HALO_CLIENT_SECRET": SECRET}
+        base, lines = start_serve(env=env)
+        assert "No sign-in link: give --agent-id N or --user EMAIL" in "".join(lines)
+        assert httpx2.get(f"{base}/healthz").json() == {"status": "ok"}

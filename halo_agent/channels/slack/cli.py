@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from halo_agent.channels.bots.setup import add_bot_args, admin_mapping, bot_core, required_env
-from halo_agent.cli_common import add_backend_args, build_service, run
+from halo_agent.cli_common import add_backend_args, build_service, run, settings_from_args
 
 if TYPE_CHECKING:
     from halo_agent.channels.slack.app import SlackBot
@@ -53,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def _slack(args: argparse.Namespace) -> int:
     from halo_agent.channels.slack.app import SlackBot
     from halo_agent.channels.slack.http import run_socket_mode
+    from halo_agent.halo.startup import refused_at_start
 
     token = required_env(
         BOT_TOKEN_ENV, "the bot token (xoxb-…) from the Slack app's OAuth & Permissions page"
@@ -68,6 +69,8 @@ async def _slack(args: argparse.Namespace) -> int:
             SIGNING_SECRET_ENV, "the signing secret from the Slack app's Basic Information page"
         )
     admins = admin_mapping(args)
+    if (refused := await refused_at_start(settings_from_args(args))) is not None:
+        return refused
     service = await build_service(args)
     core = bot_core(service, admins, platform="slack")
     try:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from halo_agent.channels.bots.setup import add_bot_args, admin_mapping, bot_core, required_env
-from halo_agent.cli_common import add_backend_args, build_service, run
+from halo_agent.cli_common import add_backend_args, build_service, run, settings_from_args
 
 APP_ID_ENV = "TEAMS_APP_ID"
 SECRET_ENV = "TEAMS_APP_SECRET"
@@ -64,6 +64,7 @@ async def _teams(args: argparse.Namespace) -> int:
 
     from halo_agent.channels.teams.app import TeamsBot
     from halo_agent.channels.teams.http import MESSAGES_PATH, build_teams_app, teams_asgi
+    from halo_agent.halo.startup import refused_at_start
 
     app_id = required_env(APP_ID_ENV, "the Azure Bot's Microsoft App ID (Entra application id)")
     secret = os.environ.get(SECRET_ENV) or None
@@ -73,6 +74,8 @@ async def _teams(args: argparse.Namespace) -> int:
             SECRET_ENV, f"the app's client secret (or set {MANAGED_IDENTITY_ENV} for a managed identity)"
         )
     admins = admin_mapping(args)
+    if (refused := await refused_at_start(settings_from_args(args))) is not None:
+        return refused
     service = await build_service(args)
     core = bot_core(service, admins, platform="teams")
     try:
