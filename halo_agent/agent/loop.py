@@ -63,8 +63,8 @@ class _Turn:
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
         return system + self.session.history
 
-    def final(self, text: str) -> FinalAnswer:
-        self.executor.audit.sync()  # before the person reads an answer, what it reports is on disk
+    async def final(self, text: str) -> FinalAnswer:
+        await self.executor.audit.sync()  # before the person reads an answer, what it reports is on disk
         if text:
             self.session.history.append({"role": "assistant", "content": text})
         return FinalAnswer(text=text, usage=self.closing_usage())
@@ -95,7 +95,7 @@ async def run_turn(
     session.history.append({"role": "user", "content": message})
     try:
         if answer == "unclear":  # never declined silently: the system's own preview, asked again
-            yield turn.final(_ask_again(executor, session.pending_confirmations))
+            yield await turn.final(_ask_again(executor, session.pending_confirmations))
             return
         if answer is not None:
             ids, session.pending_confirmations = session.pending_confirmations, []
@@ -107,7 +107,7 @@ async def run_turn(
         async for event in _run_steps(turn):
             yield event
     finally:
-        executor.audit.sync()  # a turn that ends early (error, cancel) still leaves its records on disk
+        await executor.audit.sync()  # a turn that ends early (error, cancel) still leaves its records on disk
 
 
 def _ask_again(executor: Executor, pending_ids: Sequence[str]) -> str:
@@ -136,7 +136,7 @@ async def answer_confirmation(
         async for event in _answer_pending(turn, [pending_id], approve=approve):
             yield event
     finally:
-        executor.audit.sync()
+        await executor.audit.sync()
 
 
 def _start(
@@ -171,7 +171,7 @@ async def _run_steps(turn: _Turn) -> AsyncIterator[AgentEvent]:
         if not response:
             return  # the model failed; _ask_model said so
         if not response[0].tool_calls:
-            yield turn.final((response[0].text or "").strip() or EMPTY_ANSWER)
+            yield await turn.final((response[0].text or "").strip() or EMPTY_ANSWER)
             return
         async for event in _run_calls(turn, response[0]):
             yield event
@@ -180,10 +180,12 @@ async def _run_steps(turn: _Turn) -> AsyncIterator[AgentEvent]:
         if turn.corrections > turn.settings.max_correction_attempts:
             message = f"The model made {turn.corrections} invalid tool calls in a row; stopping."
             yield ErrorEvent(kind="corrections", message=message)
-            yield turn.final("I could not find a valid way to do this. Please rephrase it with exact names.")
+            yield await turn.final(
+                "I could not find a valid way to do this. Please rephrase it with exact names."
+            )
             return
     yield ErrorEvent(kind="step_limit", message=f"Stopped after {turn.settings.max_steps} model steps.")
-    yield turn.final(
+    yield await turn.final(
         f"I stopped after {turn.settings.max_steps} steps without finishing. Nothing further was done; "
         "the results above are what happened. Please rephrase or split the request."
     )
@@ -229,7 +231,7 @@ async def _run_calls(turn: _Turn, response: ModelResponse) -> AsyncIterator[Agen
     if held:
         turn.paused = True
         turn.session.history.append({"role": "assistant", "content": _pause_note(turn.session, outcomes)})
-        turn.executor.audit.sync()  # a pause ends the turn: its records are on disk before it is shown
+        await turn.executor.audit.sync()  # a pause ends the turn: its records are on disk before it is shown
         held[-1] = held[-1].model_copy(update={"usage": turn.closing_usage()})
         for event in held:
             yield event
@@ -312,9 +314,9 @@ async def _answer_pending(turn: _Turn, pending_ids: list[str], *, approve: bool)
         return
     previews = "".join(f"\n- {r.record.preview}" for r in resumed)
     if resumed:
-        yield turn.final(f"OK, cancelled; nothing was changed.{previews}")
+        yield await turn.final(f"OK, cancelled; nothing was changed.{previews}")
         return
-    yield turn.final(_already_settled(turn, pending_ids) or "Nothing was changed.")
+    yield await turn.final(_already_settled(turn, pending_ids) or "Nothing was changed.")
 
 
 def _already_settled(turn: _Turn, pending_ids: list[str]) -> str:

@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="worker processes sharing the port and the storage (default: 1); see 'Running in production'",
     )  # fmt: skip
     serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set for workers
+    serve.add_argument("--signin-link", action="store_true", help=argparse.SUPPRESS)  # a worker prints it
     add_backend_args(serve)
     serve.set_defaults(func=_serve_command)
 
@@ -137,6 +138,8 @@ async def _serve(args: argparse.Namespace) -> int:
                       "request; the chat page works through a sign-in link.", file=sys.stderr)  # fmt: skip
             if service.sandbox_notice:
                 print(service.sandbox_notice, file=sys.stderr)
+        elif args.signin_link:  # one worker prints it; the sign-ins are in the storage every worker shares
+            print(await _signin_line(service, app, args, _base_url(args)), file=sys.stderr)
         config = uvicorn.Config(
             app, host=args.host, port=args.port, log_level="warning", log_config=None,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **proxy_settings(proxies),

@@ -8,8 +8,10 @@ being restarted in a loop.
 
 Everything the workers share lives in the storage (PostgreSQL, or the embedded files with their
 cross-process locks), so a request may land on any worker: turns of one session queue on the session
-lock, a confirmation or approval is claimed once, rate limits count across workers. Several hosts are
-the same thing with a load balancer in front: run `halo-agent serve` on each against one database.
+lock, a confirmation or approval is claimed once, rate limits count across workers, and a person signed
+in to the chat page on one worker is signed in on all (the first worker prints the sign-in link).
+Several hosts are the same thing with a load balancer in front: run `halo-agent serve` on each against
+one database.
 """
 
 from __future__ import annotations
@@ -71,7 +73,9 @@ class Supervisor:
         return code
 
     def _spawn(self, slot: int) -> None:
-        child = subprocess.Popen(self.command, pass_fds=(self.sock.fileno(),))
+        first = not self.children  # the first worker prints the sign-in link (once, not on a respawn)
+        command = [*self.command, "--signin-link"] if first else self.command
+        child = subprocess.Popen(command, pass_fds=(self.sock.fileno(),))
         self.children[slot] = (child, time.monotonic())
 
     def _watch(self) -> int:
@@ -109,8 +113,6 @@ def run_workers(argv: Sequence[str], host: str, port: int, workers: int, grace_s
     sock = listening_socket(host, port)
     print(f"halo-agent serving on http://{host}:{port} with {workers} workers (OpenAPI at /docs)",
           file=sys.stderr)  # fmt: skip
-    print("The chat page's one-time sign-in links live in one process's memory, so none is printed with "
-          "several workers: sign people in through your SSO proxy (--trusted-proxy).", file=sys.stderr)
     try:
         return Supervisor(argv, workers, sock).run(grace_seconds)
     finally:

@@ -13,20 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from pydantic import BaseModel
 
 from halo_agent.errors import PendingError
 from halo_agent.principal import Principal
-from halo_agent.storage.sqlite_files import open_state_file
+from halo_agent.storage.sqlite_files import StateFile
 
 PendingKind = Literal["confirmation", "approval"]
 PendingState = Literal["pending", "approved", "denied", "running", "done", "failed", "expired"]
@@ -76,52 +73,18 @@ class PendingRecord(BaseModel):
         return (now or datetime.now(UTC)) >= self.expires_at
 
 
-class PendingStore:
+class PendingStore(StateFile):
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
+        super().__init__(path, _SCHEMA)
         self._clock = clock
-        self._lock = threading.RLock()  # threads here take turns on the one connection
-        self._conn = open_state_file(self.path)
-        self._conn.row_factory = sqlite3.Row
-        with self._connect() as conn:
-            conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     # pauses ----------------------------------------------------------------------------------------
-    def create(
-        self, *, kind: PendingKind, requester: Principal, session_id: str, action: str,
-        args: dict[str, Any], preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int,
-    ) -> PendingRecord:
-        row = new_pending_row(
-            kind=kind, requester=requester, session_id=session_id, action=action, args=args,
-            preview=preview, rule_id=rule_id, approver_roles=approver_roles, ttl_seconds=ttl_seconds,
-            now=self._clock(),
-        )  # fmt: skip
+    def create(self, **new: Unpack[NewPending]) -> PendingRecord:
+        row = new_pending_row(now=self._clock(), **new)
         with self._connect() as conn:
             conn.execute(f"INSERT INTO pending ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                          tuple(row.values()))
-        record = self.get(str(row["id"]))
-        assert record is not None  # just inserted
-        return record
+        return new_pending_record(row)
 
     def get(self, pending_id: str) -> PendingRecord | None:
         with self._connect() as conn:
@@ -143,24 +106,10 @@ class PendingStore:
         self, pending_id: str, *, by: Principal, approve: bool, reason: str | None = None
     ) -> PendingRecord:
         """Approve/confirm or deny a pending record. Raises PendingError when it cannot be decided."""
-        with self._transaction() as conn:
-            row = conn.execute("SELECT * FROM pending WHERE id = ?", (pending_id,)).fetchone()
-            problem = decide_problem(row, by, approve, self._clock())
-            if problem == "expired":
-                conn.execute("UPDATE pending SET state = 'expired' WHERE id = ?", (pending_id,))
-            elif problem is None:
-                # RETURNING, not a read after the commit: by then another process may have claimed it.
-                row = conn.execute(
-                    "UPDATE pending SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ? "
-                    "RETURNING *",
-                    ("approved" if approve else "denied", by.model_dump_json(), self._clock(), reason,
-                     pending_id),
-                ).fetchone()
-        if problem == "expired":
-            raise PendingError(f"request {pending_id} has expired; ask again")
-        if problem or row is None:
-            raise PendingError(problem or f"request {pending_id} is not known")
-        return pending_record(row)
+        with self._transaction() as conn:  # BEGIN IMMEDIATE: the row cannot change under the decision
+            decision = decide_row(lambda sql, params: conn.execute(sql, params).fetchone(),
+                                  pending_id, by, approve, reason, self._clock())  # fmt: skip
+        return decided_record(pending_id, *decision)
 
     def claim(self, pending_id: str) -> PendingRecord | None:
         """Atomically move an approved, unexpired record to running. None: not yours to run (any more)."""
@@ -208,18 +157,71 @@ class PendingStore:
                          (principal_key, action, now - CALL_RETENTION_SECONDS))
 
 
-def new_pending_row(
-    *, kind: PendingKind, requester: Principal, session_id: str, action: str, args: dict[str, Any],
-    preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int, now: float,
-) -> dict[str, str | float]:
+class NewPending(TypedDict):
+    """What a new pause is made of (`PendingCalls.create`)."""
+
+    kind: PendingKind
+    requester: Principal
+    session_id: str
+    action: str
+    args: dict[str, Any]
+    preview: str
+    rule_id: str
+    approver_roles: list[str]
+    ttl_seconds: int
+
+
+def new_pending_row(*, now: float, **new: Unpack[NewPending]) -> dict[str, str | float]:
     """The columns of a new pending record (both backends store the same row)."""
+    requester, action, args = new["requester"], new["action"], new["args"]
     return {
-        "id": secrets.token_hex(6), "kind": kind, "state": "pending",
+        "id": secrets.token_hex(6), "kind": new["kind"], "state": "pending",
         "requester": requester.model_dump_json(), "requester_key": requester.key,
-        "session_id": session_id, "action": action, "args": json.dumps(args, default=str),
-        "args_hash": args_hash(action, args), "preview": preview, "rule_id": rule_id,
-        "approver_roles": json.dumps(approver_roles), "created_at": now, "expires_at": now + ttl_seconds,
+        "session_id": new["session_id"], "action": action, "args": json.dumps(args, default=str),
+        "args_hash": args_hash(action, args), "preview": new["preview"], "rule_id": new["rule_id"],
+        "approver_roles": json.dumps(new["approver_roles"]), "created_at": now,
+        "expires_at": now + new["ttl_seconds"],
     }
+
+
+def new_pending_record(row: Mapping[str, Any]) -> PendingRecord:
+    """The record of a row just inserted (not decided, no result)."""
+    undecided = dict.fromkeys(("decided_by", "decided_at", "reason", "result", "error"))
+    return pending_record({**row, **undecided})
+
+
+Fetch = Callable[[str, tuple[Any, ...]], Mapping[str, Any] | None]  # one statement, its first row
+
+
+def decide_row(
+    fetch: Fetch, pending_id: str, by: Principal, approve: bool, reason: str | None, now: float,
+    *, mark: str = "?", lock: str = "",
+) -> tuple[Mapping[str, Any] | None, str | None]:
+    """A decision's statements, inside the caller's transaction with the row locked (`lock`: the
+    SELECT's locking clause, `mark`: the parameter mark): (the row as decided, the problem or None).
+    The decided row comes from RETURNING, not a read after the commit: by then another process may
+    have claimed it."""
+    row = fetch(f"SELECT * FROM pending WHERE id = {mark}{lock}", (pending_id,))
+    problem = decide_problem(row, by, approve, now)
+    if problem == "expired":
+        fetch(f"UPDATE pending SET state = 'expired' WHERE id = {mark} RETURNING id", (pending_id,))
+    elif problem is None:
+        row = fetch(
+            f"UPDATE pending SET state = {mark}, decided_by = {mark}, decided_at = {mark}, reason = {mark} "
+            f"WHERE id = {mark} RETURNING *",
+            ("approved" if approve else "denied", by.model_dump_json(), now, reason, pending_id),
+        )  # fmt: skip
+    return row, problem
+
+
+def decided_record(pending_id: str, row: Mapping[str, Any] | None, problem: str | None) -> PendingRecord:
+    """The record as decided, or the PendingError saying why it was not (after the commit, so that an
+    expiry found on the way is stored)."""
+    if problem == "expired":
+        raise PendingError(f"request {pending_id} has expired; ask again")
+    if problem or row is None:
+        raise PendingError(problem or f"request {pending_id} is not known")
+    return pending_record(row)
 
 
 def decide_problem(row: Mapping[str, Any] | None, by: Principal, approve: bool, now: float) -> str | None:

@@ -131,7 +131,7 @@ class AuditLog:
         """Records were written since the last sync (and the setting syncs at all)."""
         return self._unsynced and self.durability != "off"
 
-    def sync(self) -> None:
+    async def sync(self) -> None:
         """Force the records written so far to disk (the log; the head too where the boot cannot be
         told). Cheap when there is nothing to do."""
         if self._unsynced:

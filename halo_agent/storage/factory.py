@@ -12,6 +12,7 @@ from halo_agent.storage.buckets import SqliteBuckets
 from halo_agent.storage.intents import SqliteIntentJournal
 from halo_agent.storage.interface import AuditTrail, Storage
 from halo_agent.storage.sessions import SessionStore
+from halo_agent.storage.web_signins import SqliteWebSignIns
 
 
 def open_storage(settings: Settings, *, secrets: Iterable[str] = ()) -> Storage:
@@ -20,7 +21,9 @@ def open_storage(settings: Settings, *, secrets: Iterable[str] = ()) -> Storage:
     if settings.database_url is not None:
         from halo_agent.storage.postgres import open_postgres
 
-        return open_postgres(settings.database_url.get_secret_value(), secrets=secrets)
+        return open_postgres(
+            settings.database_url.get_secret_value(), secrets=secrets, audit_durability=settings.audit_fsync
+        )
     settings.ensure_home()
     return Storage(
         sessions=SessionStore(settings.state_db),
@@ -29,6 +32,7 @@ def open_storage(settings: Settings, *, secrets: Iterable[str] = ()) -> Storage:
         buckets=SqliteBuckets(settings.state_db),
         intents=SqliteIntentJournal(settings.state_db),
         bots=SqliteBotState(settings.state_db),
+        signins=SqliteWebSignIns(settings.state_db),
     )
 
 

@@ -18,16 +18,14 @@ import os
 import secrets
 import socket
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from halo_agent.storage.sqlite_files import open_state_file
+from halo_agent.storage.sqlite_files import StateFile
 
 IntentState = Literal["intended", "applied", "failed", "unknown", "not_applied"]
 OPEN_STATES = ("intended", "unknown")
@@ -123,24 +121,12 @@ def _start_time(pid: int) -> str:
         return "?"
 
 
-class SqliteIntentJournal:
+class SqliteIntentJournal(StateFile):
+    """In the state file (synchronous=NORMAL: safe from a killed process; `begin` syncs itself)."""
+
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
+        super().__init__(path, _SCHEMA)
         self._clock = clock
-        self._lock = threading.RLock()
-        self._conn = open_state_file(self.path)  # NORMAL: safe from a killed process; `begin` syncs itself
-        self._conn.row_factory = sqlite3.Row
-        with self._connect() as conn:
-            conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._conn
 
     def begin(self, intent: Intent) -> None:
         row = intent.model_dump()
@@ -186,16 +172,10 @@ class SqliteIntentJournal:
         )
 
     def take_notices(self, session_id: str) -> list[str]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")  # one taker per notice, across processes on this file
-            try:
-                rows = conn.execute("SELECT id, notice FROM intents WHERE session_id = ? AND told = 0 "
-                                    "ORDER BY created_at", (session_id,)).fetchall()
-                conn.executemany("UPDATE intents SET told = 1 WHERE id = ?", [(row["id"],) for row in rows])
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._transaction() as conn:  # one taker per notice, across processes on this file
+            rows = conn.execute("SELECT id, notice FROM intents WHERE session_id = ? AND told = 0 "
+                                "ORDER BY created_at", (session_id,)).fetchall()
+            conn.executemany("UPDATE intents SET told = 1 WHERE id = ?", [(row["id"],) for row in rows])
         return [row["notice"] for row in rows if row["notice"]]
 
     def own_pending(self, pending_id: str) -> None:

@@ -5,7 +5,8 @@ directory; zero set-up, safe for many processes on one machine) and PostgreSQL (
 many workers on many hosts). `open_storage` picks one from the settings.
 
 The methods are synchronous: each is one short local round trip (a SQLite statement, a PostgreSQL
-query on a pooled connection). Only the session lock waits, so it alone is async.
+query on a pooled connection) that waits for no disk and for no lock held across one. What may wait
+long is async: the session lock, and the audit log's `sync`, the turn's one wait for the disk.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from halo_agent.principal import Principal
 
 if TYPE_CHECKING:
-    from halo_agent.storage.approvals import PendingKind, PendingRecord
+    from halo_agent.storage.approvals import NewPending, PendingRecord
     from halo_agent.storage.audit import Durability, VerifyReport
     from halo_agent.storage.bot_state import ApprovalPlaces
     from halo_agent.storage.intents import IntentJournal
     from halo_agent.storage.sessions import Session
+    from halo_agent.storage.web_signins import WebSignIns
 
 SESSION_WAIT_SECONDS = 30.0  # a second turn of a busy session waits this long, then is told it is busy
 
@@ -42,10 +44,7 @@ class Sessions(Protocol):
 class PendingCalls(Protocol):
     """Paused calls (confirmations, approvals) with exactly-once claims, and the policy's rate counters."""
 
-    def create(
-        self, *, kind: PendingKind, requester: Principal, session_id: str, action: str,
-        args: dict[str, Any], preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int,
-    ) -> PendingRecord: ...
+    def create(self, **new: Unpack[NewPending]) -> PendingRecord: ...
     def get(self, pending_id: str) -> PendingRecord | None: ...
     def list(self, *, state: str | None = "pending", requester_key: str | None = None
              ) -> list[PendingRecord]: ...
@@ -68,7 +67,7 @@ class AuditTrail(Protocol):
     @property
     def needs_sync(self) -> bool: ...
     def append(self, record: dict[str, Any]) -> dict[str, Any]: ...
-    def sync(self) -> None: ...
+    async def sync(self) -> None: ...
     def verify(self) -> VerifyReport: ...
     def tail(self, n: int = 20) -> list[dict[str, Any]]: ...
     def records(self, *, after_seq: int = 0) -> Iterator[dict[str, Any]]: ...
@@ -104,16 +103,17 @@ class Storage:
     intents: IntentJournal | None = field(default=None, kw_only=True)
     # The Slack and Teams bots' shared state; None: a backend without it (the bots refuse to start).
     bots: BotState | None = field(default=None, kw_only=True)
+    # The web page's sign-in tokens and cookie sessions (storage/web_signins.py).
+    signins: WebSignIns = field(kw_only=True)
 
     def ping(self) -> str:
         """What the storage is, once it has answered (readiness probes); raises HaloAgentError if not."""
         return "embedded files"
 
     def close(self) -> None:
-        self.audit.sync()
-        for part in (self.sessions, self.pending, self.buckets, self.audit):
+        """Close every part (the audit log first puts on disk what was not yet)."""
+        for part in (self.sessions, self.pending, self.buckets, self.audit, self.signins):
             part.close()
-        if self.intents is not None:
-            self.intents.close()
-        if self.bots is not None:
-            self.bots.close()
+        for extra in (self.intents, self.bots):
+            if extra is not None:
+                extra.close()

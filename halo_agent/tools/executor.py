@@ -104,7 +104,7 @@ class Executor:
             return await self._execute(call, turn)
         finally:
             if not turn.defer_audit_sync:
-                self.audit.sync()
+                await self.audit.sync()
 
     async def _execute(self, call: ToolCallRequest, turn: TurnContext) -> CallOutcome:
         """Exactly one audit record, whatever happens: a result, a correctable error, a refusal, a pause,
@@ -217,7 +217,7 @@ class Executor:
         try:
             return await self._runner.resume(pending_id, actor, approve=approve, reason=reason)
         finally:
-            self.audit.sync()  # a human act: its records are on disk before anyone is told
+            await self.audit.sync()  # a human act: its records are on disk before anyone is told
 
 
 def schemas_for(registry: ToolRegistry, engine: PolicyEngine, role: str) -> list[ToolSchema]:

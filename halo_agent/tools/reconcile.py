@@ -54,7 +54,7 @@ class Reconciler:
         for record in self.pending.list(state="running"):
             if session_id is None or record.session_id == session_id:
                 self._finish(record)
-        self.audit.sync()
+        await self.audit.sync()
 
     def notices(self, session_id: str) -> list[str]:
         """What the person has not been told yet about their writes (each told once)."""

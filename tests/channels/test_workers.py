@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -21,6 +23,8 @@ import httpx2
 import psycopg
 import pytest
 
+from halo_agent.channels.web.routes import CSRF_HEADER
+from halo_agent.channels.web.signin import COOKIE_NAME
 from halo_agent.examples import DEMO_ADMIN_AGENT_ID, DEMO_SECOND_ADMIN_AGENT_ID
 from halo_agent.sandbox.store import SandboxStore
 from halo_agent.storage.postgres.migrations import upgrade
@@ -163,6 +167,36 @@ async def test_a_worker_killed_mid_write_repeats_nothing_and_the_session_goes_on
     assert verified.returncode == 0 and "intact" in verified.stdout, verified.stdout + verified.stderr
 
 
+async def test_signed_in_on_one_worker_is_signed_in_on_the_other(cluster: Cluster) -> None:
+    token = _signin_token(cluster.workers[0])
+    async with cluster.client(0) as one, cluster.client(1) as two:
+        opened = await one.get(f"/signin?token={token}")
+        assert opened.status_code == 303
+        two.cookies.set(COOKIE_NAME, opened.cookies[COOKIE_NAME])  # the same browser, now on the other
+        page = {CSRF_HEADER: "1"}
+        me = await two.get("/web/me")
+        assert me.status_code == 200 and me.json()["role"] == "admin", me.text
+        turn = await two.post("/web/chat", json={"conversation": "c1", "message": "What's the status of "
+                              "ticket 789?"}, headers=page)  # fmt: skip
+        assert turn.status_code == 200 and "789" in turn.text
+        assert (await two.get(f"/signin?token={token}")).status_code == 401  # the link was spent, everywhere
+        assert (await two.post("/web/signout", headers=page)).status_code == 200
+        assert (await one.get("/web/me")).status_code == 401  # signed out everywhere too
+
+
+def _signin_token(process: subprocess.Popen[bytes], timeout: float = 60) -> str:
+    """The one-time token in the sign-in link a worker printed when it started."""
+    assert process.stderr is not None
+    said, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(rb"/signin\?token=(\S+)", said)
+        if found:
+            return found.group(1).decode()
+        if select.select([process.stderr], [], [], 0.5)[0]:
+            said += os.read(process.stderr.fileno(), 65536)
+    raise AssertionError(f"no sign-in link printed: {said.decode(errors='replace')}")
+
+
 def _audit_events(cluster: Cluster, event: str) -> list[dict[str, Any]]:
     exported = cluster.halo("audit", "export")
     records = [json.loads(line) for line in exported.stdout.splitlines()]
@@ -186,6 +220,7 @@ def test_serve_workers_share_the_port_and_a_killed_worker_is_replaced(pg_url: st
         wait_until_up(port, "/readyz", parent)
         ready = httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=30).json()
         assert ready["checks"]["storage"] == {"ok": True, "detail": "PostgreSQL"}
+        token = _signin_token(parent)  # printed by the first worker, before it may be the one killed
         first = _children(parent.pid)
         assert len(first) == 2
         os.kill(min(first), signal.SIGKILL)
@@ -193,6 +228,7 @@ def test_serve_workers_share_the_port_and_a_killed_worker_is_replaced(pg_url: st
         while len(_children(parent.pid) - first) < 1 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert len(_children(parent.pid)) == 2 and min(first) not in _children(parent.pid)
+        _page_works_on_every_worker(f"http://127.0.0.1:{port}", token)
         user = {"role": "employee", "email": "emma.hart@example.com"}
         for n in range(4):
             body = {"session_id": f"w{n}", "message": "What's the status of my ticket 789?", "user": user}
@@ -201,6 +237,15 @@ def test_serve_workers_share_the_port_and_a_killed_worker_is_replaced(pg_url: st
     finally:
         stop(parent)
     assert parent.returncode == 0
+
+
+def _page_works_on_every_worker(base: str, token: str) -> None:
+    """The link `serve --workers` printed signs in on whichever worker takes each new connection."""
+    with httpx2.Client(base_url=base, timeout=60) as browser:
+        cookie = {COOKIE_NAME: browser.get(f"/signin?token={token}").cookies[COOKIE_NAME]}
+    for _ in range(6):  # fresh connections: the kernel spreads them over the workers
+        with httpx2.Client(base_url=base, timeout=60, cookies=cookie) as browser:
+            assert browser.get("/web/me").status_code == 200
 
 
 def test_serve_workers_on_a_database_without_the_schema_stop_naming_the_command(

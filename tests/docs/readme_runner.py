@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import select
 import signal
 import socket
@@ -20,6 +21,7 @@ RUN_FENCES = ("bash", "console", "python")  # "Which blocks run"
 AMBIGUOUS_FENCES = ("sh", "shell", "zsh")  # run or not? the document must say bash or text
 BLOCK_TIMEOUT_SECONDS = 240.0
 SANDBOX_TENANT = "yourcompany"
+EXAMPLE_DATABASE = "halo_agent_readme"  # "Databases": each run gets its own, dropped afterwards
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<info>[^\n`]*)$")
 # "Install and test commands": stand-ins for what the test's own venv already is.
@@ -88,8 +90,10 @@ class Rules:
     sandbox_url: str | None = None
     client_id: str = "halo-agent-demo"
     client_secret: str = "sandbox-secret"
+    database: str = field(default_factory=lambda: f"{EXAMPLE_DATABASE}_{secrets.token_hex(4)}")
 
     def apply(self, text: str) -> str:
+        text = re.sub(rf"\b{EXAMPLE_DATABASE}\b", self.database, text)
         text = _PORT_FLAG.sub(lambda m: f"--port {self.ports.get(m[1], m[1])}", text)
         for printed, free in self.ports.items():
             text = re.sub(rf"(?<=[a-z0-9\]]:){printed}\b", free, text)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.docs.readme_runner import (
     AMBIGUOUS_FENCES,
+    EXAMPLE_DATABASE,
     ROOT,
     SANDBOX_TENANT,
     Block,
@@ -26,6 +27,7 @@ from tests.docs.readme_runner import (
     scratch_checkout,
     shell_text,
 )
+from tests.pg_fixtures import admin_url
 
 DOCUMENTS = ("README.md", "benchmarks/README.md", "evals/README.md")
 
@@ -49,11 +51,24 @@ def test_every_example_runs_as_printed(document: str, reader: ReaderShell) -> No
     rules = rules_for(runnable)
     if f"https://{SANDBOX_TENANT}.haloitsm.com" in markdown:
         rules.sandbox_url = start_placeholder_sandbox(reader, rules)
-    for block in runnable:
-        try:
-            check_output(block, reader.run(script_for(block, rules, reader)))
-        except BlockFailedError as failure:
-            pytest.fail(f"{document}, the ```{block.language} block at line {block.line}:\n{failure}")
+    try:
+        for block in runnable:
+            try:
+                check_output(block, reader.run(script_for(block, rules, reader)))
+            except BlockFailedError as failure:
+                pytest.fail(f"{document}, the ```{block.language} block at line {block.line}:\n{failure}")
+    finally:
+        if EXAMPLE_DATABASE in markdown:
+            reader.close()  # its servers first: they hold connections to the database
+            drop_example_database(rules.database)
+
+
+def drop_example_database(name: str) -> None:
+    """The run's own copy of the example database ("Databases"), on the loopback server."""
+    import psycopg
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def script_for(block: Block, rules: Rules, reader: ReaderShell) -> str:

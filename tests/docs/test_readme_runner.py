@@ -92,6 +92,14 @@ def test_the_declared_placeholders_are_replaced_and_nothing_else() -> None:
     )
 
 
+def test_the_example_database_is_a_fresh_one_per_run() -> None:
+    text = "dropdb --if-exists halo_agent_readme\nexport URL=postgresql://h/halo_agent_readme\nhalo_agent_readmes\n"
+    one, two = Rules().apply(text), Rules().apply(text)
+    name = one.split()[2]
+    assert name.startswith("halo_agent_readme_") and f"/{name}\n" in one and one != two
+    assert one.endswith("halo_agent_readmes\n")  # a longer name is another name
+
+
 def test_exports_carry_from_block_to_block_and_stdin_is_empty(shell: ReaderShell) -> None:
     shell.run("export GREETING=hello\ncd /\n")
     assert shell.run("echo $GREETING $PWD; cat; echo end\n").split() == ["hello", "/", "end"]

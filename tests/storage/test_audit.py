@@ -300,12 +300,12 @@ def test_verify_of_a_log_never_written_is_clean(tmp_path: Path) -> None:
 
 
 # durability and kept-open files ---------------------------------------------------------------------------
-def test_by_turn_each_record_is_in_the_file_at_once_and_sync_clears_the_debt(tmp_path: Path) -> None:
+async def test_by_turn_each_record_is_in_the_file_at_once_and_sync_clears_the_debt(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "a.jsonl")  # the default: fsync at sync()
     log.append({"tool": "x"})
     assert log.durability == "turn" and log.needs_sync
     assert AuditLog(tmp_path / "a.jsonl").verify().records == 1  # readable before any fsync
-    log.sync()
+    await log.sync()
     assert not log.needs_sync
 
 
@@ -365,7 +365,7 @@ def synced_files(log: AuditLog, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return names
 
 
-def test_a_turn_forces_the_log_to_disk_once_and_closing_forces_the_head_too(
+async def test_a_turn_forces_the_log_to_disk_once_and_closing_forces_the_head_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = AuditLog(tmp_path / "a.jsonl")
@@ -373,7 +373,7 @@ def test_a_turn_forces_the_log_to_disk_once_and_closing_forces_the_head_too(
     for tool in ("x", "y", "z"):
         log.append({"tool": tool})
     assert synced == []
-    log.sync()
+    await log.sync()
     assert synced == ["a.jsonl"]  # the head is written with each record; the OS writes it back
     log.close()
     assert synced == ["a.jsonl", "a.jsonl.head"]

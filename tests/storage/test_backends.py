@@ -128,7 +128,7 @@ def test_http_rate_buckets_are_shared(open_store: Opener) -> None:
 
 
 # audit --------------------------------------------------------------------------------------------------
-def test_concurrent_writers_make_one_verifiable_chain(open_store: Opener) -> None:
+async def test_concurrent_writers_make_one_verifiable_chain(open_store: Opener) -> None:
     stores = [open_store() for _ in range(3)]
 
     def write(storage: Storage, n: int) -> None:
@@ -141,7 +141,7 @@ def test_concurrent_writers_make_one_verifiable_chain(open_store: Opener) -> Non
         thread.start()
     for thread in threads:
         thread.join()
-    stores[0].audit.sync()
+    await stores[0].audit.sync()
     report = stores[1].audit.verify()
     assert report.ok, report.problems
     assert report.records == 60
@@ -155,8 +155,7 @@ def test_concurrent_writers_make_one_verifiable_chain(open_store: Opener) -> Non
 def test_verify_finds_an_edited_record(open_store: Opener, request: pytest.FixtureRequest) -> None:
     storage = open_store()
     for i in range(3):
-        storage.audit.append({"event": "tool_call", "i": i})
-    storage.audit.sync()
+        storage.audit.append({"event": "tool_call", "i": i})  # in the file or table once it returns
     if "postgres" in request.node.callspec.id:
         with psycopg.connect(request.getfixturevalue("pg_url"), autocommit=True) as conn:
             conn.execute("UPDATE audit_log SET record = replace(record, '\"i\":1', '\"i\":7') WHERE seq = 2")
@@ -191,3 +190,25 @@ def test_a_platform_delivery_is_taken_once_across_processes(open_store: Opener) 
     one.bots.remember_approval("p1", "slack", places)
     assert two.bots.approval_places("p1") == places
     assert two.bots.approval_places("unknown") is None
+
+
+# web page sign-ins -------------------------------------------------------------------------------------
+def test_a_sign_in_token_is_spent_once_and_its_session_is_known_everywhere(open_store: Opener) -> None:
+    one, two = open_store(), open_store()
+    one.signins.put("token", "t-digest", EMMA, expires_at=1_000.0, now=900.0)
+    assert two.signins.get("session", "t-digest", now=900.0) is None  # a token is no session
+    assert two.signins.take("token", "t-digest", now=950.0) == EMMA
+    assert one.signins.take("token", "t-digest", now=950.0) is None  # spent, on every "worker"
+    two.signins.put("session", "c-digest", EMMA, expires_at=2_000.0, now=950.0)
+    assert one.signins.get("session", "c-digest", now=1_999.0) == EMMA
+    assert one.signins.get("session", "c-digest", now=2_001.0) is None  # expired
+
+
+def test_expired_sign_ins_are_refused_and_cleared(open_store: Opener) -> None:
+    one, two = open_store(), open_store()
+    one.signins.put("token", "old", EMMA, expires_at=100.0, now=50.0)
+    assert two.signins.take("token", "old", now=101.0) is None
+    one.signins.put("session", "stale", LIAM, expires_at=200.0, now=150.0)
+    two.signins.put("session", "fresh", EMMA, expires_at=900.0, now=300.0)  # clears what expired by now
+    assert one.signins.take("session", "stale", now=0.0) is None  # gone, not merely past its time
+    assert one.signins.get("session", "fresh", now=300.0) == EMMA

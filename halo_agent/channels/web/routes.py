@@ -76,7 +76,7 @@ class WebDecision(_Strict):
 
 
 def add_web_routes(app: FastAPI) -> None:
-    app.state.signins = SignIns()
+    app.state.signins = SignIns(app.state.service.storage.signins)
     _add_page_routes(app)
     _add_turn_routes(app)
     _add_approval_routes(app)

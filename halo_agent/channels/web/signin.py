@@ -3,7 +3,8 @@ email a trusted single-sign-on proxy forwards.
 
 `halo-agent serve` prints a link holding a one-time token for the identity given on its command line
 (on the sandbox: the demo admin). Opening it sets a random session cookie (HttpOnly, SameSite=Strict)
-and the token is spent. Tokens and sessions are kept hashed, in memory: a restart signs everyone out.
+and the token is spent. Tokens and sessions are kept in the storage (`storage/web_signins.py`), hashed:
+every worker and host on the same storage knows them, and a restart signs no one out.
 
 Behind a desk's own SSO (oauth2-proxy, a portal), requests from a `--trusted-proxy` address may name the
 person with `X-Forwarded-Email` or `X-Auth-Request-Email` (an employee) or `X-Halo-Role` with
@@ -16,14 +17,14 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from halo_agent.principal import Principal
+from halo_agent.storage.web_signins import WebSignIns
 
 COOKIE_NAME = "halo_agent_session"
 TOKEN_TTL_SECONDS = 15 * 60
 SESSION_TTL_SECONDS = 12 * 3600
-_MAX_ENTRIES = 10_000
 
 
 def _digest(secret: str) -> str:
@@ -31,52 +32,32 @@ def _digest(secret: str) -> str:
 
 
 @dataclass
-class _Entry:
-    principal: Principal
-    expires: float
-
-
-@dataclass
 class SignIns:
-    """One-time sign-in tokens and the cookie sessions they open."""
+    """One-time sign-in tokens and the cookie sessions they open, in `store`."""
 
+    store: WebSignIns
     clock: Callable[[], float] = time.time
-    _tokens: dict[str, _Entry] = field(default_factory=dict)
-    _sessions: dict[str, _Entry] = field(default_factory=dict)
 
     def issue(self, principal: Principal, ttl_seconds: float = TOKEN_TTL_SECONDS) -> str:
         """A fresh one-time token that signs `principal` in."""
         token = secrets.token_urlsafe(32)
-        self._tokens[_digest(token)] = _Entry(principal, self.clock() + ttl_seconds)
-        self._trim(self._tokens)
+        now = self.clock()
+        self.store.put("token", _digest(token), principal, expires_at=now + ttl_seconds, now=now)
         return token
 
     def redeem(self, token: str) -> str | None:
         """Spend a token: a new session cookie value, or None if the token is unknown, used or expired."""
-        entry = self._tokens.pop(_digest(token), None)
-        if entry is None or entry.expires < self.clock():
+        now = self.clock()
+        principal = self.store.take("token", _digest(token), now=now) if token else None
+        if principal is None:
             return None
         cookie = secrets.token_urlsafe(32)
-        self._sessions[_digest(cookie)] = _Entry(entry.principal, self.clock() + SESSION_TTL_SECONDS)
-        self._trim(self._sessions)
+        self.store.put("session", _digest(cookie), principal, expires_at=now + SESSION_TTL_SECONDS, now=now)
         return cookie
 
     def principal(self, cookie: str | None) -> Principal | None:
-        entry = self._sessions.get(_digest(cookie)) if cookie else None
-        if entry is None or entry.expires < self.clock():
-            return None
-        return entry.principal
+        return self.store.get("session", _digest(cookie), now=self.clock()) if cookie else None
 
     def sign_out(self, cookie: str | None) -> None:
         if cookie:
-            self._sessions.pop(_digest(cookie), None)
-
-    def _trim(self, entries: dict[str, _Entry]) -> None:
-        """Bounded memory: expired entries go first, then the oldest."""
-        if len(entries) <= _MAX_ENTRIES:
-            return
-        now = self.clock()
-        for key in [k for k, e in entries.items() if e.expires < now]:
-            del entries[key]
-        while len(entries) > _MAX_ENTRIES:
-            del entries[next(iter(entries))]
+            self.store.take("session", _digest(cookie), now=self.clock())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from halo_agent.storage.audit import Durability
 from halo_agent.storage.interface import Storage
 from halo_agent.storage.postgres.audit import PostgresAudit
 from halo_agent.storage.postgres.bot_state import PostgresBotState
@@ -22,6 +23,7 @@ from halo_agent.storage.postgres.db import DatabaseError, Pool, open_pool, safe_
 from halo_agent.storage.postgres.intents import PostgresIntentJournal
 from halo_agent.storage.postgres.pending import PostgresPending
 from halo_agent.storage.postgres.sessions import PostgresSessions
+from halo_agent.storage.postgres.web_signins import PostgresWebSignIns
 
 
 @dataclass
@@ -45,16 +47,17 @@ class _OwnedAudit(PostgresAudit):
     """An audit log that owns its pool (for `audit verify|tail|export`)."""
 
     def close(self) -> None:
+        super().close()
         self.pool.close()
 
 
-def open_postgres(url: str, *, secrets: Iterable[str] = ()) -> Storage:
+def open_postgres(url: str, *, secrets: Iterable[str] = (), audit_durability: Durability = "turn") -> Storage:
     pool = open_pool(url)
+    audit = PostgresAudit(pool, safe_url(url), secrets=secrets, durability=audit_durability)
     storage = PostgresStorage(
         sessions=PostgresSessions(pool), pending=PostgresPending(pool),
-        audit=PostgresAudit(pool, safe_url(url), secrets=secrets), buckets=PostgresBuckets(pool), pool=pool,
-        bots=PostgresBotState(pool),
-        intents=PostgresIntentJournal(pool),
+        audit=audit, buckets=PostgresBuckets(pool), pool=pool,
+        bots=PostgresBotState(pool), intents=PostgresIntentJournal(pool), signins=PostgresWebSignIns(pool),
     )  # fmt: skip
     return storage
 

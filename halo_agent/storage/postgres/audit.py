@@ -1,16 +1,24 @@
 """The audit log in PostgreSQL: one chain however many workers and hosts append to it.
 
 An append locks the single `audit_head` row (`SELECT ... FOR UPDATE`), chains the record to the head's
-hash, inserts it and moves the head, all in one transaction: concurrent writers queue on the row lock, a
-crashed writer's transaction rolls back whole, and a committed record is durable (the server's fsync at
-commit). Records are stored as the same JSON text the embedded log writes, so `verify` recomputes every
-hash from what is stored, and `export` hands a SIEM the same lines.
+hash, inserts it and moves the head, all in one transaction: concurrent writers queue on the row lock, and
+a crashed writer's transaction rolls back whole. Records are stored as the same JSON text the embedded log
+writes, so `verify` recomputes every hash from what is stored, and `export` hands a SIEM the same lines.
+
+Durability follows `audit_fsync`, as for the file: "turn" (default) commits each record without waiting
+for the disk, so the chain's row lock is never held across a disk flush (every worker on every host
+queues on it), and `sync()`, once per turn, waits on a small thread pool for one flush that covers every
+record before it; "record" waits for the flush at every commit; "off" never waits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -26,18 +34,24 @@ from halo_agent.storage.audit import (
     usable_secrets,
 )
 from halo_agent.storage.audit_tail import GENESIS
-from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.db import Connection, Pool, flush_wal, unsynced_transaction
 
 _BATCH = 1000
+_FLUSH_THREADS = 2  # flushes in flight per process; the server merges concurrent ones into one write
 
 
 class PostgresAudit:
-    durability: Durability = "record"  # every record is committed (and so on disk) before append returns
-
-    def __init__(self, pool: Pool, where: str, *, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, pool: Pool, where: str, *, secrets: Iterable[str] = (), durability: Durability = "turn"
+    ) -> None:
         self.pool = pool
+        self.durability: Durability = durability
         self._where = where
         self._secrets = usable_secrets(secrets)
+        self._count_lock = threading.Lock()
+        self._appended = 0  # records this process committed
+        self._flushed = 0  # of those, known to be on disk
+        self._flusher = ThreadPoolExecutor(_FLUSH_THREADS, thread_name_prefix="halo-audit-flush")
 
     @property
     def location(self) -> str:
@@ -45,11 +59,11 @@ class PostgresAudit:
 
     @property
     def needs_sync(self) -> bool:
-        return False
+        return self.durability == "turn" and self._flushed < self._appended
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         clean = redact_with(record, self._secrets)
-        with self.pool.connection() as conn, conn.transaction():
+        with self._transaction() as conn:
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").fetchone()
             seq, prev_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS)
             full = chain_record(clean, seq, prev_hash)
@@ -57,10 +71,24 @@ class PostgresAudit:
                          (full["seq"], record_line(full), full["hash"]))
             conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1",
                          (full["seq"], full["hash"]))
+        with self._count_lock:
+            self._appended += 1
         return full
 
-    def sync(self) -> None:
-        return None  # committed records are already durable
+    async def sync(self) -> None:
+        """Every record this process committed so far is on disk once this returns; the event loop
+        serves other turns meanwhile."""
+        if not self.needs_sync:
+            return
+        covered = self._appended
+        await asyncio.get_running_loop().run_in_executor(self._flusher, flush_wal, self.pool)
+        with self._count_lock:
+            self._flushed = max(self._flushed, covered)
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        if self.durability == "record":
+            return _synced_transaction(self.pool)
+        return unsynced_transaction(self.pool)
 
     def verify(self) -> VerifyReport:
         """Every record's hash, seq and link, and the head, read in one snapshot."""
@@ -98,7 +126,10 @@ class PostgresAudit:
                     yield record
 
     def close(self) -> None:
-        return None  # the pool is closed by its owner
+        """Flush what is not on disk yet; the pool is closed by its owner."""
+        if self.needs_sync:
+            flush_wal(self.pool)
+        self._flusher.shutdown()
 
 
 def _head_problems(head: tuple[int, str], last: tuple[Any, Any] | None) -> list[str]:
@@ -107,6 +138,12 @@ def _head_problems(head: tuple[int, str], last: tuple[Any, Any] | None) -> list[
         return []
     ends = f"seq {last[0]}" if last else "no record"
     return [f"the log ends at {ends} but its head says seq {head[0]}: rows were deleted or edited"]
+
+
+@contextmanager
+def _synced_transaction(pool: Pool) -> Iterator[Connection]:
+    with pool.connection() as conn, conn.transaction():
+        yield conn
 
 
 def _stream(conn: psycopg.Connection[TupleRow], after_seq: int) -> Iterator[str]:

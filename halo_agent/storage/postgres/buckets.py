@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from halo_agent.storage.buckets import refill_and_take
-from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.db import Pool, unsynced_transaction
 
 
 class PostgresBuckets:
@@ -16,7 +16,7 @@ class PostgresBuckets:
         self._clock = clock
 
     def take(self, key: str, *, rate: float, capacity: float) -> float | None:
-        with self.pool.connection() as conn, conn.transaction():
+        with unsynced_transaction(self.pool) as conn:
             now = self._clock()
             conn.execute("INSERT INTO http_buckets (key, tokens, stamp) VALUES (%s, %s, %s) "
                          "ON CONFLICT (key) DO NOTHING", (key, capacity, now))  # fmt: skip

@@ -63,6 +63,12 @@ CREATE INDEX intents_untold ON intents (session_id) WHERE NOT told;
 CREATE INDEX intents_by_pending ON intents (pending_id);
 CREATE TABLE pending_owners (pending_id text PRIMARY KEY, owner text NOT NULL, at double precision NOT NULL);
 """),
+    (4, "the web page's sign-ins", """
+CREATE TABLE web_signins (
+    digest text PRIMARY KEY, kind text NOT NULL, principal text NOT NULL,
+    expires_at double precision NOT NULL);
+CREATE INDEX web_signins_by_expiry ON web_signins (expires_at);
+"""),
 ]
 LATEST = MIGRATIONS[-1][0]
 UPGRADE_COMMAND = "halo-agent db upgrade"

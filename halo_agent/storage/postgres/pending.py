@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from psycopg.rows import dict_row
 
@@ -15,13 +15,15 @@ from halo_agent.errors import PendingError
 from halo_agent.principal import Principal
 from halo_agent.storage.approvals import (
     CALL_RETENTION_SECONDS,
-    PendingKind,
+    NewPending,
     PendingRecord,
-    decide_problem,
+    decide_row,
+    decided_record,
+    new_pending_record,
     new_pending_row,
     pending_record,
 )
-from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.db import Pool, unsynced_transaction
 
 
 class PostgresPending:
@@ -29,22 +31,14 @@ class PostgresPending:
         self.pool = pool
         self._clock = clock
 
-    def create(
-        self, *, kind: PendingKind, requester: Principal, session_id: str, action: str,
-        args: dict[str, Any], preview: str, rule_id: str, approver_roles: list[str], ttl_seconds: int,
-    ) -> PendingRecord:
-        row = new_pending_row(
-            kind=kind, requester=requester, session_id=session_id, action=action, args=args,
-            preview=preview, rule_id=rule_id, approver_roles=approver_roles, ttl_seconds=ttl_seconds,
-            now=self._clock(),
-        )  # fmt: skip
+    def create(self, **new: Unpack[NewPending]) -> PendingRecord:
+        row = new_pending_row(now=self._clock(), **new)
         with self.pool.connection() as conn:
             conn.execute(
                 f"INSERT INTO pending ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))})",
                 tuple(row.values()),
             )
-        return pending_record({**row, "decided_by": None, "decided_at": None, "reason": None,
-                               "result": None, "error": None})  # fmt: skip
+        return new_pending_record(row)
 
     def get(self, pending_id: str) -> PendingRecord | None:
         row = self._one("SELECT * FROM pending WHERE id = %s", (pending_id,))
@@ -66,23 +60,10 @@ class PostgresPending:
         self, pending_id: str, *, by: Principal, approve: bool, reason: str | None = None
     ) -> PendingRecord:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-            row = cur.execute("SELECT * FROM pending WHERE id = %s FOR UPDATE", (pending_id,)).fetchone()
-            problem = decide_problem(row, by, approve, self._clock())
-            if problem == "expired":
-                cur.execute("UPDATE pending SET state = 'expired' WHERE id = %s", (pending_id,))
-            elif problem is None:
-                state = "approved" if approve else "denied"
-                # RETURNING, not a read after the commit: by then a worker may have claimed it already.
-                row = cur.execute(
-                    "UPDATE pending SET state = %s, decided_by = %s, decided_at = %s, reason = %s "
-                    "WHERE id = %s RETURNING *",
-                    (state, by.model_dump_json(), self._clock(), reason, pending_id),
-                ).fetchone()  # fmt: skip
-        if problem == "expired":
-            raise PendingError(f"request {pending_id} has expired; ask again")
-        if problem or row is None:
-            raise PendingError(problem or f"request {pending_id} is not known")
-        return pending_record(row)
+            decision = decide_row(lambda sql, params: cur.execute(sql, params).fetchone(),
+                                  pending_id, by, approve, reason, self._clock(), mark="%s",
+                                  lock=" FOR UPDATE")  # fmt: skip
+        return decided_record(pending_id, *decision)
 
     def claim(self, pending_id: str) -> PendingRecord | None:
         now = self._clock()
@@ -113,7 +94,7 @@ class PostgresPending:
 
     def record_call(self, principal_key: str, action: str) -> None:
         now = self._clock()
-        with self.pool.connection() as conn, conn.transaction():
+        with unsynced_transaction(self.pool) as conn:  # a count lost to a server crash costs one call
             conn.execute("INSERT INTO policy_calls (principal_key, action, at) VALUES (%s, %s, %s)",
                          (principal_key, action, now))
             conn.execute("DELETE FROM policy_calls WHERE principal_key = %s AND action = %s AND at <= %s",
