@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8080
 DEFAULT_MCP_PORT = 8081
 SHUTDOWN_GRACE_SECONDS = 60
+# How long an idle kept-alive connection stays open. Longer than any client's or load balancer's own
+# idle timeout (httpx 5 s, nginx and AWS ALB 60 s): the side that closes an idle connection must be the
+# one that would reuse it, or a request sent as the server closes is lost (uvicorn's default 5 s equals
+# httpx's, and load tests saw ReadError from exactly that race).
+KEEP_ALIVE_SECONDS = 75
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -142,7 +147,8 @@ async def _serve(args: argparse.Namespace) -> int:
             print(await _signin_line(service, app, args, _base_url(args)), file=sys.stderr)
         config = uvicorn.Config(
             app, host=args.host, port=args.port, log_level="warning", log_config=None,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **proxy_settings(proxies),
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            **proxy_settings(proxies),
         )  # fmt: skip
         await uvicorn.Server(config).serve(sockets=[listener])
     finally:

@@ -86,3 +86,36 @@ def test_serve_on_a_real_halo_without_identity_flags_starts_and_says_why_no_link
         base, lines = start_serve(env=env)
         assert "No sign-in link: give --agent-id N or --user EMAIL" in "".join(lines)
         assert httpx2.get(f"{base}/healthz").json() == {"status": "ok"}
+
+
+def test_serve_keeps_an_idle_connection_open_longer_than_clients_keep_theirs(start_serve: StartServe) -> None:
+    """A client (httpx: 5 s) or load balancer (60 s) that reuses an idle connection must never find the
+    server closing it at that moment: the request would be lost (ReadError under load)."""
+    base, _ = start_serve()
+    request = b"GET /healthz HTTP/1.1\r\nHost: halo-agent\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as sock:
+        sock.sendall(request)
+        first = _response(sock)
+        time.sleep(6)  # past httpx's expiry and uvicorn's default keep-alive (both 5 s)
+        sock.sendall(request)
+        second = _response(sock)
+    assert first.startswith(b"HTTP/1.1 200") and second.startswith(b"HTTP/1.1 200"), second
+
+
+def _response(sock: socket.socket) -> bytes:
+    """One whole response (headers and its Content-Length body); b"" when the server closed."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < _length(data):
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b""
+            data += chunk
+    except ConnectionResetError:
+        return b""
+    return data
+
+
+def _length(data: bytes) -> int:
+    found = re.search(rb"content-length: (\d+)", data, re.IGNORECASE)
+    return int(found.group(1)) if found else 0
