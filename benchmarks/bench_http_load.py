@@ -11,14 +11,17 @@ on another. Then, for each session count, that many conversations of `--turns` t
 (employees asking about their tickets, searching the KB, listing their tickets). Reported per row:
 turns/s, p50/p95 latency, errors (any non-200 or error answer) and lost turns (turns answered 200 whose
 user message is missing from the stored session afterwards): the target is 0 and 0. The per-user rate
-limit is raised out of the way (it is not what is measured). `--embedded` uses the embedded backend
-(SQLite + JSONL in one data directory) instead of PostgreSQL. Bounded by `--deadline` per row.
+limit is raised out of the way (it is not what is measured). Beside them: the CPU the serve processes
+and the sandbox used per turn (what the machine's other work does not change much) and the 1-minute
+load average as the row ended (what it does). `--embedded` uses the embedded backend (SQLite + JSONL in
+one data directory) instead of PostgreSQL. Bounded by `--deadline` per row.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -50,6 +53,9 @@ class Row:
     answered: dict[str, int] = field(default_factory=dict)  # session -> turns answered 200
     elapsed: float = 0.0
     lost: int = 0
+    agent_cpu: float = 0.0  # CPU seconds of the serve processes (parent and workers) during the row
+    sandbox_cpu: float = 0.0
+    load: float = 0.0  # the machine's 1-minute load average as the row ended (others' work included)
 
 
 def free_port() -> int:
@@ -62,6 +68,22 @@ def free_port() -> int:
 def halo(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "halo_agent", *args], env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def cpu_seconds(pid: int, *, with_children: bool = False) -> float:
+    """User + system CPU of a live process (and its live children), from /proc; 0 where unreadable."""
+    pids = [pid]
+    if with_children:
+        with contextlib.suppress(OSError):
+            pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0.0
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def upgrade(env: dict[str, str]) -> None:
@@ -163,7 +185,10 @@ async def run_workers(args: argparse.Namespace, workers: int, server: str | None
             await asyncio.sleep(1.0 + workers * 0.5)  # every worker up, not only the first to answer
             for sessions in args.sessions:
                 row = Row(workers, sessions)
+                agent, halo_cpu = cpu_seconds(serve.pid, with_children=True), cpu_seconds(sandbox.pid)
                 await load(port, row, args.turns, time.monotonic() + args.deadline)
+                row.agent_cpu = cpu_seconds(serve.pid, with_children=True) - agent
+                row.sandbox_cpu, row.load = cpu_seconds(sandbox.pid) - halo_cpu, os.getloadavg()[0]
                 stored = database.user_turns(home)
                 row.lost = sum(max(0, done - stored.get(sid, 0)) for sid, done in row.answered.items())
                 rows.append(row)
@@ -181,10 +206,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 def line(row: Row) -> str:
-    rate = len(row.latencies) / row.elapsed if row.elapsed else 0.0
+    turns = len(row.latencies)
+    rate = turns / row.elapsed if row.elapsed else 0.0
     p50, p95 = pct(row.latencies, 0.5), pct(row.latencies, 0.95)
-    return (f"| {row.workers} | {row.sessions} | {len(row.latencies)} | {rate:.1f} | {p50:.0f} | {p95:.0f} | "
-            f"{len(row.errors)} | {row.lost} |")
+    agent_ms, sandbox_ms = (1000 * cpu / max(turns, 1) for cpu in (row.agent_cpu, row.sandbox_cpu))
+    return (f"| {row.workers} | {row.sessions} | {turns} | {rate:.1f} | {p50:.0f} | {p95:.0f} | "
+            f"{len(row.errors)} | {row.lost} | {agent_ms:.1f} | {sandbox_ms:.1f} | {row.load:.1f} |")
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -192,8 +219,9 @@ async def run(args: argparse.Namespace) -> int:
     backend = "embedded (SQLite + JSONL)" if server is None else "PostgreSQL"
     print(f"backend: {backend}; sandbox in its own process ({args.tickets} tickets); offline model; "
           f"{args.turns} turns per session; {os.cpu_count()} CPUs")
-    print("| workers | sessions | turns | turns/s | p50 ms | p95 ms | errors | lost turns |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| workers | sessions | turns | turns/s | p50 ms | p95 ms | errors | lost turns "
+          "| agent CPU ms/turn | sandbox CPU ms/turn | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = [row for workers in args.workers for row in await run_workers(args, workers, server)]
     for row in rows:
         for error in row.errors[:3]:
