@@ -31,6 +31,7 @@ from halo_agent.agent.events import (
     TurnUsage,
 )
 from halo_agent.channels.closed_pipe import CliConsole
+from halo_agent.channels.markdown_tables import Block, MarkdownTable, StreamSplitter, split_blocks
 from halo_agent.storage.approvals import PendingRecord
 
 PauseHint = Callable[[Paused], str]
@@ -58,8 +59,8 @@ def make_console() -> Console:
 def default_pause_hint(paused: Paused) -> str:
     if paused.kind == "confirmation":
         return "Answer yes to go ahead or no to cancel."
-    who = " or ".join(paused.approver_roles) or "an approver"
-    return f"Waiting for {who}: halo-agent approvals approve {paused.pending_id}"
+    who = " or another ".join(paused.approver_roles) or "approver"
+    return f"Waiting for another {who} to approve: halo-agent approvals approve {paused.pending_id}"
 
 
 def format_call(tool: str, arguments: dict[str, Any] | str) -> str:
@@ -104,7 +105,8 @@ class Renderer:
     `usage` the per-turn counts. A spinner runs while the model or Halo works, on a terminal only.
 
     A ticket table (built from Halo's data, not from the model's words) follows the final answer, unless
-    the answer already lists every one of its tickets.
+    the answer already lists every one of its tickets. A Markdown table in the answer is drawn as a table
+    that fits the console (tab-separated lines when piped), never printed as its raw text.
     """
 
     def __init__(
@@ -115,6 +117,8 @@ class Renderer:
         self.usage = usage
         self.pause_hint = pause_hint or default_pause_hint
         self._streamed = ""
+        self._split = StreamSplitter()
+        self._line_open = False  # the last prose printed did not end its line
         self._rows: list[dict[str, Any]] = []
         self._calls: set[str] = set()  # calls proposed in this turn; others are resumed pauses
         self._refused: set[str] = set()  # calls whose refusal was already shown with its reason
@@ -141,6 +145,7 @@ class Renderer:
     # -- events ------------------------------------------------------------------------------------
     def begin_turn(self) -> None:
         self._streamed = ""
+        self._split, self._line_open = StreamSplitter(), False
         self._rows = []
         self._calls = set()
         self._refused = set()
@@ -164,12 +169,24 @@ class Renderer:
             self._out(tickets_table(rows, self.console.width))
 
     def _text(self, event: TextDelta) -> None:
-        self._out(event.text, end="", markup=False, soft_wrap=True)
+        self._print_blocks(self._split.feed(event.text))
         self._streamed += event.text
 
+    def _print_blocks(self, blocks: list[Block], *, streamed: bool = True) -> None:
+        """Prose as it is (a streamed piece is not word-wrapped: its line may not be whole), tables fitted."""
+        for block in blocks:
+            if isinstance(block, MarkdownTable):
+                self._out(markdown_table(block))
+                self._line_open = False
+            elif block:
+                self._out(block, end="", markup=False, soft_wrap=streamed or None)
+                self._line_open = not block.endswith("\n")
+
     def _close_stream(self) -> None:
-        if self._streamed and not self._streamed.endswith("\n"):
+        self._print_blocks(self._split.close())
+        if self._line_open:
             self._out()
+            self._line_open = False
 
     def _call(self, event: ToolCallProposed) -> None:
         self._close_stream()
@@ -212,10 +229,9 @@ class Renderer:
 
     def _final(self, event: FinalAnswer) -> None:
         text = event.text.strip()
+        self._close_stream()
         if text and text != self._streamed.strip():
-            self._close_stream()
-            self._out(escape(text))
-        else:
+            self._print_blocks(split_blocks(text), streamed=False)
             self._close_stream()
         self._tables(text or self._streamed)
         self._streamed = ""
@@ -358,6 +374,18 @@ def tickets_table(rows: Sequence[dict[str, Any]], width: int | None = None) -> F
     cells = [[escape(str(row.get(c) if row.get(c) is not None else "")) for c in present] for row in rows]
     optional = [c for c in ("type", "team", "agent", "priority") if c in present]
     return fitted_table(present, cells, wide="summary", width=width, optional=optional)
+
+
+def markdown_table(table: MarkdownTable, width: int | None = None) -> FittedTable:
+    """A table the model wrote in its answer: the summary (else the longest) column wraps, the others
+    are left out from the right when the console is too narrow."""
+    columns = [escape(column) for column in table.columns]
+    cells = [[escape(cell) for cell in row] for row in table.rows]
+    lengths = [max((len(row[i]) for row in table.rows), default=0) for i in range(len(columns))]
+    named = [c for c in columns if c.lower() in ("summary", "title", "name", "description")]
+    wide = named[0] if named else columns[lengths.index(max(lengths))]
+    optional = [c for c in reversed(columns[1:]) if c != wide]
+    return fitted_table(columns, cells, wide=wide, width=width, optional=optional)
 
 
 def pending_table(records: Iterable[PendingRecord], width: int | None = None) -> FittedTable:

@@ -14,6 +14,7 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from halo_agent.channels.render import make_console
 from halo_agent.config import DEFAULT_LLM, OFFLINE_MODEL, ModelSettings, load_settings
 from halo_agent.errors import ConfigError
 from halo_agent.evals.case import Case
@@ -72,7 +73,7 @@ def run_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     results = _run(cases, factory, args, settings, console)
     summary = summarize(results, model=label, k=args.k, seconds=time.perf_counter() - started)
-    print_table(summary, results, Console())
+    print_table(summary, results, make_console())  # piped: whole lines, never wrapped mid-phrase
     if args.json_report:
         write_json(args.json_report, summary, results)
     if args.md_report:

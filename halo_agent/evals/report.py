@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from halo_agent.evals.runner import RunResult
@@ -127,7 +128,8 @@ def print_table(summary: Summary, results: list[RunResult], console: Console) ->
     console.print(table)
     for result in results:
         if result.status != "passed":
-            console.print(f"[red]{result.status}[/] {result.id} (run {result.run}): {_why(result)}")
+            why = escape(f"{result.id} (run {result.run}): {_why(result)}")
+            console.print(f"[red]{result.status}[/] {why}")
     console.print(_totals_line(summary))
 
 

@@ -49,3 +49,8 @@ def page_info(page: int, shown: int, total: int | None) -> dict[str, Any]:
 def dumps(payload: dict[str, Any]) -> str:
     """The tool message: compact JSON, non-ASCII kept readable."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 ticket", "3 tickets": the noun agrees with the count."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

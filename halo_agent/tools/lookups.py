@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from halo_agent.tools.base import Name, ToolArgs, ToolContext, ToolResult
 from halo_agent.tools.directory import canonical_refs
-from halo_agent.tools.format import NOTE_CHARS, PAGE_SIZE, cut
+from halo_agent.tools.format import NOTE_CHARS, PAGE_SIZE, count_of, cut
 from halo_agent.tools.names import choices
 from halo_agent.tools.refs import DirectoryRef
 
@@ -105,7 +105,7 @@ async def lookup(ctx: ToolContext, args: LookupArgs) -> ToolResult:
     content = {args.kind: rows, "total": total, "more": total > len(rows)}
     return ToolResult(
         content=content,
-        summary=f"{total} {args.kind}",
+        summary=count_of(total, args.kind.removesuffix("s"), args.kind),
         halo_ids=[r["id"] for r in rows],
         untrusted=args.kind != "teams" and bool(rows),
     )
@@ -137,7 +137,7 @@ async def search_kb(ctx: ToolContext, args: SearchKbArgs) -> ToolResult:
     ]
     return ToolResult(
         content={"articles": rows, "total": total},
-        summary=f"{len(rows)} KB article(s) for {args.query!r}",
+        summary=f"{count_of(len(rows), 'KB article')} for {args.query!r}",
         halo_ids=[r["id"] for r in rows],
         untrusted=bool(rows),
     )

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from halo_agent.tools.base import Text, ToolArgs, ToolContext, ToolError, ToolResult
 from halo_agent.tools.refs import TicketId
-from halo_agent.tools.ticket_writes import Plan, quoted, target_ticket, ticket_title
+from halo_agent.tools.ticket_writes import Plan, note_readers, quoted, target_ticket, ticket_title
 
 
 class AddNoteArgs(ToolArgs):
@@ -19,7 +19,7 @@ async def plan_note(ctx: ToolContext, args: AddNoteArgs) -> Plan:
     if args.hidden_from_user and ctx.scope == "own":  # behind the policy's forced value
         raise ToolError("you can add only notes the ticket's user can see")
     ticket = await target_ticket(ctx, args.ticket_id)
-    kind = "hidden note (agents only)" if args.hidden_from_user else "note visible to the user"
+    kind = "hidden note (agents only)" if args.hidden_from_user else f"note {note_readers(ctx)}"
     return Plan(title=ticket_title(ticket), changes=[f"add a {kind}: {quoted(args.note)}"])
 
 

@@ -85,6 +85,8 @@ def halo_error_text(exc: HaloAgentError) -> str:
         HaloRateLimitedError: "Halo is rate-limiting requests; nothing was changed; try again shortly",
         HaloUnavailableError: "Halo is unavailable",
     }
+    if isinstance(exc, HaloNotFoundError) and "not found" in str(exc):
+        return str(exc)  # it says so already: no "not found in Halo: … was not found"
     for kind, words in prefix.items():
         if isinstance(exc, kind):
             return f"{words}: {exc}"

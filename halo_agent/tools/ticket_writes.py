@@ -56,9 +56,16 @@ class Plan:
     changes: list[str] = field(default_factory=list)
     status_id: int | None = None  # resolve: the closed status to set
     note: str | None = None  # resolve: the public note
+    ticket_type: str | None = None  # create: the type's name
 
     def describe(self) -> str:
         return f"{self.title}: {'; '.join(self.changes)}" if self.changes else self.title
+
+
+def note_readers(ctx: ToolContext) -> str:
+    """Who can read a public note, from the side of the person asking: a ticket's user is told the note
+    is theirs to read too (employees' pauses need their own confirmation, never an approver's)."""
+    return "you and the IT team can see" if ctx.scope == "own" else "visible to the user"
 
 
 def quoted(text: str | None) -> str:
@@ -81,7 +88,7 @@ async def target_ticket(ctx: ToolContext, ticket_id: int) -> Ticket:
 async def plan_create(ctx: ToolContext, args: CreateTicketArgs) -> Plan:
     meta = await ctx.client.metadata()
     ttype = resolve("ticket type", args.ticket_type, meta.ticket_types)
-    plan = Plan(title=f"New {ttype.name} {quoted(args.summary)}")
+    plan = Plan(title=f"New {ttype.name} {quoted(args.summary)}", ticket_type=ttype.name)
     plan.fields = {"summary": args.summary, "details": args.details, "tickettype_id": ttype.id}
     await _place(ctx, args, plan)
     if args.priority:
@@ -104,7 +111,7 @@ async def _place(ctx: ToolContext, args: CreateTicketArgs, plan: Plan) -> None:
         site = await find_site(ctx.client, args.site)
         if site.id != plan.fields.get("site_id"):
             plan.fields |= {"site_id": site.id, "client_id": site.client_id}
-            plan.changes.append(f"site {site.id} {site.name}")
+            plan.changes.append(f"at {site.name} (site {site.id})")
     plan.fields = {k: v for k, v in plan.fields.items() if v is not None}
 
 
@@ -117,7 +124,7 @@ async def _assign(
     if agent_ref is not None:
         agent = await find_agent(ctx.client, agent_ref)
         plan.fields["agent_id"] = agent.id
-        plan.changes.append(f"agent {agent.name}")
+        plan.changes.append(f"agent {person(agent.name, 'agent', agent.id)}")
 
 
 async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> ToolResult:
@@ -126,7 +133,8 @@ async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> ToolResult:
     plan = await plan_create(ctx, args)
     ticket = await ctx.client.create_ticket(TicketWrite(**plan.fields))
     return ToolResult(
-        content={"ticket_id": ticket.id, "created": plan.describe()},
+        content={"ticket_id": ticket.id, "created": plan.describe(), "summary": args.summary,
+                 "ticket_type": plan.ticket_type, "changes": plan.changes},
         summary=f"Created ticket {ticket.id}",
         halo_ids=[ticket.id],
     )
@@ -148,7 +156,9 @@ async def plan_update(ctx: ToolContext, args: UpdateTicketArgs) -> Plan:
         _change(plan, "team", ticket.team, new_team, {"team": new_team})
     if args.agent is not None:
         agent = await find_agent(ctx.client, args.agent)
-        _change(plan, "agent", ticket.agent_id, agent.id, {"agent_id": agent.id}, shown=agent.name)
+        before = await _agent_named(ctx, ticket.agent_id)
+        _change(plan, "agent", ticket.agent_id, agent.id, {"agent_id": agent.id},
+                shown=(before, person(agent.name, "agent", agent.id)))
     if not plan.fields:
         raise ToolError(f"nothing to change: ticket {ticket.id} already has those values")
     return plan
@@ -169,13 +179,29 @@ def _change_status(meta: InstanceMetadata, ticket: Ticket, name: str, plan: Plan
 
 
 def _change(
-    plan: Plan, what: str, old: object, new: object, fields: dict[str, Any], *, shown: str | None = None
+    plan: Plan, what: str, old: object, new: object, fields: dict[str, Any],
+    *, shown: tuple[str | None, str] | None = None,
 ) -> None:
-    """Record a change unless the ticket already has the value (no empty writes)."""
+    """Record a change unless the ticket already has the value (no empty writes). `shown`: the old and
+    new values as a person reads them, when `old` and `new` are ids."""
     if old == new:
         return
     plan.fields |= fields
-    plan.changes.append(f"{what} {old if old not in (None, '') else '(none)'} -> {shown or new}")
+    before, after = shown or (str(old) if old not in (None, "") else None, str(new))
+    plan.changes.append(f"{what} {before or '(none)'} -> {after}")
+
+
+async def _agent_named(ctx: ToolContext, agent_id: int | None) -> str | None:
+    """ "Sam Turner (agent 6)" for the agent a ticket has; None when it has none."""
+    if not agent_id:
+        return None
+    name = next((agent.name for agent in await ctx.client.agents() if agent.id == agent_id), None)
+    return person(name, "agent", agent_id)
+
+
+def person(name: str | None, kind: str, ref: int) -> str:
+    """People first, their Halo id after: "Ben Carter (agent 6)"; the id alone when the name is unknown."""
+    return f"{name} ({kind} {ref})" if name else f"{kind} {ref}"
 
 
 async def update_ticket(ctx: ToolContext, args: UpdateTicketArgs) -> ToolResult:
@@ -207,7 +233,7 @@ async def plan_resolve(ctx: ToolContext, args: ResolveTicketArgs) -> Plan:
     plan = Plan(title=ticket_title(ticket), status_id=status.id, note=args.note)
     plan.changes.append(f"status {old} -> {status.name}")
     if args.note:
-        plan.changes.append(f"note visible to the user: {quoted(args.note)}")
+        plan.changes.append(f"note {note_readers(ctx)}: {quoted(args.note)}")
     return plan
 
 

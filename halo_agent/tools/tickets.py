@@ -9,7 +9,7 @@ from pydantic import Field
 
 from halo_agent.tools.base import Name, ToolArgs, ToolContext, ToolError, ToolResult
 from halo_agent.tools.directory import canonical_refs
-from halo_agent.tools.format import DETAILS_CHARS, NOTE_CHARS, PAGE_SIZE, cut, page_info, ticket_row
+from halo_agent.tools.format import DETAILS_CHARS, NOTE_CHARS, PAGE_SIZE, count_of, cut, page_info, ticket_row
 from halo_agent.tools.names import NameBook, priority_in_sla, resolve
 from halo_agent.tools.refs import DirectoryRef, TicketId
 
@@ -106,7 +106,7 @@ async def list_tickets(ctx: ToolContext, args: ListTicketsArgs) -> ToolResult:
     content = {"tickets": [ticket_row(t, names) for t in rows], **page_info(args.page, len(rows), total)}
     return ToolResult(
         content=content,
-        summary=f"{content['total']} ticket(s), page {args.page}",
+        summary=f"{count_of(content['total'], 'ticket')}, page {args.page}",
         halo_ids=[t.id for t in rows],
         untrusted=bool(rows),
     )

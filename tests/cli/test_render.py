@@ -15,6 +15,7 @@ from halo_agent.channels.render import (
     tickets_table,
 )
 from tests.cli.fakes import list_events, paused_events, record, refused_events
+from tests.cli.proc import strip_ansi
 
 
 def _console(*, terminal: bool) -> tuple[Console, io.StringIO]:
@@ -160,3 +161,38 @@ def test_audit_names_the_person_first_and_the_halo_id_after() -> None:
     nameless = {"role": "employee", "user_id": 11, "email": "emma.hart@example.com"}
     console.print(audit_table([{"seq": 1, "principal": principal}, {"seq": 2, "principal": nameless}]))
     assert "Ben Carter (agent 6)" in out.getvalue() and "emma.hart (user 11)" in out.getvalue()
+
+
+_MARKDOWN_ANSWER = (
+    "You have 2 open tickets:\n| # | Summary | Status | Priority | Team | Agent |\n"
+    "|---|---|---|---|---|---|\n"
+    "| 789 | Cannot access email application after the update | In Progress | High | 1st Line Support "
+    "| Ben Carter |\n| 801 | New monitor | New | Low | 2nd Line Support | Chloe Evans |\nWhich one?"
+)
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_markdown_table_in_the_answer_is_drawn_to_fit_the_terminal(streamed: bool) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=60, color_system=None)
+    renderer = Renderer(console, steps=False, usage=False)
+    renderer.begin_turn()
+    if streamed:
+        for piece in (_MARKDOWN_ANSWER[:30], _MARKDOWN_ANSWER[30:95], _MARKDOWN_ANSWER[95:]):
+            renderer.event(TextDelta(text=piece))
+    renderer.event(FinalAnswer(text=_MARKDOWN_ANSWER))
+    renderer.end_turn()
+    lines = [line for line in strip_ansi(out.getvalue()).splitlines() if "thinking…" not in line]
+    assert "|" not in "".join(lines) and all(len(line) <= 60 for line in lines), out.getvalue()
+    assert lines[0] == "You have 2 open tickets:" and lines[-1] == "Which one?"
+    assert any(line.startswith("789") and "In Progress" in line for line in lines)
+
+
+def test_a_markdown_table_in_the_answer_is_tab_separated_when_piped() -> None:
+    text = _render([TextDelta(text=_MARKDOWN_ANSWER), FinalAnswer(text=_MARKDOWN_ANSWER)], steps=False)
+    assert text.splitlines() == [
+        "You have 2 open tickets:", "#\tSummary\tStatus\tPriority\tTeam\tAgent",
+        "789\tCannot access email application after the update\tIn Progress\tHigh\t1st Line Support"
+        "\tBen Carter",
+        "801\tNew monitor\tNew\tLow\t2nd Line Support\tChloe Evans", "Which one?",
+    ]

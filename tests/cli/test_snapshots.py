@@ -32,7 +32,17 @@ CASES = {
     "note-admin": ("admin", ['Add a hidden-from-user note to ticket 789: "Investigated — root cause is a DNS '
                              'misconfiguration, escalating to L3"']),
     "pause": ("employee", ["Please close my email ticket — it's working again since this morning"]),
+    "one-ticket": ("employee", ["list my open tickets about email"]),
+    "reassign": ("admin", ["Reassign ticket 792 to Ben Carter"]),
+    "resolve": ("admin", ["Close ticket 790 with a note visible to the user: the VPN certificate was "
+                          "renewed, all working.", "yes"]),
+    "lookup": ("admin", ["look up the agent Sam Turner", "How do I reset my password?"]),
+    "refused": ("employee", ["Open a critical ticket: the whole office network is down"]),
+    "approval": ("admin", ["Create a Critical incident: payroll server is down for everyone"]),
+    "errors": ("admin", ["Reassign ticket 789 to the Catering team", "show ticket 99999"]),
 }
+# A sentence ended twice: "..", ". .", "?." or a quote's own full stop followed by another.
+_DOUBLED = re.compile(r"(?<!\.)\.\.(?!\.)|\.\s+\.|[?!]\.|[.?!]['\"]\.")
 _SPINNER = re.compile(r"^[⠀-⣿] .*…$")  # the terminal's spinner, erased on screen as the answer comes
 _PENDING_ID = re.compile(r"\b[0-9a-f]{8,}\b|\bp-[0-9A-Za-z_-]+")
 
@@ -79,4 +89,5 @@ async def test_common_answers_match_their_snapshots(case: str, where: str, tmp_p
         assert all(len(line) <= 80 for line in text.splitlines() if "─" in line), text
     else:
         assert "─" not in text and "\x1b[" not in text
+    assert not _DOUBLED.search(text), _DOUBLED.search(text)
     _check(f"{case}.{where}", text)

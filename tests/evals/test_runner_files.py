@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,14 @@ def test_cli_tag_filter_with_no_match_is_an_error(tmp_path: Path, capsys: pytest
     write(tmp_path, "a.yaml", GOOD)
     assert main(["eval", "--suite", str(tmp_path), "--reference", "--tag", "nope"]) == 1
     assert "no case has any of the tags" in capsys.readouterr().err
+
+
+def test_piped_report_lines_are_never_wrapped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")  # a pipe has no width; what a terminal's would be must not matter
+    write(tmp_path, "a.yaml", GOOD.replace("Ticket 789 is In Progress.", "Ticket 789 is gone."))
+    main(["eval", "--suite", str(tmp_path), "--reference"])
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("failed status-789 (run 1): answer: missing 'In Progress'") for line in lines)
+    assert any(re.fullmatch(r"0/3 runs passed \(0\.0%\), .*; [\d.]+s", line) for line in lines), lines

@@ -142,3 +142,23 @@ async def test_ticket_options_list_the_vocabulary(desk: Desk) -> None:
     assert "Closed" in data["closed_statuses"] and "Closed" not in data["statuses"]
     assert {"Incident", "Service Request"} <= set(data["ticket_types"])
     assert "2nd Line Support" in data["teams"] and "Critical" in data["priorities"]
+
+
+async def test_a_reassignment_names_both_agents_first_and_their_ids_after(desk: Desk) -> None:
+    out = await desk.call(desk.admin, "haloitsm_update_ticket", {"ticket_id": 789, "agent": 6}, said="789")
+    assert out.status == "ok", out.tool_message
+    assert payload(out)["result"]["changed"] == ["agent Ben Carter (agent 3) -> Sam Turner (agent 6)"]
+
+
+async def test_an_employee_confirming_a_note_reads_who_will_see_it_from_their_side(desk: Desk) -> None:
+    out = await desk.call(desk.emma, "haloitsm_resolve_ticket", {"ticket_id": 789, "note": "Fixed."})
+    assert out.pending is not None and "note you and the IT team can see: 'Fixed.'" in out.pending.preview
+    assert "the user" not in out.pending.preview
+
+
+async def test_a_created_ticket_reports_its_summary_type_and_facts_apart(desk: Desk) -> None:
+    out = await desk.call(desk.admin, "haloitsm_create_ticket", {
+        "summary": "Printer jams", "details": "Jams on every job.", "site": 18, "priority": "high"})
+    result = payload(out)["result"]
+    assert result["summary"] == "Printer jams" and result["ticket_type"] == "Incident"
+    assert result["changes"] == ["at Manchester Office (site 18)", "priority High"]

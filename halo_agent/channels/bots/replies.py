@@ -1,5 +1,6 @@
 """A turn's events folded into what a chat platform shows: the answer, Halo's ticket rows, the pauses
-waiting for a press, and errors. Ticket numbers in text become links to the Halo ticket."""
+waiting for a press, and errors. Ticket numbers in text become links to the Halo ticket; a Markdown
+table in the answer becomes one line per row (Slack and Teams text shows no tables)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, TextDelta, ToolResultEvent
+from halo_agent.channels.markdown_tables import tables_as_lines
 from halo_agent.channels.render import ticket_rows
 from halo_agent.storage.interface import PendingCalls
 
@@ -91,7 +93,7 @@ def reply_from(events: Iterable[AgentEvent], pending: PendingCalls) -> Reply:
             reply.errors.append(event.message)
     if reply.confirmations or reply.approvals:
         reply.rows = []  # lists read on the way to a pause were lookups, not the answer
-    reply.text = "\n\n".join([*updates, reply.text]).strip()
+    reply.text = tables_as_lines("\n\n".join([*updates, reply.text]).strip())  # no tables in chat text
     return reply
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from halo_agent.models.offline.coverage import OFFER_CREATE
 from halo_agent.models.offline.lists import answer_list, ticket_table
-from halo_agent.models.offline.results import Step, first, payload, rows_of, text_of, ticket_of
+from halo_agent.models.offline.results import Step, count_of, end, first, payload, rows_of, text_of, ticket_of
 
 _ACTIONS = {
     "haloitsm_create_ticket": "open the ticket",
@@ -31,18 +31,20 @@ _ACTIONS = {
 ERROR_CHARS = 1200  # errors are shown whole: a cut one hides what was checked or what to do
 
 
-def compose(steps: list[Step]) -> str:
-    """One paragraph per step, in order."""
-    return "\n\n".join(answer_step(step) for step in steps)
+def compose(steps: list[Step], *, staff: bool) -> str:
+    """One paragraph per step, in order. `staff`: the reader is an agent, not the ticket's user."""
+    return "\n\n".join(answer_step(step, staff=staff) for step in steps)
 
 
-def answer_step(step: Step) -> str:
+def answer_step(step: Step, *, staff: bool) -> str:
     if step.status == "refused":
         return answer_refused(step)
     if step.status == "paused":
         return answer_paused(step)
     if step.status == "error":
         return answer_error(step)
+    if step.name in _READER_ANSWERS:
+        return _READER_ANSWERS[step.name](step, staff)
     handler = _OK_ANSWERS.get(step.name, _answer_generic)
     return handler(step)
 
@@ -51,7 +53,8 @@ def answer_refused(step: Step) -> str:
     reason = text_of(step.result.get("reason")) or "the policy does not allow it"
     rule = step.result.get("rule")
     suffix = f" (policy rule {rule})" if rule else ""
-    return f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {reason}{suffix}. Nothing was changed."
+    action = _ACTIONS.get(step.name, "do that")
+    return f"I couldn't {action}: {reason.rstrip('. ')}{suffix}. Nothing was changed."
 
 
 def answer_paused(step: Step) -> str:
@@ -67,8 +70,8 @@ def answer_paused(step: Step) -> str:
 def answer_error(step: Step) -> str:
     error = text_of(step.result.get("error"), ERROR_CHARS) or "Halo returned an error"
     if step.result.get("outcome") == "unknown":
-        return f"I don't know whether I managed to {_ACTIONS.get(step.name, 'do that')}. {error}"
-    text = f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {error}"
+        return end(f"I don't know whether I managed to {_ACTIONS.get(step.name, 'do that')}. {error}")
+    text = end(f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {error}")
     choices = [text_of(c, 80) for c in step.result.get("choices") or []]
     if choices:
         return f"{text}\nWhich one should I use instead: {', '.join(choices)}?"
@@ -109,8 +112,14 @@ def _answer_created(step: Step) -> str:
     if ticket is None:
         return ("Halo answered without a ticket number, so I can't confirm the ticket was created. "
                 "Please check your tickets before trying again.")
-    created = text_of(data.get("created"), 400)
-    return f"Opened ticket #{ticket}" + (f": {created}." if created else ".")
+    summary = text_of(data.get("summary"), 200)
+    if not summary:  # a tool without the structured fields: its own description
+        created = text_of(data.get("created"), 400)
+        return end(f"Opened ticket #{ticket}" + (f": {created}" if created else ""))
+    kind = text_of(data.get("ticket_type"), 40)
+    facts = [text_of(fact, 80) for fact in data.get("changes") or []]
+    head = f"Opened {kind} #{ticket}" if kind else f"Opened ticket #{ticket}"
+    return f'{head}: "{summary}"' + (f" ({', '.join(facts)})." if facts else ".")
 
 
 def _answer_ticket(step: Step) -> str:
@@ -150,7 +159,7 @@ def which_record(kind: str, name: str, rows: list[dict[str, Any]]) -> str:
     what = kind.rstrip("s")
     if not rows:
         return f"I found no {what} called '{name}', so I haven't done anything. Which {what} do you mean?"
-    found = ", ".join(f"#{r.get('id')} {text_of(r.get('name'), 40)}" for r in rows[:10])
+    found = ", ".join(directory_row({"id": r.get("id"), "name": r.get("name")}, kind) for r in rows[:10])
     return f"Several {kind} match '{name}': {found}. Which one do you mean?"
 
 
@@ -159,7 +168,8 @@ def which_ticket_for_note(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "You have no open tickets, so there is nothing to add the note to. I can open a new one."
     table = ticket_table(rows)
-    return f"You have {len(rows)} open tickets:\n{table}\nWhich one should the note go on (its number)?"
+    question = "Which one should the note go on (its number)?"
+    return f"You have {count_of(len(rows), 'open ticket')}:\n{table}\n{question}"
 
 
 def which_ticket_to_close(rows: list[dict[str, Any]], topic: str | None, *, searched: bool) -> str:
@@ -170,7 +180,7 @@ def which_ticket_to_close(rows: list[dict[str, Any]], topic: str | None, *, sear
     table = ticket_table(rows)
     question = "Which one should I close (tell me its number)?"
     if searched:
-        return f"You have {len(rows)} open tickets{about}:\n{table}\n{question}"
+        return f"You have {count_of(len(rows), 'open ticket')}{about}:\n{table}\n{question}"
     lead = f"I couldn't find an open ticket{about}. " if topic else ""
     return f"{lead}Your open tickets:\n{table}\n{question}"
 
@@ -191,16 +201,20 @@ def _answer_updated(step: Step) -> str:
     return f"Updated ticket #{ticket}: {'; '.join(changed)}{also}."
 
 
-def _answer_note(step: Step) -> str:
+def _answer_note(step: Step, staff: bool) -> str:
+    """Who can read the note, from the reader's side: to the ticket's user, their note is theirs."""
     data = payload(step.result)
     visibility = data.get("visibility")
     hidden = visibility == "hidden" if visibility else bool(step.args.get("hidden_from_user"))
-    seen = "a hidden note (agents only, not visible to the user)" if hidden else "a note visible to the user"
     ticket = first(data, "ticket_id") or step.args.get("ticket_id")
-    return f'Added {seen} to ticket #{ticket}: "{text_of(step.args.get("note"))}"'
+    note = text_of(step.args.get("note"))
+    if not staff:
+        return f'Added your note to ticket #{ticket} (you and the IT team can see it): "{note}"'
+    seen = "a hidden note (agents only, not visible to the user)" if hidden else "a note visible to the user"
+    return f'Added {seen} to ticket #{ticket}: "{note}"'
 
 
-def _answer_resolved(step: Step) -> str:
+def _answer_resolved(step: Step, staff: bool) -> str:
     """ 'Ticket #790 is now Closed (was In Progress). The note "…" is visible to the user.' """
     data = payload(step.result)
     ticket = first(data, "ticket_id", "id") or step.args.get("ticket_id")
@@ -211,16 +225,17 @@ def _answer_resolved(step: Step) -> str:
         return f"Closed ticket #{ticket}{detail}."
     was = f" (was {status.group(1)})" if status.group(1) != "(none)" else ""
     note = text_of(step.args.get("note"))
-    told = f' The note "{note}" is visible to the user.' if note else ""
+    seen = "is visible to the user" if staff else "is on the ticket for you and the IT team"
+    told = f' {"The" if staff else "Your"} note "{note}" {seen}.' if note else ""
     return f"Ticket #{ticket} is now {status.group(2)}{was}.{told}"
 
 
 _STATUS_CHANGE = re.compile(r"^status (.+?) -> (.+)$")
 
 
-def answer_confirmed(steps: list[Step]) -> str:
+def answer_confirmed(steps: list[Step], *, staff: bool) -> str:
     """The answer after the person said yes: what the released calls did, or why they could not."""
-    text = compose(steps)
+    text = compose(steps, staff=staff)
     return f"Done. {text}" if all(step.ok for step in steps) else text
 
 
@@ -235,7 +250,8 @@ def kb_articles(step: Step) -> list[dict[str, Any]]:
 def answer_articles(articles: list[dict[str, Any]], query: str) -> str:
     """The best article's title and steps (quoted, as data), then a few related titles."""
     if not articles:
-        return (f"I found no knowledge-base article about '{query}'. If you need help with it, "
+        about = query.rstrip("?!. ")
+        return (f"I found no knowledge-base article about '{about}'. If you need help with it, "
                 "ask me to open a ticket and describe the problem, e.g. \"open a ticket: …\".")
     best = articles[0]
     title = text_of(first(best, "title", "name"), 120)
@@ -262,22 +278,25 @@ def _answer_lookup(step: Step) -> str:
     rows = rows_of(data, kind, "items", "results")
     if not rows:
         search = step.args.get("search")
-        return f"No {kind} found" + (f" matching '{search}'." if search else ".")
+        return f"No {kind} found" + (f" matching '{str(search).rstrip('?!. ')}'." if search else ".")
     total = data["total"] if isinstance(data.get("total"), int) else len(rows)
     shown = rows[:25]
-    noun = kind.removesuffix("s") if total == 1 else kind
-    lines = [f"{total} {noun}" + (f" (the first {len(shown)} shown)" if total > len(shown) else "") + ":"]
-    lines += [f"  {_directory_row(row)}" for row in shown]
+    lines = [count_of(total, kind.removesuffix("s"), kind)
+             + (f" (the first {len(shown)} shown)" if total > len(shown) else "") + ":"]
+    lines += [f"  {directory_row(row, kind)}" for row in shown]
     return "\n".join(lines)
 
 
-def _directory_row(row: dict[str, Any]) -> str:
-    """ "#6 Sam Turner (team 2nd Line Support)": the name, then every other plain field the tool gave."""
+def directory_row(row: dict[str, Any], kind: str) -> str:
+    """ "Sam Turner (agent 6, team 2nd Line Support)": the name first, then its id and every other plain
+    field the tool gave."""
     name = text_of(first(row, "name", "username", "tag", "inventory_number"), 60)
     shown = {"id", "name", "username"} | ({"tag"} if name == row.get("tag") else set())
+    ref = f"{kind.removesuffix('s')} {row.get('id')}" if row.get("id") is not None else ""
     extras = [f"{key.replace('_', ' ')} {text_of(value, 60)}" for key, value in row.items()
               if key not in shown and _plain(value)]
-    return f"#{row.get('id')} {name}" + (f" ({', '.join(extras)})" if extras else "")
+    facts = [fact for fact in (ref, *extras) if fact]
+    return f"{name} ({', '.join(facts)})" if facts else name
 
 
 def _answer_options(step: Step) -> str:
@@ -323,9 +342,11 @@ _OK_ANSWERS: dict[str, Callable[[Step], str]] = {
     "haloitsm_get_ticket": _answer_ticket,
     "haloitsm_list_tickets": answer_list,
     "haloitsm_update_ticket": _answer_updated,
-    "haloitsm_add_note": _answer_note,
-    "haloitsm_resolve_ticket": _answer_resolved,
     "haloitsm_search_kb": _answer_kb,
     "haloitsm_lookup": _answer_lookup,
     "haloitsm_ticket_options": _answer_options,
+}
+_READER_ANSWERS: dict[str, Callable[[Step, bool], str]] = {
+    "haloitsm_add_note": _answer_note,
+    "haloitsm_resolve_ticket": _answer_resolved,
 }

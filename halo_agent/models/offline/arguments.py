@@ -8,7 +8,10 @@ resolve `agent`, `user` and `site` given by name, email or id in code, so names 
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from halo_agent.models.offline.slots import summarise
 
 TOOLS_RESOLVE_NAMES = True  # the tools resolve agent, user and site names in code (docs/contracts.md)
 # slot -> tool argument: people and places are given by name, email or id.
@@ -31,6 +34,8 @@ _TOOL_SLOTS = {
 def call_args(tool: str, slots: dict[str, Any]) -> dict[str, Any]:
     """The arguments for `tool` from the slots that carry a value, under the tool's own names."""
     values = dict(slots)
+    if values.get("summary"):
+        values["summary"] = headline(str(values["summary"]), str(values.get("details") or ""))
     if TOOLS_RESOLVE_NAMES:
         for name, id_slot in _NAME_SLOTS.items():
             if values.get(id_slot) is None and values.get(name):
@@ -53,3 +58,28 @@ def needs_lookup(slots: dict[str, Any]) -> tuple[str, str, str] | None:
         if name and slots.get(id_slot) is None:
             return ("agents" if name_slot == "agent_name" else "sites"), str(name), id_slot
     return None
+
+
+_I = re.IGNORECASE
+_GREETING = re.compile(
+    r"^(?:\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening)|dear)\b"
+    r"(?:\s+(?:there|all|team|everyone|folks|guys|it|support|service\s*desk|help\s*desk)){0,2}"
+    r"|(?:i\s+)?hope\s+(?:you(?:'re|\s+are)\s+(?:well|ok|okay|good)|all\s+is\s+well))(?:[\s,!.:;—–-]+|$))+",
+    _I)
+_SIGN_OFF = re.compile(
+    r"[\s,;.!—–-]*\b(?:(?:many\s+)?thanks(?:\s+a\s+lot)?|thank\s+you(?:\s+(?:so|very)\s+much)?|thx|ta|cheers"
+    r"|(?:kind\s+|best\s+)?regards|much\s+appreciated|appreciate\s+it)(?:\s+(?:in\s+advance|again))?"
+    r"(?:[\s,]+(?-i:[A-Z][a-z]+))?[\s.!]*$", _I)
+
+
+def headline(summary: str, details: str) -> str:
+    """A ticket's summary without the greeting or sign-off the person wrapped their words in ("Hi, …",
+    "… thanks!"); when nothing else was in its sentence, the first sentence of the rest of the details."""
+    kept = _plain_words(summary)
+    if not kept and details:
+        kept = summarise(_plain_words(details))
+    return kept[:1].upper() + kept[1:] if kept else summary
+
+
+def _plain_words(text: str) -> str:
+    return _SIGN_OFF.sub("", _GREETING.sub("", text)).strip()

@@ -62,10 +62,10 @@ def answer_list(step: Step) -> str:
     rows = rows_of(data, "tickets")
     total = data["total"] if isinstance(data.get("total"), int) else len(rows)
     page = int(step.args.get("page") or 1)
-    scope = list_scope(step.args)
     if not rows:
         none = "You have no" if step.args.get("mine") else "There are no"
-        return f"{none} {scope}" + (f" on page {page}." if page > 1 else ".")
+        return f"{none} {list_scope(step.args, rows, 0)}" + (f" on page {page}." if page > 1 else ".")
+    scope = list_scope(step.args, rows, total)
     head = f"You have {total} {scope}" if step.args.get("mine") else f"{total} {scope}"
     more = bool(data["more"]) if "more" in data else total > len(rows)
     if "page" in step.args:  # the person asked for this page: show it all
@@ -93,29 +93,45 @@ def how_to_page(page: int) -> str:
             "team or status.")
 
 
-def list_scope(args: dict[str, Any]) -> str:
-    """ "open Incidents assigned to agent 6" from the list call's arguments."""
+def list_scope(args: dict[str, Any], rows: list[dict[str, Any]], count: int) -> str:
+    """ "open Incidents assigned to Sam Turner (agent 6)" from the list call's arguments and its rows
+    (which name the agent); singular for a count of one."""
     status = str(args.get("status") or "")
-    kind = f"{args['ticket_type']}s" if args.get("ticket_type") else "tickets"
-    words = [status if status in ("open", "closed") else "", kind]
+    kind = str(args.get("ticket_type") or "ticket")
+    words = [status if status in ("open", "closed") else "", kind if count == 1 else f"{kind}s"]
     if status and status not in ("open", "closed"):
         words.append(f"with status {status}")
     filters = {
-        "agent": "assigned to agent {}", "team": "for team {}", "priority": "with priority {}",
-        "search": "matching '{}'",
+        "agent": "assigned to {}", "team": "for team {}", "user": "for {}", "site": "at site {}",
+        "priority": "with priority {}", "search": "matching '{}'",
     }
-    words += [template.format(args[key]) for key, template in filters.items() if args.get(key)]
+    values = {**args, "agent": _agent(args.get("agent"), rows)}
+    words += [template.format(values[key]) for key, template in filters.items() if args.get(key)]
     return " ".join(word for word in words if word)
 
 
+def _agent(agent: Any, rows: list[dict[str, Any]]) -> str:
+    """ "Sam Turner (agent 6)" when the rows name the agent given by number; else as given."""
+    names = {str(row.get("agent") or "") for row in rows}
+    if isinstance(agent, int) and len(names) == 1 and "" not in names:
+        return f"{names.pop()} (agent {agent})"
+    return f"agent {agent}" if isinstance(agent, int) else str(agent or "")
+
+
+TABLE_COLUMNS = (("id", "#"), ("summary", "Summary"), ("status", "Status"), ("priority", "Priority"),
+                 ("team", "Team"), ("agent", "Agent"))
+_MARKDOWN = re.compile(r"([\\|\[\]<>`])")
+
+
 def ticket_table(rows: list[dict[str, Any]]) -> str:
-    columns = (("id", "#", 7), ("summary", "Summary", 40), ("status", "Status", 14),
-               ("priority", "Priority", 10), ("team", "Team", 18), ("agent", "Agent", 16))
-
-    def cell(value: Any, width: int) -> str:
-        return text_of(value, width).ljust(width)
-
-    header = " | ".join(cell(title, width) for _, title, width in columns).rstrip()
-    lines = [header, "-" * len(header)]
-    lines += [" | ".join(cell(row.get(key, ""), width) for key, _, width in columns).rstrip() for row in rows]
+    """The rows as a simple Markdown table (the columns some row fills); each channel draws it its own
+    way (the terminal fits it to its width). Halo text is escaped: it cannot end a cell or make a link."""
+    columns = [(key, title) for key, title in TABLE_COLUMNS
+               if any(row.get(key) not in (None, "") for row in rows)]
+    lines = ["| " + " | ".join(title for _, title in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(row.get(key)) for key, _ in columns) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    return _MARKDOWN.sub(r"\\\1", text_of(value, 120))

@@ -71,15 +71,15 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     steps = _steps_since(messages, last)
     vocab = build_vocabulary(messages, tools)
     answer = classify_answer(text)
-    asks_priority = UPDATE in names
+    asks_priority = staff = UPDATE in names  # staff may re-prioritise; the answers address them as staff
     accepted = None
     extra = _after_yes(text) if answer != "yes" else ""
     if answer == "yes" or extra:  # "yes please, medium": the offer taken, with a detail added
         accepted = _accepted_offer(messages, last, vocab, asks_priority=asks_priority, extra=extra)
     if answer in ("yes", "no") and accepted is None:  # a bare yes/no; "OK, make it High" is a request
-        return ModelResponse(text=answer_confirmed(steps) if steps else _NOTHING_PENDING)
+        return ModelResponse(text=answer_confirmed(steps, staff=staff) if steps else _NOTHING_PENDING)
     if len(steps) > _MAX_STEPS:
-        return ModelResponse(text=compose(steps[-1:]))
+        return ModelResponse(text=compose(steps[-1:], staff=staff))
     intent = accepted or read_request(messages, last, vocab, asks_priority=asks_priority)
     if not steps and accepted is None and intent.kind != "retry":
         problems = unused(intent, find_entities(constraint_text(intent), vocab))

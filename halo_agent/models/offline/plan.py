@@ -39,6 +39,11 @@ class Context:
     def slots(self) -> dict[str, Any]:
         return self.intent.slots
 
+    @property
+    def staff(self) -> bool:
+        """The reader is service-desk staff (an agent may update tickets), not a ticket's user."""
+        return UPDATE in self.tools
+
 
 Plan = list[Call] | str  # the calls to make now, or the final text
 
@@ -46,7 +51,7 @@ Plan = list[Call] | str  # the calls to make now, or the final text
 def plan(ctx: Context) -> Plan:
     failed = [step for step in ctx.steps if not step.ok]
     if failed:
-        return answers.compose(failed)  # refused, paused or needs correcting: explain, don't loop
+        return answers.compose(failed, staff=ctx.staff)  # refused, paused or to correct: explain, no loop
     planner = _PLANNERS.get(ctx.intent.kind)
     if planner is None:
         return small_talk(ctx.intent.kind, ctx.tools)
@@ -61,7 +66,7 @@ def plan(ctx: Context) -> Plan:
 def _single(ctx: Context, tool: str, args: dict[str, Any]) -> Plan:
     """A one-call plan: make the call, then answer from its result."""
     if ctx.steps:
-        return answers.compose(ctx.steps)
+        return answers.compose(ctx.steps, staff=ctx.staff)
     if tool not in ctx.tools:
         return not_offered(tool, mentioned(ctx))
     return [Call(tool, args)]
@@ -94,7 +99,7 @@ def _with_names_resolved(ctx: Context, tool: str, build: Callable[[dict[str, Any
     if not ctx.steps:
         return [Call(LOOKUP, {"kind": kind, "search": name})]
     if ctx.steps[-1].name != LOOKUP:
-        return answers.compose(ctx.steps[-1:])
+        return answers.compose(ctx.steps[-1:], staff=ctx.staff)
     rows = rows_of(payload(ctx.steps[-1].result), kind, "items", "results")
     if len(rows) != 1 or ticket_id_of(rows[0]) is None:
         return answers.which_record(kind, name, rows)
@@ -115,7 +120,7 @@ def _note_on_my_ticket(ctx: Context) -> Plan:
         return [Call(LIST, {"mine": True, "status": "open"})]
     last = ctx.steps[-1]
     if last.name != LIST:
-        return answers.compose(ctx.steps[-1:])
+        return answers.compose(ctx.steps[-1:], staff=ctx.staff)
     rows = rows_of(payload(last.result), "tickets")
     if len(rows) == 1 and ticket_id_of(rows[0]) is not None:
         return [Call(NOTE, call_args(NOTE, {**ctx.slots, "ticket_id": ticket_id_of(rows[0])}))]
@@ -153,7 +158,7 @@ def plan_kb(ctx: Context) -> Plan:
     if not ctx.steps:
         return [Call(KB, {"query": query})]
     if answers.kb_articles(ctx.steps[0]) or len(keywords) < 2:
-        return answers.compose(ctx.steps[:1])
+        return answers.compose(ctx.steps[:1], staff=ctx.staff)
     if len(ctx.steps) == 1:
         return [Call(KB, {"query": word}) for word in keywords]
     return answers.answer_articles(_ranked_articles(ctx.steps[1:]), query)
@@ -184,7 +189,7 @@ def plan_lookup(ctx: Context) -> Plan:
         if len(clients) == 1 and ticket_id_of(clients[0]) is not None:
             return [Call(LOOKUP, {"kind": kind, "client": ticket_id_of(clients[0])})]
         return [Call(LOOKUP, {"kind": kind, "search": owner})]  # not a client: perhaps a person or a name
-    return answers.compose(ctx.steps[-1:])
+    return answers.compose(ctx.steps[-1:], staff=ctx.staff)
 
 
 def plan_options(ctx: Context) -> Plan:
@@ -201,7 +206,7 @@ def plan_update(ctx: Context) -> Plan:
     if needs_lookup(ctx.slots) and LOOKUP not in ctx.tools:
         return CANT_LOOK_UP_AGENTS
     if ctx.steps and ctx.steps[-1].name != LOOKUP:
-        return answers.compose(ctx.steps[-1:])  # the update itself; a lookup before it was a means
+        return answers.compose(ctx.steps[-1:], staff=ctx.staff)  # the update; a lookup before it was a means
     return _with_names_resolved(ctx, UPDATE, lambda slots: call_args(UPDATE, slots))
 
 
@@ -233,7 +238,7 @@ def _resolve_by_topic(ctx: Context, note: str) -> Plan:
         return [Call(LIST, {"mine": True, "status": "open", **({"search": topic} if topic else {})})]
     last = ctx.steps[-1]
     if last.name != LIST:
-        return answers.compose(ctx.steps[-1:])
+        return answers.compose(ctx.steps[-1:], staff=ctx.staff)
     rows = rows_of(payload(last.result), "tickets")
     matched = bool(last.args.get("search")) or not topic  # never close a ticket that didn't match
     if matched and len(rows) == 1 and ticket_id_of(rows[0]) is not None:

@@ -99,3 +99,13 @@ def first(row: dict[str, Any], *keys: str) -> Any:
         if value not in (None, "", []):
             return value
     return None
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 open ticket", "3 open tickets": the noun agrees with the count."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def end(text: str) -> str:
+    """A sentence's full stop, unless the text already ends in one (also inside closing quotes)."""
+    return text if re.search(r"[.!?…][\"')\]]*$", text) else text + "."

@@ -113,7 +113,8 @@ class Turn {
   fail(text) { this.done(); this.item.append(el("p", { class: "error", role: "alert" }, text)); }
 }
 
-// Lines laid out as a text table (two or more "|") keep their columns in a monospace block.
+// A Markdown table in the answer becomes a table; other lines laid out as a text table (two or more
+// "|") keep their columns in a monospace block.
 function answerBlocks(text) {
   const blocks = [];
   for (const line of text.split("\n")) {
@@ -122,7 +123,20 @@ function answerBlocks(text) {
     if (last && last.tabular === tabular) last.lines.push(line);
     else blocks.push({ tabular, lines: [line] });
   }
-  return blocks.map((b) => (b.tabular ? el("pre", {}, b.lines.join("\n")) : b.lines.join("\n") + "\n"));
+  return blocks.map((b) => (b.tabular ? markdownTable(b.lines) || el("pre", {}, b.lines.join("\n")) : b.lines.join("\n") + "\n"));
+}
+
+function markdownCells(line) {
+  const inner = line.trim().replace(/^\|/, "").replace(/(?<!\\)\|$/, "");
+  return inner.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\(.)/g, "$1"));
+}
+
+function markdownTable(lines) {
+  if (lines.length < 2 || !markdownCells(lines[1]).every((cell) => /^:?-{3,}:?$/.test(cell))) return null;
+  const head = el("tr", {}, ...markdownCells(lines[0]).map((c) => el("th", { scope: "col" }, c)));
+  const body = lines.slice(2).map((line) => el("tr", {}, ...markdownCells(line).map((c) => el("td", {}, c))));
+  return el("div", { class: "tickets", tabindex: "0", role: "region", "aria-label": "Table" },
+    el("table", {}, el("thead", {}, head), el("tbody", {}, ...body)));
 }
 
 function ticketTable(rows) {
