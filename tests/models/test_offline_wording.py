@@ -10,8 +10,9 @@ import re
 import pytest
 
 from halo_agent.channels.markdown_tables import MarkdownTable, split_blocks
-from halo_agent.models.offline.answers import answer_articles, answer_step
+from halo_agent.models.offline.answers import answer_step
 from halo_agent.models.offline.arguments import headline
+from halo_agent.models.offline.lookup_answers import answer_articles
 from halo_agent.models.offline.results import Step
 from tests.models.test_offline_plans import EMAIL_TICKET, ok, tickets, untrusted
 from tests.models.test_offline_requests import Chat, only_call

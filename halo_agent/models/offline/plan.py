@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from halo_agent.models.offline import answers
+from halo_agent.models.offline import answers, lookup_answers
 from halo_agent.models.offline.arguments import call_args, needs_lookup
 from halo_agent.models.offline.entities import find_entities
 from halo_agent.models.offline.parse import Intent
@@ -157,17 +157,17 @@ def plan_kb(ctx: Context) -> Plan:
     keywords = sorted((w for w in query.split() if len(w) > 2), key=len, reverse=True)[:3]
     if not ctx.steps:
         return [Call(KB, {"query": query})]
-    if answers.kb_articles(ctx.steps[0]) or len(keywords) < 2:
+    if lookup_answers.kb_articles(ctx.steps[0]) or len(keywords) < 2:
         return answers.compose(ctx.steps[:1], staff=ctx.staff)
     if len(ctx.steps) == 1:
         return [Call(KB, {"query": word}) for word in keywords]
-    return answers.answer_articles(_ranked_articles(ctx.steps[1:]), query)
+    return lookup_answers.answer_articles(_ranked_articles(ctx.steps[1:]), query)
 
 
 def _ranked_articles(steps: list[Step]) -> list[dict[str, Any]]:
     hits: dict[str, tuple[int, dict[str, Any]]] = {}
     for step in steps:
-        for article in answers.kb_articles(step):
+        for article in lookup_answers.kb_articles(step):
             key = str(article.get("id", article.get("title")))
             count, _ = hits.get(key, (0, article))
             hits[key] = (count + 1, article)

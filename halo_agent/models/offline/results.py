@@ -109,3 +109,23 @@ def count_of(count: int, noun: str, plural: str | None = None) -> str:
 def end(text: str) -> str:
     """A sentence's full stop, unless the text already ends in one (also inside closing quotes)."""
     return text if re.search(r"[.!?…][\"')\]]*$", text) else text + "."
+
+
+_ADDRESSED_TO_AI = re.compile(
+    r"\b(?:assistant|AI|chat\s*bot|bot|LLM|language\s+model)\b\s*[:,]"
+    r"|\bNOTE\s+TO\s+(?:THE\s+)?(?:AI|ASSISTANT)\b"
+    r"|\b(?:the|this|an?)\s+(?:AI\s+)?assistant\s+(?:must|should|shall|needs?\s+to|has\s+to|is\s+to|will)\b"
+    r"|\bignore\s+(?:all\s+)?(?:previous|prior|above|earlier)\s+instructions\b|\bSYSTEM\s*(?:MESSAGE|OVERRIDE)\b"
+    r"|\bsystem\s+prompt\b|\bclient[_ ]secret\b|\bapi\s+key\b|\bbearer\s+token\b"
+    r"|\brepeat\s+(?:all\s+)?the\s+text\b|\byour\s+(?:instructions|rules)\b", re.IGNORECASE)
+_WITHHELD = "[text addressed to the AI assistant left out; I did not act on it]"
+
+
+def without_instructions(text: str) -> str:
+    """Halo text with the sentences that address the assistant left out, so an answer never relays
+    planted instructions (or their bait, such as asking for credentials). The rest is quoted as data."""
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    kept = [part for part in sentences if not _ADDRESSED_TO_AI.search(part)]
+    if len(kept) == len(sentences):
+        return text
+    return " ".join([*kept, _WITHHELD])
