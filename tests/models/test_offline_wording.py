@@ -100,7 +100,7 @@ def test_a_created_ticket_is_reported_with_its_type_summary_and_requester() -> N
     created = ok({"ticket_id": 900, "created": "New Incident 'Printer jams': for Emma Hart",
                   "summary": "Printer jams", "ticket_type": "Incident", "changes": ["for Emma Hart"]})
     text = answer_step(Step("haloitsm_create_ticket", {"summary": "Printer jams"}, created), staff=False)
-    assert text == 'Opened Incident #900: "Printer jams" (for Emma Hart).'
+    assert text == 'Opened ticket #900: "Printer jams" (Incident, for Emma Hart).'
 
 
 def test_directory_answers_name_people_first_and_their_id_after() -> None:

@@ -127,10 +127,8 @@ def _answer_created(step: Step) -> str:
     if not summary:  # a tool without the structured fields: its own description
         created = text_of(data.get("created"), 400)
         return end(f"Opened ticket #{ticket}" + (f": {created}" if created else ""))
-    kind = text_of(data.get("ticket_type"), 40)
-    facts = [text_of(fact, 80) for fact in data.get("changes") or []]
-    head = f"Opened {kind} #{ticket}" if kind else f"Opened ticket #{ticket}"
-    return f'{head}: "{summary}"' + (f" ({', '.join(facts)})." if facts else ".")
+    facts = [text_of(fact, 80) for fact in [data.get("ticket_type"), *(data.get("changes") or [])] if fact]
+    return f'Opened ticket #{ticket}: "{summary}"' + (f" ({', '.join(facts)})." if facts else ".")
 
 
 def _answer_ticket(step: Step) -> str:
