@@ -115,7 +115,7 @@ def _listed(chat: Chat, request: str, rows: list[dict[str, Any]], total: int, pa
 
 def test_a_long_list_shows_ten_rows_in_full_and_the_rest_by_number() -> None:
     text = _listed(Chat(), "List all open incidents assigned to agent 6.", _rows(25), total=48)
-    assert text.startswith("48 open Incidents assigned to Ben Carter (agent 6)")  # the rows name the agent
+    assert text.startswith(f"48 open Incidents assigned to {EMAIL_TICKET['agent']} (agent 6)")  # rows' name
     assert "Problem 9 " in text and "Problem 10 " not in text  # ten rows in the table
     assert "#890, #889" in text and "#876" in text  # the other fifteen by number
     assert "23 more" in text and "next page" in text

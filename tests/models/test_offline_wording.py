@@ -131,3 +131,10 @@ def test_a_question_quoted_back_does_not_end_twice() -> None:
     text = answer_articles([], "how do I fix the fax?")
     assert "'how do I fix the fax'." in text and not DOUBLED.search(text)
 
+
+
+def test_a_refusal_or_error_names_the_ticket_it_was_about() -> None:
+    refused = Step("haloitsm_add_note", {"ticket_id": 789}, {"status": "refused", "reason": "no"})
+    assert answer_step(refused, staff=False).startswith("I couldn't add the note to ticket #789: no.")
+    failed = Step("haloitsm_resolve_ticket", {"ticket_id": 790}, {"status": "error", "error": "is Closed"})
+    assert answer_step(failed, staff=True).startswith("I couldn't close ticket #790: is Closed.")

@@ -39,6 +39,22 @@ _ACTIONS = {
 }
 
 
+_ON_TICKET = {  # the same acts, named with the ticket they were about
+    "haloitsm_get_ticket": "read ticket #{}",
+    "haloitsm_update_ticket": "update ticket #{}",
+    "haloitsm_add_note": "add the note to ticket #{}",
+    "haloitsm_resolve_ticket": "close ticket #{}",
+}
+
+
+def _action(step: Step) -> str:
+    """What the call was for, in words: "add the note to ticket #789"."""
+    ticket = step.args.get("ticket_id")
+    if ticket is not None and step.name in _ON_TICKET:
+        return _ON_TICKET[step.name].format(ticket)
+    return _ACTIONS.get(step.name, "do that")
+
+
 ERROR_CHARS = 1200  # errors are shown whole: a cut one hides what was checked or what to do
 
 
@@ -64,7 +80,7 @@ def answer_refused(step: Step) -> str:
     reason = text_of(step.result.get("reason")) or "the policy does not allow it"
     rule = step.result.get("rule")
     suffix = f" (policy rule {rule})" if rule else ""
-    action = _ACTIONS.get(step.name, "do that")
+    action = _action(step)
     return f"I couldn't {action}: {reason.rstrip('. ')}{suffix}. Nothing was changed."
 
 
@@ -81,8 +97,8 @@ def answer_paused(step: Step) -> str:
 def answer_error(step: Step) -> str:
     error = text_of(step.result.get("error"), ERROR_CHARS) or "Halo returned an error"
     if step.result.get("outcome") == "unknown":
-        return end(f"I don't know whether I managed to {_ACTIONS.get(step.name, 'do that')}. {error}")
-    text = end(f"I couldn't {_ACTIONS.get(step.name, 'do that')}: {error}")
+        return end(f"I don't know whether I managed to {_action(step)}. {error}")
+    text = end(f"I couldn't {_action(step)}: {error}")
     choices = [text_of(c, 80) for c in step.result.get("choices") or []]
     if choices:
         return f"{text}\nWhich one should I use instead: {', '.join(choices)}?"
