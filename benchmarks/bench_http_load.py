@@ -177,14 +177,17 @@ async def run_workers(args: argparse.Namespace, workers: int, server: str | None
             upgrade(env)
         sandbox = halo(["sandbox", "--port", str(sandbox_port), "--state", str(Path(tmp) / "sandbox.db"),
                         "--tickets", str(args.tickets)], env)  # fmt: skip
-        serve = halo(["serve", "--port", str(port), "--workers", str(workers), "--rate-limit", "1000000",
-                      "--burst", "1000000", "--agent-id", "1"], env)  # fmt: skip
+        serve: subprocess.Popen[bytes] | None = None
         try:
             await wait_up(f"http://127.0.0.1:{sandbox_port}/api/authinfo", time.monotonic() + 60)
-            await wait_up(f"http://127.0.0.1:{port}/readyz", time.monotonic() + 60)
+            # serve checks Halo as it starts: only once the sandbox answers
+            serve = halo(["serve", "--port", str(port), "--workers", str(workers), "--rate-limit", "1000000",
+                          "--burst", "1000000", "--agent-id", "1"], env)  # fmt: skip
+            await wait_up(f"http://127.0.0.1:{port}/readyz", time.monotonic() + 120)
             await asyncio.sleep(1.0 + workers * 0.5)  # every worker up, not only the first to answer
             for sessions in args.sessions:
                 row = Row(workers, sessions)
+                assert serve is not None
                 agent, halo_cpu = cpu_seconds(serve.pid, with_children=True), cpu_seconds(sandbox.pid)
                 await load(port, row, args.turns, time.monotonic() + args.deadline)
                 row.agent_cpu = cpu_seconds(serve.pid, with_children=True) - agent
@@ -195,8 +198,9 @@ async def run_workers(args: argparse.Namespace, workers: int, server: str | None
                 print(line(row), flush=True)
         finally:
             for process in (serve, sandbox):
-                process.terminate()
-                process.wait(timeout=60)
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=60)
     return rows
 
 
