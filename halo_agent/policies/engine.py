@@ -225,11 +225,21 @@ def _check_args(rule: ActionRule, role: str, call: ProposedCall) -> Decision | N
         if name in rule.forced_args:
             if rule.forced_conflict == "refuse" and value != rule.forced_args[name]:
                 forced = rule.forced_args[name]
-                return _deny(rule.id, f"role {role!r} may not set {name}={json.dumps(value)} on "
-                                      f"{label(call.action)}: it is always {json.dumps(forced)}")
+                return _deny(rule.id, f"{_as_role(role)} you can't set {_words(name)} to {json.dumps(value)} "
+                                      f"for {label(call.action)}: it is always {json.dumps(forced)}")
         elif rule.allowed_args is not None and name not in rule.allowed_args:
-            return _deny(rule.id, f"role {role!r} may not set the argument {name!r} on {label(call.action)}")
+            return _deny(rule.id, f"{_as_role(role)} you can't choose the {_words(name)} for "
+                                  f"{label(call.action)}")
     return None
+
+
+def _as_role(role: str) -> str:
+    # Read by the person refused, so their role in words, not a quoted identifier.
+    return f"as {'an' if role[:1] in 'aeiou' else 'a'} {role}"
+
+
+def _words(argument: str) -> str:
+    return argument.replace("_", " ")
 
 
 def _check_deny_when(rule: ActionRule, args: Mapping[str, Any]) -> Decision | None:

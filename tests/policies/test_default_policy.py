@@ -121,7 +121,7 @@ ROWS = [
     Row(E, NOTE, {"ticket_id": 789, "note": "x", "hidden_from_user": False}, "allow",
         "employee-add-note", OWN),
     Row(E, NOTE, {"ticket_id": 789, "note": "x", "hidden_from_user": True}, "deny",
-        "employee-add-note", OWN, "hidden_from_user=true"),
+        "employee-add-note", OWN, "hidden from user to true"),
     Row(E, NOTE, {"ticket_id": 790, "note": "x"}, "deny", "employee-add-note", OTHERS),
     Row(E, NOTE, {"ticket_id": 789, "note": "x"}, "deny", "employee-add-note-rate", own(30)),
     Row(E, RESOLVE, {"ticket_id": 789, "note": "works"}, "confirm", "employee-resolve-ticket",
@@ -220,3 +220,12 @@ def test_decide_does_not_change_the_call_or_the_facts() -> None:
     ENGINE.decide(EMPLOYEE, call, facts)
     assert args == {"ticket_id": 789, "note": "x"}
     assert facts == OWN
+
+
+def test_a_refused_argument_is_explained_to_the_person_in_words() -> None:
+    """The reason reaches the employee: their role in words, the argument in words, no quoted identifiers."""
+    call = ProposedCall(action="haloitsm_add_note",
+                        args={"ticket_id": 789, "note": "hi", "hidden_from_user": True}, risk="write")
+    decision = ENGINE.decide(EMPLOYEE, call, OWN)
+    assert decision.kind == "deny"
+    assert decision.reason == "as an employee you can't set hidden from user to true for add note: it is always false"

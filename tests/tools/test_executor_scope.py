@@ -31,7 +31,7 @@ async def test_employee_hidden_note_is_refused_not_silently_made_public(desk: De
     before = desk.notes(789)
     out = await desk.call(desk.emma, "haloitsm_add_note",
                           {"ticket_id": 789, "note": "secret", "hidden_from_user": True}, said="789")
-    assert out.status == "refused" and "hidden_from_user" in payload(out)["reason"]
+    assert out.status == "refused" and "hidden from user" in payload(out)["reason"]
     assert desk.notes(789) == before
 
 
