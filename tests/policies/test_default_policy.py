@@ -228,4 +228,5 @@ def test_a_refused_argument_is_explained_to_the_person_in_words() -> None:
                         args={"ticket_id": 789, "note": "hi", "hidden_from_user": True}, risk="write")
     decision = ENGINE.decide(EMPLOYEE, call, OWN)
     assert decision.kind == "deny"
-    assert decision.reason == "as an employee you can't set hidden from user to true for add note: it is always false"
+    assert decision.reason == (
+        "as an employee you can't set hidden from user to true for add note: it is always false")
