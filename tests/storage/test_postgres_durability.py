@@ -13,6 +13,11 @@ from halo_agent.config import Settings
 from halo_agent.principal import Principal
 from halo_agent.storage.factory import open_storage
 from halo_agent.storage.interface import Storage
+from halo_agent.storage.postgres import PostgresStorage
+from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.intents import PostgresIntentJournal
+from halo_agent.storage.postgres.pending import PostgresPending
+from halo_agent.storage.postgres.sessions import PostgresSessions
 
 EMMA = Principal(role="employee", email="emma.hart@example.com", halo_user_id=12)
 
@@ -86,3 +91,22 @@ def test_hot_path_writes_are_visible_to_another_worker_at_once(pg_url: str, tmp_
     finally:
         one.close()
         two.close()
+
+
+def test_claims_and_intents_wait_for_the_disk_and_the_hot_path_does_not(pg_url: str, tmp_path: Path) -> None:
+    storage = _storage(pg_url, tmp_path)
+    try:
+        assert isinstance(storage, PostgresStorage)
+        assert _setting(storage.pool) == "on" and _setting(storage.quick_pool) == "off"
+        pending, intents = storage.pending, storage.intents
+        assert isinstance(pending, PostgresPending) and isinstance(intents, PostgresIntentJournal)
+        assert pending.pool is storage.pool and intents.pool is storage.pool  # claims, intents
+        assert isinstance(storage.sessions, PostgresSessions) and storage.sessions.pool is storage.quick_pool
+    finally:
+        storage.close()
+
+
+def _setting(pool: Pool) -> str:
+    with pool.connection() as conn:
+        row = conn.execute("SHOW synchronous_commit").fetchone()
+    return str(row[0]) if row else ""

@@ -29,6 +29,7 @@ from halo_agent.storage.postgres.web_signins import PostgresWebSignIns
 @dataclass
 class PostgresStorage(Storage):
     pool: Pool
+    quick_pool: Pool  # commits that do not wait for the disk (db.open_pool)
 
     def ping(self) -> str:
         try:
@@ -40,6 +41,7 @@ class PostgresStorage(Storage):
 
     def close(self) -> None:
         super().close()
+        self.quick_pool.close()
         self.pool.close()
 
 
@@ -53,11 +55,12 @@ class _OwnedAudit(PostgresAudit):
 
 def open_postgres(url: str, *, secrets: Iterable[str] = (), audit_durability: Durability = "turn") -> Storage:
     pool = open_pool(url)
-    audit = PostgresAudit(pool, safe_url(url), secrets=secrets, durability=audit_durability)
+    quick = open_pool(url, check=False, waits_for_disk=False)
+    audit = PostgresAudit(pool, safe_url(url), secrets=secrets, durability=audit_durability, quick=quick)
     storage = PostgresStorage(
-        sessions=PostgresSessions(pool), pending=PostgresPending(pool),
-        audit=audit, buckets=PostgresBuckets(pool), pool=pool,
-        bots=PostgresBotState(pool), intents=PostgresIntentJournal(pool), signins=PostgresWebSignIns(pool),
+        sessions=PostgresSessions(quick), pending=PostgresPending(pool, quick=quick),
+        audit=audit, buckets=PostgresBuckets(quick), pool=pool, quick_pool=quick,
+        bots=PostgresBotState(pool), intents=PostgresIntentJournal(pool), signins=PostgresWebSignIns(quick),
     )  # fmt: skip
     return storage
 

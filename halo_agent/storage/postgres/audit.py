@@ -18,7 +18,6 @@ import json
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -34,7 +33,7 @@ from halo_agent.storage.audit import (
     usable_secrets,
 )
 from halo_agent.storage.audit_tail import GENESIS
-from halo_agent.storage.postgres.db import Connection, Pool, flush_wal, unsynced_transaction
+from halo_agent.storage.postgres.db import Pool, flush_wal
 
 _BATCH = 1000
 _FLUSH_THREADS = 2  # flushes in flight per process; the server merges concurrent ones into one write
@@ -42,9 +41,11 @@ _FLUSH_THREADS = 2  # flushes in flight per process; the server merges concurren
 
 class PostgresAudit:
     def __init__(
-        self, pool: Pool, where: str, *, secrets: Iterable[str] = (), durability: Durability = "turn"
+        self, pool: Pool, where: str, *, secrets: Iterable[str] = (), durability: Durability = "turn",
+        quick: Pool | None = None,
     ) -> None:
-        self.pool = pool
+        self.pool = pool  # commits wait for the disk
+        self._quick = quick or pool  # commits do not (db.open_pool); appends between two syncs use it
         self.durability: Durability = durability
         self._where = where
         self._secrets = usable_secrets(secrets)
@@ -63,7 +64,7 @@ class PostgresAudit:
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         clean = redact_with(record, self._secrets)
-        with self._transaction() as conn:
+        with self._pool().connection() as conn, conn.transaction():
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").fetchone()
             seq, prev_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS)
             full = chain_record(clean, seq, prev_hash)
@@ -85,10 +86,8 @@ class PostgresAudit:
         with self._count_lock:
             self._flushed = max(self._flushed, covered)
 
-    def _transaction(self) -> AbstractContextManager[Connection]:
-        if self.durability == "record":
-            return _synced_transaction(self.pool)
-        return unsynced_transaction(self.pool)
+    def _pool(self) -> Pool:
+        return self.pool if self.durability == "record" else self._quick
 
     def verify(self) -> VerifyReport:
         """Every record's hash, seq and link, and the head, read in one snapshot."""
@@ -138,12 +137,6 @@ def _head_problems(head: tuple[int, str], last: tuple[Any, Any] | None) -> list[
         return []
     ends = f"seq {last[0]}" if last else "no record"
     return [f"the log ends at {ends} but its head says seq {head[0]}: rows were deleted or edited"]
-
-
-@contextmanager
-def _synced_transaction(pool: Pool) -> Iterator[Connection]:
-    with pool.connection() as conn, conn.transaction():
-        yield conn
 
 
 def _stream(conn: psycopg.Connection[TupleRow], after_seq: int) -> Iterator[str]:

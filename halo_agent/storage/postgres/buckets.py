@@ -1,5 +1,6 @@
 """HTTP rate-limit buckets in PostgreSQL: one row per key, updated under its row lock, so every worker
-on every host draws from the same bucket."""
+on every host draws from the same bucket. On the pool whose commits do not wait for the disk: a database
+crash in the next moment may refill a bucket a little, nothing worse."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from halo_agent.storage.buckets import refill_and_take
-from halo_agent.storage.postgres.db import Pool, unsynced_transaction
+from halo_agent.storage.postgres.db import Pool
 
 
 class PostgresBuckets:
@@ -16,7 +17,7 @@ class PostgresBuckets:
         self._clock = clock
 
     def take(self, key: str, *, rate: float, capacity: float) -> float | None:
-        with unsynced_transaction(self.pool) as conn:
+        with self.pool.connection() as conn, conn.transaction():
             now = self._clock()
             conn.execute("INSERT INTO http_buckets (key, tokens, stamp) VALUES (%s, %s, %s) "
                          "ON CONFLICT (key) DO NOTHING", (key, capacity, now))  # fmt: skip

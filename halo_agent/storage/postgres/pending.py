@@ -23,12 +23,15 @@ from halo_agent.storage.approvals import (
     new_pending_row,
     pending_record,
 )
-from halo_agent.storage.postgres.db import Pool, unsynced_transaction
+from halo_agent.storage.postgres.db import Pool
 
 
 class PostgresPending:
-    def __init__(self, pool: Pool, *, clock: Callable[[], float] = time.time) -> None:
-        self.pool = pool
+    def __init__(
+        self, pool: Pool, *, quick: Pool | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.pool = pool  # commits wait for the disk: pauses, decisions and claims
+        self._quick = quick or pool  # commits do not (db.open_pool): the rate counters
         self._clock = clock
 
     def create(self, **new: Unpack[NewPending]) -> PendingRecord:
@@ -94,7 +97,7 @@ class PostgresPending:
 
     def record_call(self, principal_key: str, action: str) -> None:
         now = self._clock()
-        with unsynced_transaction(self.pool) as conn:  # a count lost to a server crash costs one call
+        with self._quick.connection() as conn, conn.transaction():  # a count lost to a crash: one call more
             conn.execute("INSERT INTO policy_calls (principal_key, action, at) VALUES (%s, %s, %s)",
                          (principal_key, action, now))
             conn.execute("DELETE FROM policy_calls WHERE principal_key = %s AND action = %s AND at <= %s",

@@ -4,6 +4,10 @@ A lease is a row (session, holder, expiry) taken with one conditional upsert: fr
 ours. Its holder renews it while the turn runs; a worker killed mid-turn stops renewing, and the lease
 lapses after `LEASE_SECONDS` so the session continues elsewhere. The database's clock decides expiry,
 so hosts with skewed clocks agree. No connection is held while a turn runs.
+
+Saves and leases go through the pool whose commits do not wait for the disk (`db.open_pool`): visible to
+every worker at once and safe from a killed worker; only a database crash in the next moment may undo
+the last ones, as a power cut may the embedded store's last saves.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from contextlib import AbstractAsyncContextManager
 
 from halo_agent.principal import Principal
 from halo_agent.storage.interface import SESSION_WAIT_SECONDS
-from halo_agent.storage.postgres.db import Pool, unsynced_transaction
+from halo_agent.storage.postgres.db import Pool
 from halo_agent.storage.session_locks import SessionLocks
 from halo_agent.storage.sessions import (
     SESSION_COLUMNS,
@@ -50,14 +54,14 @@ class LeaseLocks:
 
     def try_acquire(self, session_id: str) -> object | None:
         holder = uuid.uuid4().hex
-        with unsynced_transaction(self.pool) as conn:
+        with self.pool.connection() as conn:
             params = {"id": session_id, "holder": holder, "ttl": self.lease_seconds}
             row = conn.execute(_TAKE, params).fetchone()
         return (session_id, holder) if row else None
 
     def renew(self, handle: object) -> None:
         session_id, holder = _parts(handle)
-        with unsynced_transaction(self.pool) as conn:
+        with self.pool.connection() as conn:
             conn.execute(
                 "UPDATE session_leases SET expires_at = now() + make_interval(secs => %s) "
                 "WHERE session_id = %s AND holder = %s", (self.lease_seconds, session_id, holder),
@@ -65,7 +69,7 @@ class LeaseLocks:
 
     def release(self, handle: object) -> None:
         session_id, holder = _parts(handle)
-        with unsynced_transaction(self.pool) as conn:
+        with self.pool.connection() as conn:
             conn.execute("DELETE FROM session_leases WHERE session_id = %s AND holder = %s",
                          (session_id, holder))
 
@@ -100,7 +104,7 @@ class PostgresSessions:
         if row == session._stored:
             return
         session.updated_at = time.time()
-        with unsynced_transaction(self.pool) as conn:  # like the embedded store: no disk wait per save
+        with self.pool.connection() as conn:
             conn.execute(_UPSERT, (*row, session.updated_at))
         session._stored = row
 
