@@ -55,7 +55,7 @@ from halo_agent.principal import Principal
 from halo_agent.sandbox import SandboxConfig, create_app
 from halo_agent.storage.approvals import PendingStore
 from halo_agent.storage.audit import AuditLog
-from halo_agent.storage.sessions import SessionStore
+from halo_agent.storage.sessions import SessionStore, session_row
 from halo_agent.testing import ScriptedModel, as_response, call, text
 
 HALO_ENV = {"HALO_URL": "http://halo.bench", "HALO_CLIENT_ID": "bench", "HALO_CLIENT_SECRET": "bench-secret"}
@@ -198,14 +198,25 @@ def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}x [{min(values):.2f}-{max(values):.2f}]"
 
 
-def shape(final: FinalAnswer, model: ScriptedModel) -> None:
-    """What one of our runs costs besides time: Halo calls, round trips, bytes sent to the model."""
-    usage = final.usage
+async def shape(service: AgentService, admin: Principal) -> None:
+    """What one of our runs costs besides time: Halo calls, round trips, bytes sent to the model, and
+    what it writes (the peers write nothing)."""
+    model, audit = script(), service.audit
+    assert isinstance(audit, AuditLog)
+    before = audit.path.stat().st_size
+    usage = (await run_ours(service, admin, "bench-shape", model)).usage
+    written = audit.path.stat().st_size - before
+    stored = service.sessions.get("bench-shape")
+    assert stored is not None
     prompts = [len(json.dumps(request.messages)) for request in model.requests]
-    tools = len(json.dumps(model.requests[0].tools))
+    tools = model.requests[0].tools
     print(f"\nOne task: {usage.model_round_trips} model round trips, {usage.tool_calls} tool calls, "
           f"{usage.halo_calls} Halo calls; messages sent per round trip {prompts} bytes (system prompt "
-          f"included), tool schemas {tools} bytes per round trip ({len(model.requests[0].tools)} tools)")
+          f"included), tool schemas {len(json.dumps(tools))} bytes per round trip ({len(tools)} tools).\n"
+          f"It writes {written} bytes of audit log ({usage.tool_calls} records; fdatasync of the log once, "
+          f"before the answer; the 128-byte head rewritten per record, not synced) and a session row of "
+          f"{sum(len(str(column)) for column in session_row(stored))} bytes (SQLite WAL, synchronous=NORMAL: "
+          "no fsync); no write intents (reads only). The peers write nothing.")
 
 
 async def profile_ours(ours: Runner_, runs: int) -> None:
@@ -329,8 +340,7 @@ async def run_rounds(
               "3 model turns + 3 tool calls per run:")
         rounds.append({name: report(name, timed) for name, timed in samples.items()})
     summarise(rounds)
-    recording = script()
-    shape(await run_ours(service, admin, "bench-shape", recording), recording)
+    await shape(service, admin)
     if parts:
         await breakdown(ours, service, max(100, runs // 2), others[SDK], others[SDK_HALO])
     if profile:

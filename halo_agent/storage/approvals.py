@@ -27,6 +27,7 @@ from halo_agent.storage.sqlite_files import StateFile
 
 PendingKind = Literal["confirmation", "approval"]
 PendingState = Literal["pending", "approved", "denied", "running", "done", "failed", "expired"]
+_EXPIRY_SHOWS = (None, "pending", "approved", "expired")  # the listings an expiry can change
 CALL_RETENTION_SECONDS = 31 * 24 * 3600  # the longest rate window a policy may declare
 
 _SCHEMA = """
@@ -92,7 +93,8 @@ class PendingStore(StateFile):
         return pending_record(row) if row else None
 
     def list(self, *, state: str | None = "pending", requester_key: str | None = None) -> list[PendingRecord]:
-        self._expire_overdue()
+        if state in _EXPIRY_SHOWS:  # else expiring overdue records changes nothing listed: no write
+            self._expire_overdue()
         sql, params = "SELECT * FROM pending WHERE 1 = 1", list[str]()
         if state is not None:
             sql, params = sql + " AND state = ?", [*params, state]

@@ -172,6 +172,10 @@ class SqliteIntentJournal(StateFile):
         )
 
     def take_notices(self, session_id: str) -> list[str]:
+        with self._connect() as conn:
+            if conn.execute("SELECT 1 FROM intents WHERE session_id = ? AND told = 0 LIMIT 1",
+                            (session_id,)).fetchone() is None:
+                return []  # the common case, read without taking the write lock
         with self._transaction() as conn:  # one taker per notice, across processes on this file
             rows = conn.execute("SELECT id, notice FROM intents WHERE session_id = ? AND told = 0 "
                                 "ORDER BY created_at", (session_id,)).fetchall()

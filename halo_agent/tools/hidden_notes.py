@@ -9,6 +9,7 @@ person to confirm, showing that passage.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -70,10 +71,17 @@ def hidden_notes_in_history(messages: Iterable[dict[str, Any]]) -> list[str]:
     """Hidden notes the model has read in this session (tool messages still in the history)."""
     found: list[str] = []
     for message in messages:
-        if message.get("role") != "tool" or '"hidden"' not in str(message.get("content") or ""):
-            continue
-        try:
-            found += hidden_notes_in(json.loads(str(message["content"])))
-        except ValueError:
-            continue
+        if message.get("role") == "tool":
+            found += _hidden_notes_in_message(str(message.get("content") or ""))
     return found[-MAX_KEPT:]
+
+
+@functools.lru_cache(maxsize=256)
+def _hidden_notes_in_message(content: str) -> tuple[str, ...]:
+    """Parsed once per tool message: the history is read again at every model round trip."""
+    if '"hidden"' not in content:
+        return ()
+    try:
+        return tuple(hidden_notes_in(json.loads(content)))
+    except ValueError:
+        return ()
