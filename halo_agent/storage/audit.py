@@ -326,6 +326,7 @@ def usable_secrets(secrets: Iterable[str]) -> tuple[str, ...]:
 
 
 _SAFE_SCALARS = (int, float, bool, type(None))
+_SAFE_TYPES = frozenset(_SAFE_SCALARS)
 
 
 def _redact(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
@@ -342,10 +343,16 @@ def _redact(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
 
 
 def _redact_dict(value: dict[Any, Any], secrets: tuple[str, ...], depth: int) -> dict[str, Any]:
-    return {
-        _key(k): REDACTED if _sensitive(str(k)) and v else _redact(v, secrets, depth + 1)
-        for k, v in value.items()
-    }
+    clean: dict[str, Any] = {}
+    for k, v in value.items():
+        key = k if type(k) is str and k.isascii() else _key(k)
+        if _sensitive(str(k)) and v:
+            clean[key] = REDACTED
+        elif type(v) in _SAFE_TYPES:  # ids and flags, the bulk of a record: no call per value
+            clean[key] = v
+        else:
+            clean[key] = _redact(v, secrets, depth + 1)
+    return clean
 
 
 def _key(key: object) -> str:
@@ -359,6 +366,8 @@ def _redact_other(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
     if isinstance(value, dict):
         return _redact_dict(value, secrets, depth)
     if isinstance(value, list | tuple | set | frozenset):
+        if all(type(item) in _SAFE_TYPES for item in value):  # a list of ids
+            return list(value)
         return [_redact(item, secrets, depth + 1) for item in value]
     if value is None or isinstance(value, bool | int | float):
         return value
