@@ -139,7 +139,14 @@ def session_lock_files(folder: Path) -> CrossProcessLock:
     """The embedded backend's cross-process session lock under `folder`: byte ranges where the kernel
     has open-file-description locks, else a file per session."""
     if sys.platform != "win32" and hasattr(fcntl, "F_OFD_SETLK"):
-        return RangeLocks(folder / "sessions.lock")
+        locks = RangeLocks(folder / "sessions.lock")
+        try:  # a kernel or file system without them refuses this one (EINVAL), not every turn after
+            probe = locks.try_acquire("\0probe")
+        except OSError:
+            return FileLocks(folder / "sessions")
+        if probe is not None:
+            locks.release(probe)
+        return locks
     return FileLocks(folder / "sessions")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import fcntl
 import signal
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from halo_agent.storage.session_locks import RangeLocks, SessionBusyError
+from halo_agent.storage.session_locks import FileLocks, RangeLocks, SessionBusyError, session_lock_files
 from halo_agent.storage.sessions import SessionStore
 
 HOLD = textwrap.dedent("""
@@ -66,3 +68,15 @@ async def test_a_session_held_by_another_process_is_busy_until_that_process_is_k
         await child.wait()
     async with store.lock("s1", wait_seconds=0):  # the kernel dropped the dead holder's lock
         pass
+
+
+def test_without_byte_range_locks_a_file_per_session_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object) -> None:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(fcntl, "fcntl", refused)
+    assert isinstance(session_lock_files(tmp_path / "locks"), FileLocks)
+    monkeypatch.undo()
+    assert isinstance(session_lock_files(tmp_path / "locks"), RangeLocks)
