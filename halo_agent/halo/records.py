@@ -129,6 +129,7 @@ class Asset(HaloModel):
     inventory_number: str | None = None
     client_id: Int = None
     site_id: Int = None
+    site_name: str | None = None
     user_id: Int = None
     assettype_id: Int = None
     assettype_name: str | None = None

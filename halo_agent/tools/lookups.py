@@ -20,7 +20,7 @@ from halo_agent.tools.names import choices
 from halo_agent.tools.refs import DirectoryRef
 
 if TYPE_CHECKING:
-    from halo_agent.halo.models import KBArticle
+    from halo_agent.halo.models import Asset, KBArticle
 
 LookupKind = Literal["clients", "sites", "users", "agents", "teams", "assets"]
 KB_ROWS = 5
@@ -83,12 +83,14 @@ async def _teams(ctx: ToolContext, a: LookupArgs) -> Rows:
 async def _assets(ctx: ToolContext, a: LookupArgs) -> Rows:
     client_id, site_id = a.ids()
     page = await ctx.client.list_assets(a.search, client_id=client_id, site_id=site_id, limit=PAGE_SIZE)
-    rows = [
-        {"id": x.id, "tag": x.inventory_number, "type": x.assettype_name, "user": x.username,
-         "site_id": x.site_id}
-        for x in page.items
-    ]
-    return rows, page.total
+    return [_asset_row(x) for x in page.items], page.total
+
+
+def _asset_row(asset: Asset) -> dict[str, Any]:
+    # The site by name where Halo gives it (people read names); its id where it does not.
+    place: dict[str, Any] = {"site": asset.site_name} if asset.site_name else {"site_id": asset.site_id}
+    return {"id": asset.id, "tag": asset.inventory_number, "type": asset.assettype_name,
+            "user": asset.username, **place}
 
 
 _LOOKUPS: dict[str, Callable[[ToolContext, LookupArgs], Awaitable[Rows]]] = {

@@ -137,6 +137,12 @@ async def test_lookups_find_users_and_teams(desk: Desk) -> None:
     assert [t["name"] for t in teams["result"]["teams"]] == ["1st Line Support", "2nd Line Support"]
 
 
+async def test_an_asset_names_its_site_as_halo_gives_it(desk: Desk) -> None:
+    out = payload(await desk.call(desk.admin, "haloitsm_lookup", {"kind": "assets", "search": "LAP-0001"}))
+    rows = next(iter(v for v in out.values() if isinstance(v, dict)))["assets"]
+    assert rows[0]["site"] == "Manchester Office" and "site_id" not in rows[0]
+
+
 async def test_ticket_options_list_the_vocabulary(desk: Desk) -> None:
     data = payload(await desk.call(desk.admin, "haloitsm_ticket_options", {}))["result"]
     assert "Closed" in data["closed_statuses"] and "Closed" not in data["statuses"]
