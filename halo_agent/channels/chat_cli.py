@@ -22,8 +22,9 @@ from rich.markup import escape
 from halo_agent.agent.events import AgentEvent, ErrorEvent, Paused
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES
 from halo_agent.channels.closed_pipe import EXIT_READER_GONE, StdoutLines, reader_gone
+from halo_agent.channels.input_text import not_utf8, stdin_lines
 from halo_agent.channels.render import Renderer, make_console
-from halo_agent.channels.repl import Repl, history_path, new_session_id, prompt_lines, stdin_lines
+from halo_agent.channels.repl import Repl, history_path, new_session_id, prompt_lines
 from halo_agent.cli_common import (
     add_backend_args,
     add_identity_args,
@@ -89,6 +90,9 @@ def _message_problem(message: str | None) -> str | None:
         return None
     if not message.strip():
         return 'usage: ask needs a request, e.g. halo-agent ask "list my open tickets"'
+    problem = not_utf8(message)
+    if problem:
+        return f"the request was not sent: {problem} (check the terminal's or the script's encoding)"
     size = len(message.encode())
     if size > DEFAULT_MAX_BODY_BYTES:
         return f"the request is {size} bytes; the limit is {DEFAULT_MAX_BODY_BYTES} bytes (64 KiB)"

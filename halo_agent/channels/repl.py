@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
@@ -22,6 +21,7 @@ from rich.markup import escape
 
 from halo_agent.agent.events import ErrorEvent, Paused
 from halo_agent.channels.closed_pipe import EXIT_READER_GONE, reader_gone
+from halo_agent.channels.input_text import not_utf8
 from halo_agent.channels.render import Renderer, audit_table, pending_table
 from halo_agent.cli_common import banner
 from halo_agent.config import Settings
@@ -113,6 +113,11 @@ class Repl:
     async def handle_line(self, line: str) -> None:
         text = line.strip()
         if not text:
+            return
+        problem = not_utf8(text)
+        if problem:  # refused where it enters: nothing reaches the model
+            self.errors += 1
+            self.console.print(f"[bold red]error[/]: {escape(problem)}; the line was not sent")
             return
         try:
             if text.startswith("/"):
@@ -259,15 +264,6 @@ def _add_sigint(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -
     except (NotImplementedError, RuntimeError):  # not on the main thread, or no signals (Windows)
         return False
     return True
-
-
-async def stdin_lines() -> AsyncIterator[str]:
-    """Lines from a piped stdin, read without blocking the event loop."""
-    while True:
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line:
-            return
-        yield line.rstrip("\r\n")
 
 
 async def prompt_lines(history: Path, prompt: str) -> AsyncIterator[str]:
