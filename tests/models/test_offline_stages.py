@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from halo_agent.models.offline.closing import remainder_note
+from halo_agent.models.offline.coverage import partial_answer, unused
 from halo_agent.models.offline.entities import find_entities
+from halo_agent.models.offline.followup import follow_up
 from halo_agent.models.offline.intent import choose
+from halo_agent.models.offline.lookup import lookup_slots
+from halo_agent.models.offline.narrowing import narrowed_list
+from halo_agent.models.offline.offered_args import tool_arguments, unoffered, without_unoffered
+from halo_agent.models.offline.parse import parse
 from halo_agent.models.offline.people import find_people
 from halo_agent.models.offline.vocab import Vocabulary, find_phrases, same_word
 
@@ -113,3 +119,84 @@ def test_the_intent_is_refined_by_what_the_request_names(said: str, intent: str)
 )
 def test_what_was_done_said_beside_a_close_is_its_note(said: str, note: str) -> None:
     assert remainder_note(said) == note
+
+
+@pytest.mark.parametrize(
+    ("said", "phrase"),
+    [
+        ("show open tickets older than a week", "older than a week"),
+        ("list tickets created today", "created today"),
+        ("show unassigned tickets for 1st line", "unassigned"),
+        ("show me the latest 5 tickets", "latest 5"),
+    ],
+)
+def test_a_list_filter_no_tool_can_apply_is_named_back_not_dropped(said: str, phrase: str) -> None:
+    intent = parse(said, VOCAB)
+    problems = unused(intent, find_entities(intent.text, VOCAB))
+    assert intent.kind == "list" and [p.phrase for p in problems] == [phrase]
+    assert phrase in partial_answer(intent, problems)
+
+
+def test_a_name_nobody_understood_is_named_rather_than_dropped() -> None:
+    intent = parse("tickets for Northgate Manufacturing", VOCAB)
+    problems = unused(intent, find_entities(intent.text, VOCAB))
+    assert [p.phrase for p in problems] == ["Northgate Manufacturing"]
+    understood = parse("open incidents for agent 6 about Outlook", VOCAB)
+    assert unused(understood, find_entities(understood.text, VOCAB)) == []
+
+
+def test_just_the_high_ones_narrows_the_list_just_shown() -> None:
+    earlier = {"agent": 6, "ticket_type": "Incident", "status": "open"}
+    narrowed = narrowed_list("just the high priority ones", earlier, VOCAB)
+    assert narrowed is not None
+    assert narrowed.slots == {"agent_id": 6, "ticket_type": "Incident", "status": "open", "priority": "High"}
+    assert narrowed_list("show ticket 790", earlier, VOCAB) is None
+    assert narrowed_list("just the high priority ones about 790", earlier, VOCAB) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "slots"),
+    [
+        ("which users are at the Leeds Plant site?", {"kind": "users", "site": "Leeds Plant"}),
+        ("which site is Emma Hart at?", {"kind": "users", "search": "Emma Hart"}),
+        ("look up the client Kestrel Research", {"kind": "clients", "search": "Kestrel Research"}),
+        ("which sites does Kestrel Research have?", {"kind": "sites", "owner": "Kestrel Research"}),
+        ("what equipment does Emma Hart have?", {"kind": "assets", "search": "Emma Hart"}),
+    ],
+)
+def test_directory_questions_name_the_kind_and_the_filter(said: str, slots: dict[str, str]) -> None:
+    assert lookup_slots(said) == slots
+
+
+def test_an_answer_to_what_should_change_completes_the_request() -> None:
+    asked = parse("reassign 797", VOCAB)
+    assert asked.missing == "change"
+    done = follow_up(asked, "to Omar Haddad", VOCAB)
+    assert done is not None and done.slots["agent_name"] == "Omar Haddad" and done.missing is None
+
+
+def test_a_new_ticket_s_people_and_places_are_fields_not_its_description() -> None:
+    said = "incident for Nina Patel to pick up, site 4 - the core switch is beeping. High priority"
+    created = parse(said, VOCAB)
+    assert created.slots["agent_name"] == "Nina Patel" and created.slots["site_id"] == 4
+    assert created.slots["summary"] == "The core switch is beeping"
+    requested = parse("Emma Hart needs a ticket: outlook keeps asking for her password. Medium please", VOCAB)
+    assert requested.slots["user_email"] == "Emma Hart" and requested.slots["priority"] == "Medium"
+    assert requested.slots["details"] == "Outlook keeps asking for her password."
+
+
+def _schema(name: str, *args: str) -> dict[str, object]:
+    properties = {arg: {"type": "string"} for arg in args}
+    return {"type": "function", "function": {"name": name, "parameters": {"properties": properties}}}
+
+
+def test_what_the_caller_s_own_tool_cannot_carry_is_named_and_left_out_of_the_offer() -> None:
+    create = "haloitsm_create_ticket"
+    employee = tool_arguments([_schema(create, "summary", "details", "ticket_type", "priority")])
+    intent = parse("open a ticket at Manchester Office: the printer on floor 2 is broken", VOCAB)
+    assert [(p.phrase, p.why) for p in unoffered(intent, employee)] == [
+        ("Manchester Office", "you can't set the site with your access")]
+    rest = without_unoffered(intent, employee)
+    assert "site_name" not in rest.slots and rest.slots["summary"] == "The printer on floor 2 is broken"
+    desk = tool_arguments([_schema(create, "summary", "details", "site", "priority")])
+    assert unoffered(intent, desk) == []

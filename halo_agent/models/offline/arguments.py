@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from halo_agent.models.offline.slots import summarise
+from halo_agent.models.offline.create_slots import summarise
 
 TOOLS_RESOLVE_NAMES = True  # the tools resolve agent, user and site names in code (docs/contracts.md)
 # slot -> tool argument: people and places are given by name, email or id.
@@ -41,6 +41,13 @@ def call_args(tool: str, slots: dict[str, Any]) -> dict[str, Any]:
             if values.get(id_slot) is None and values.get(name):
                 values[id_slot] = values[name]
     return {ARG_NAMES.get(key, key): values[key] for key in _TOOL_SLOTS[tool] if values.get(key) is not None}
+
+
+def tool_slots(tool: str, slot: str) -> frozenset[str]:
+    """The argument of `tool` a slot becomes (empty when the tool takes no such slot)."""
+    if slot not in _TOOL_SLOTS.get(tool, ()) and _NAME_SLOTS.get(slot) not in _TOOL_SLOTS.get(tool, ()):
+        return frozenset()
+    return frozenset({ARG_NAMES.get(_NAME_SLOTS.get(slot, slot), _NAME_SLOTS.get(slot, slot))})
 
 
 def slots_from_args(args: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from halo_agent.models.offline.slots import note_text, sentence, topic
+from halo_agent.models.offline.list_slots import topic
+from halo_agent.models.offline.note_slots import note_text
+from halo_agent.models.offline.slots import sentence
 from halo_agent.models.offline.vocab import Vocabulary, match_name
 
 _I = re.IGNORECASE
@@ -61,7 +63,8 @@ def _put_note(found: dict[str, Any], note: str) -> None:
 
 # A clause that is the closing command itself, or politeness, not what was done.
 _COMMAND_CLAUSE = re.compile(
-    r"\b(?:close|closed|resolve|resolved|mark|done|complete|finished|please|thanks|cheers|it|ticket)\b"
+    r"\b(?:close|closed|resolve|resolved|mark|done|complete|finished|please|thanks|cheers|it|ticket|cancel|"
+    r"withdraw|my)\b"
     r"|^\W*(?:ok|okay|yes|so)\W*$", _I)
 
 
@@ -77,7 +80,7 @@ def _command_only(clause: str) -> bool:
     words = re.findall(r"[A-Za-z']+|\d+", clause)
     rest = [w for w in words if not _COMMAND_CLAUSE.fullmatch(w) and not w.isdigit()
             and w.lower() not in _FILLER_WORDS]
-    return len(rest) < 2 or bool(re.search(r"\b(?:close|resolve|mark)\b", clause, _I))
+    return len(rest) < 2 or bool(re.search(r"\b(?:close|resolve|mark|cancel|withdraw)\b", clause, _I))
 
 
 _FILLER_WORDS = frozenset({
@@ -95,4 +98,6 @@ def closing_note(text: str) -> str:
         fix = _FIX.search(text)
         note = sentence(fix.group(1)) if fix else ""
     bare = note.rstrip(".!? ")
-    return "" if not bare or _NO_TEXT.match(bare) or re.fullmatch(r"(?:it'?s\s+)?\w+", bare, _I) else note
+    if not bare or _NO_TEXT.match(bare) or re.fullmatch(r"(?:it'?s\s+)?\w+", bare, _I) or _command_only(bare):
+        return ""
+    return note

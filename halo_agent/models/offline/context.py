@@ -100,6 +100,35 @@ def retry_with_choice(steps: list[Step], answer: str) -> Intent | None:
     return Intent("retry", answer, {"tool": failed.name, "args": args})
 
 
+_SAME_FOR = re.compile(
+    r"^\W*(?:and\s+|also\s+|now\s+|ok(?:ay)?,?\s+)?(?:(?:the\s+)?same\s+(?:for|with|on|to)\s+"
+    r"|do\s+(?:the\s+same|that|it)\s+(?:for|with|on|to)\s+)?(?:ticket\s+)?#?(\d{2,9})"
+    r"(?P<too>(?:\s+(?:too|as\s+well|also|please|pls|then))*)\W*$", _I)
+
+
+def repeat_for_ticket(messages: list[Message], before: int, text: str) -> Intent | None:
+    """ "same for 784", "784 too", "and 791?": the last call on a ticket, again on the ticket now named."""
+    match = _SAME_FOR.match(text)
+    said_again = match and (re.search(r"\b(?:same|too|as\s+well|also|and|do)\b", text, _I) or "?" in text)
+    if not match or not said_again:
+        return None
+    last = _last_ticket_call(messages, before)
+    if last is None:
+        return None
+    name, args = last
+    return Intent("retry", text, {"tool": name, "args": {**args, "ticket_id": int(match.group(1))}})
+
+
+def _last_ticket_call(messages: list[Message], before: int) -> tuple[str, dict[str, Any]] | None:
+    for message in reversed(messages[:before]):
+        for call in reversed(message.get("tool_calls") or []):
+            function = call.get("function", {})
+            args = json_object(function.get("arguments"))
+            if isinstance(args.get("ticket_id"), int):
+                return str(function.get("name")), args
+    return None
+
+
 def retry_with_priority(steps: list[Step], answer: str, vocab: Vocabulary) -> Intent | None:
     """ "ok make it high then": the create the policy refused last turn, again at the priority now given."""
     refused = next((s for s in reversed(steps) if s.name == "haloitsm_create_ticket" and not s.ok

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from halo_agent.models.offline.entities import Entities, find_impossible
+from halo_agent.models.offline.note_slots import note_text
 from halo_agent.models.offline.parse import Intent
-from halo_agent.models.offline.slots import note_text
 
 ACTING = frozenset({"create", "list", "update", "note", "resolve", "status"})
 # How each offer ends: a "yes" to it is read back by the model (see model._accepted_offer).
@@ -49,10 +49,38 @@ def unused(intent: Intent, found: Entities) -> list[Unused]:
     if intent.kind not in ACTING:
         return []
     slots = intent.slots
-    problems = [Unused(action, cannot(action, found.tickets)) for action in found.impossible]
+    described = str(slots.get("details") or "").lower() if intent.kind == "create" else ""
+    # "open a ticket: please remove my old access" asks for a ticket, not for something no tool can do
+    actions = [action for action in found.impossible if action not in described]
+    problems = [Unused(action, cannot(action, found.tickets)) for action in actions]
     for check in _CHECKS:
         problems += check(intent.kind, slots, found)
+    if not problems and intent.kind in ("list", "update"):
+        problems = [Unused(name) for name in unknown_names(constraint_text(intent), slots)]
     return problems
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*$")
+_COMMON_CAPITALS = frozenset({
+    "I", "Halo", "HaloITSM", "Please", "Thanks", "Can", "Could", "Would", "Show", "List", "Set", "Make",
+    "Put", "Give", "Move", "Assign", "Reassign", "Change", "Open", "Close", "Get", "Find", "What", "Which",
+    "Any", "All",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Ok", "Okay", "Yes", "No",
+})  # fmt: skip
+
+
+def unknown_names(text: str, slots: dict[str, Any]) -> list[str]:
+    """Capitalised words mid-sentence that no slot carries ("which tickets does Grace have open" read
+    without Grace): a name the request gives that was not understood is named, never dropped."""
+    carried = " ".join(str(value) for value in slots.values()).lower()
+    names: list[str] = []
+    for match in re.finditer(r"\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*\b", text):
+        words = [w for w in match.group(0).split() if w not in _COMMON_CAPITALS]
+        if not words or (_SENTENCE_START.search(text[: match.start()]) and len(words) == 1):
+            continue
+        if not any(word.lower() in carried for word in words):
+            names.append(" ".join(words))
+    return names
 
 
 _DELETING = re.compile(r"^(?:delet|remov|eras|get\s+rid|purg)", re.I)
@@ -112,6 +140,12 @@ def _fields(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
     return out
 
 
+def _unsupported(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    if kind != "list":
+        return []
+    return [Unused(phrase, f"{why} ('{phrase}')") for phrase, why in found.unsupported]
+
+
 def _visibility(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
     if found.hidden and kind == "resolve":
         return [Unused("hidden note", "a closing note is always visible to the user")]
@@ -119,7 +153,7 @@ def _visibility(kind: str, slots: dict[str, Any], found: Entities) -> list[Unuse
 
 
 _CHECKS: tuple[Callable[[str, dict[str, Any], Entities], list[Unused]], ...] = (
-    _tickets, _people, _places, _fields, _visibility,
+    _tickets, _people, _places, _fields, _visibility, _unsupported,
 )
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from halo_agent.models.offline.lists import page_number
 from halo_agent.models.offline.people import find_people
-from halo_agent.models.offline.vocab import Vocabulary, find_phrases, normalise, same_word
+from halo_agent.models.offline.teams import team_names
+from halo_agent.models.offline.unsupported import find_unsupported
+from halo_agent.models.offline.vocab import Vocabulary, find_phrases, same_word
 
 _I = re.IGNORECASE
 TICKET_IDS = re.compile(
@@ -29,6 +31,7 @@ SITE_NAME = re.compile(
     r"|(?:^|[,;:.]\s*|\b(?:at|for|from|in)\s+)(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b"
     r"|\b(?:at|for|from)\s+(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+(?:site|office)\b"
     r"|\b(?:at|for|from|in)\s+(?:the\s+)?([A-Z][\w&'-]*\s+(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre))\b"
+    r"|\b((?:[A-Z][\w&'-]*\s+)+(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre|Workshop))\b"
 )
 # Actions no tool can do: named back as not possible, with the nearest thing offered.
 IMPOSSIBLE = re.compile(
@@ -42,7 +45,8 @@ HIDDEN = re.compile(
     r"\b(?:hidden|internal|private|staff[- ]only|agent[- ]only|not\s+visible|invisible)\b", _I)
 VISIBLE = re.compile(
     r"\b(?:visible|public|customer[- ]facing|(?:user|customer|requester)\s+can\s+see|"
-    r"reply\s+to\s+the\s+(?:user|customer|requester)|(?:tell|let)\s+the\s+(?:user|customer|requester))\b",
+    r"(?:reply|respond|write\s+back)\s+to\s+the\s+(?:user|customer|requester|caller)"
+    r"|(?:tell|let|update)\s+the\s+(?:user|customer|requester|caller))\b",
     _I,
 )
 
@@ -65,6 +69,7 @@ class Entities:
     page: int | None = None
     hidden: bool | None = None
     impossible: tuple[str, ...] = field(default=())
+    unsupported: tuple[tuple[str, str], ...] = ()  # list filters no tool can apply, and why
 
 
 def find_entities(text: str, vocab: Vocabulary) -> Entities:
@@ -79,13 +84,14 @@ def find_entities(text: str, vocab: Vocabulary) -> Entities:
         emails=tuple(EMAIL.findall(outside)),
         site_id=_int(SITE_ID, outside),
         site_name=next((g for g in site.groups() if g), None) if site else None,
-        teams=tuple(_teams(outside, vocab)),
+        teams=tuple(team_names(outside, vocab)),
         statuses=tuple(_statuses(outside, vocab)),
         priority=_priority(outside, vocab),
         types=tuple(_types(outside, vocab)),
         page=page_number(outside),
         hidden=True if HIDDEN.search(outside) else (False if VISIBLE.search(outside) else None),
         impossible=find_impossible(outside),
+        unsupported=find_unsupported(outside),
     )
 
 
@@ -97,32 +103,6 @@ def find_impossible(text: str) -> tuple[str, ...]:
 def _int(pattern: re.Pattern[str], text: str) -> int | None:
     match = pattern.search(text)
     return int(match.group(1)) if match else None
-
-
-def _teams(text: str, vocab: Vocabulary) -> list[str]:
-    """Teams by name, short name ("2nd line", "first line") or with a typo; a one-word team name that is
-    also an everyday word ("network") only where it is used as a team ("to Network", "Network team")."""
-    short = {_short_team(team): team for team in vocab.teams if _short_team(team)}
-    found: list[str] = []
-    for name, _ in find_phrases(text, vocab.teams + tuple(short)):
-        team = short.get(name, name)
-        if team not in found and (len(team.split()) > 1 or _used_as_team(team, text)):
-            found.append(team)
-    return found
-
-
-def _short_team(team: str) -> str:
-    """ "2nd Line Support" -> "2nd Line": how people say a numbered team."""
-    words = normalise(team).split()
-    return " ".join(words[:2]) if len(words) >= 3 and words[0][:1].isdigit() else ""
-
-
-def _used_as_team(team: str, text: str) -> bool:
-    word = re.escape(team[:5]) + r"\w*"
-    used = (rf"\b(?:to|for|with|team|queue|in|on|from)\s+(?:the\s+)?{word}\b"
-            r"(?!\s+(?:cable|card|port|drive|issue))"
-            rf"|\b{word}(?:'s|\s+(?:team|queue|group|support|guys|folks))|^\W*{word}\W*$")
-    return re.search(used, text, _I) is not None
 
 
 _AMBIGUOUS_STATUSES = frozenset({"new", "closed", "resolved", "open"})
@@ -139,7 +119,8 @@ def _priority(text: str, vocab: Vocabulary) -> str | None:
         level = next((p for p in vocab.priorities if same_word(word.group(0).lower(), p.lower())), None)
         if level and _priority_context(text, word.start(), word.end()):
             return level
-    ranked = re.search(r"\bp([1-9])\b", text, _I)  # P1 is the instance's first (most urgent) level
+    # P1 is the instance's first (most urgent) level
+    ranked = re.search(r"\b(?:p|priority\s*#?\s*)([1-9])\b", text, _I)
     if ranked and int(ranked.group(1)) <= len(vocab.priorities):
         return vocab.priorities[int(ranked.group(1)) - 1]
     return None
@@ -155,7 +136,7 @@ def _priority_context(text: str, start: int, end: int) -> bool:
                     r"|service\s+requests?)\b", after)
         or re.search(r"(?:\bto|\bas|\bbe|\bmake\s+(?:it|this|that)(?:\s+an?)?|\bset\s+it\s+to|[,;:-])\s*$",
                      before)
-        or re.search(r"\b(?:an?|the)\s*$", before)
+        or re.search(r"\b(?:an?|the|any|anything|all|only|just|how\s+many)\s*$", before)
         or re.search(r"(?:^|\bticket\s+|#)\d+\s*$", before)  # "792 low", "#790 high"
         or re.match(r"\s*(?:[,;.!?]|$|then\b|please\b|pls\b)", after)
     )

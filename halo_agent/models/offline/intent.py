@@ -27,27 +27,35 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("greeting", r"^\W*(?:hi|hello|hey|hiya|howdy|good\s+(?:morning|afternoon|evening))"
                      r"(?:\s+there)?\W*$"),
         ("thanks", r"^\W*(?:(?:great|perfect|ok|okay|awesome),?\s+)?(?:thanks|thank\s+you|thx|cheers|ta)"
-                   r"(?:\s+(?:a\s+lot|very\s+much|so\s+much))?\W*$"),
+                   r"(?:\s+(?:a\s+lot|very\s+much|so\s+much))?(?:\W+(?:bye|goodbye|see\s+you|cheers))?\W*$"),
         ("help", r"^\W*(?:help|what\s+can\s+you\s+do|what\s+do\s+you\s+understand)\W*$"),
         ("create", r"\b(?:create|open|raise|log|submit|file|start|make|put\s+in|book)\s+(?:me\s+|up\s+)?"
                    r"(?:a|an|one)\s+"
                    rf"(?:new\s+)?(?:[\w-]+\s+){{0,2}}?{_NEW_TICKET_WORD}\b"),
         ("create", rf"\b(?:create|raise|log|submit|file)\s+(?:new\s+)?{_NEW_TICKET_WORD}\b(?!\s*#?\d)"),
         ("create", r"\b(?:log|raise|report|open)\s+(?:it|this|that)"
-                   r"(?:\s+(?:for\s+me|as\s+a\s+ticket|please))*\s*[?.!]*$"),
+                   r"(?:\s+(?:for\s+me|as\s+a\s+ticket|please))*\s*[?.!]*$"
+                   r"|\b(?:log|raise)\s+(?:it|this|that)\b(?!\s+(?:to|with|on|in)\b)"
+                   r"|\breport\s+(?:a|an)\s+(?:problem|issue|fault)\b"),
         ("create", r"\b\w+(?:\s+\w+)?\s+(?:needs|wants)\s+(?:a|an)\s+(?:new\s+)?"
                    r"(?:ticket|incident|service\s+request)\b"
                    r"(?!\s+(?:closed|updated|looked))"),
-        ("create", r"^\W*(?:an?\s+)?(?:new\s+)?(?:incident|ticket|service\s+request|problem|change|p[1-4])\s+"
-                   r"(?:for|on\s+behalf\s+of|at)\s+(?!(?:agent|team|site)\b)"),
+        ("create", r"^\W*(?:an?\s+)?(?:new\s+)?(?:(?:p[1-4]|critical|high|medium|low|urgent)\s+)?"
+                   r"(?:incident|ticket|service\s+request|problem|change|p[1-4])\s+"
+                   r"(?:for|on\s+behalf\s+of|at|please|pls)\b(?!\s+(?:agent|team|site)\b)"),
         ("create", r"\bnew\s+(?:[\w-]+\s+)?(?:incident|ticket|service\s+request|problem|change)\b(?!\s*#?\d)"
                    r"\s*(?:for|:|about|on\s+behalf|,|-|please)"),
-        ("create", r"\b(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+(?:you\s+to\s+open\s+)?(?:a|an)\s+"
-                   r"(?:new\s+)?(?:ticket|incident)\b"
+        ("create", r"\b(?:i|we)(?:\s+(?:need|want|would\s+like)|'d\s+like)\s+(?:you\s+to\s+open\s+)?"
+                   r"(?:a|an)\s+"
+                   rf"(?:new\s+)?{_NEW_TICKET_WORD}\b"
                    r"|\b(?:can|could|may)\s+(?:i|we|you)\s+(?:please\s+)?(?:get|have)\s+(?:a|an)\s+(?:new\s+)?"
-                   r"(?:ticket|incident|service\s+request|request)\b"),
-        ("resolve", rf"\b(?:close|resolve)\s+(?:out\s+)?(?:(?:my|the|this|that|our)\s+(?:[\w-]+\s+){{0,3}}?"
+                   r"(?:ticket|incident|service\s+request|request)\b"
+                   r"|\bopen\s+(?:a\s+)?(?:new\s+)?(?:ticket|incident|service\s+request|problem|change)\s*:"),
+        ("resolve", rf"\b(?:close|resolve)\s+(?:out\s+|off\s+)?"
+                    rf"(?:(?:my|the|this|that|our)\s+(?:[\w-]+\s+){{0,3}}?"
                     rf"{_TICKET_WORD}|{_TICKET_WORD}|it\b|this\b|that\b|#?\d+)"),
+        ("resolve", r"\b(?:please\s+)?close(?:\s+(?:it|this|that|please))?\s*[.!?]*$"
+                    r"|\b(?:cancel|withdraw)\s+(?:my\s+)?(?:(?:ticket|request|incident)\s+)?#?\d+"),
         ("resolve", r"\bmark\s+(?:ticket\s+)?#?\d+\s+(?:as\s+)?(?:resolved|closed|done|fixed|complete)"),
         ("resolve", rf"\b(?:{_TICKET_WORD}\s+)?#?\d+\s+(?:can|could|should)\s+"
                     r"(?:now\s+)?be\s+(?:closed|resolved)"),
@@ -59,18 +67,31 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"|\btell\s+(?:it|the\s+(?:service\s+)?desk|support|the\s+engineer|the\s+agent)\b"
                  r"|\bupdate\s+(?:ticket\s+)?#?\d+\s+with\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:note|comment)\b"
                  r"|\b(?:please\s+)?add\s+(?:on\s+)?that\b"
+                 r"|\badd\s+(?:to|on(?:to)?)\s+(?:ticket\s+)?#?\d+\s+(?:that|saying)\b"
+                 r"|\badd\s+(?:something|a\s+bit|more|an?\s+update)\s+(?:to|on)\b"
+                 r"|\bupdate\s+the\s+(?:user|customer|requester|caller)\b"
                  r"|\btell\s+the\s+(?:user|requester|customer)(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?"
                  r"\s+(?:to|that|the|their|his|her|we)\b"
                  r"|\b(?:tell|let)\s+the\s+(?:user|requester|customer)(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?"
                  r"\s+(?:know\b|that\b|to\b)"),
+        ("note", r"^\W*update\s+(?:ticket\s+)?#?\d+\s*[:-]\s*(?!(?:priority|prio|team|status|agent)\b)"
+                 r"|\badd\s+(?:to|on(?:to)?)\s+(?:my\s+)?(?:ticket\s+)?#?\d+\s+(?:that|saying)\b"
+                 r"|\b(?:tell|let)\s+the\s+(?:engineer|agent|tech|technician|desk|team)\b"
+                 r"|\b(?:tell|let)\s+\w+(?:\s+\w+)?\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+\s+(?:that|know)\b"
+                 r"|\b(?:staff|agent)[- ]only\s+(?:note|comment)\b|\b(?:note|comment)\s*:\s*\S"
+                 r"|\b(?:post|add|leave|send|write)\s+(?:an?\s+)?(?:(?:public|visible|private|internal|hidden)\s+)?"
+                 r"update\s+(?:on|to)\b"
+                 r"|\bnote\s+for\s+the\s+(?:user|requester|customer|caller)\b"),
         ("note", r"\bnote\s+(?:on|to|for)\s+(?:ticket\s+)?#?\d+"
                  r"|\bnote\s+(?:on|to|for)\s+my\s+(?:open\s+)?ticket\b"),
-        ("update", r"\b(?:change|set|update|raise|lower|bump|increase|decrease|drop|make|put)\b"
+        ("update", r"\b(?:change|set|update|raise|lower|bump|increase|decrease|drop|make|put|up|escalate)\b"
                    r"(?:\s+[\w#-]+){0,6}?\s+priority\b"),
         ("update", r"\bpriority\s+(?:of\s+|on\s+|for\s+)?(?:ticket\s+)?#?\d+\s+(?:to|should\s+be)\b"),
         ("update", r"\bpriority\s+(?:to|should\s+be|=|:)\s*\w+"),
         ("update", r"\b(?:bump|raise|lower|drop|downgrade|upgrade|make)\s+(?:ticket\s+)?#?\d+\s+"
                    r"(?:to\s+)?\w+"),
+        ("update", r"\bwho\s+should\s+(?:ticket\s+)?#?\d+\s+go\s+to\b"
+                   r"|\bwho\s+should\s+(?:take|get|have|handle)\s+(?:ticket\s+)?#?\d+"),
         ("update", r"\b(?:re-?assign|assign|transfer|route|escalate|hand\s+over|pass)\b"
                    r"|\bmove\s+(?:it|this|that|the\s+ticket|ticket)\b"
                    r"|\b(?:give|hand)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+(?:over\s+)?to\b"
@@ -100,8 +121,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("list", r"\b(?:got|have|has)\s+(?:anything\s+|any\s+)?(?:still\s+)?open\b"
                  r"|\banything\s+(?:still\s+)?open\b"
                  r"|\bwhat(?:'s|\s+is)\s+(?:still\s+)?open\b|\bwhat(?:'s|\s+has|\s+does)\s+.{0,40}\bgot\b"
-                 r"|\blist\s+(?:them|those|these|it\s+all)\b"),
-        ("status", r"\bstatus\b|\b(?:update|news|progress)\s+on\b|\bwhat(?:'s|\s+is)\s+happening\s+with\b"),
+                 r"|\blist\s+(?:them|those|these|it\s+all)\b|\b(?:list|show)\s+(?:me\s+)?(?:everything|all)\b"
+                 r"(?!\s+(?:the\s+|our\s+)?(?:clients?|customers?|sites?|users?|agents?|teams|assets?|people))"
+                 r"|\bwhat(?:'s|\s+is|\s+are)\s+\w+(?:\s+\w+)?\s+working\s+on\b"
+                 r"|\b(?:everything|all|anything)\s+(?:assigned|allocated)\s+to\b"),
+        ("status", r"\bstatus\b|\b(?:update|news|progress)\s+(?:on|about|with)\b"
+                   r"|\bany\s+(?:update|news|progress)\b"
+                   r"|\bwhat(?:'s|\s+is)\s+happening\s+with\b"),
         ("status", r"\b(?:show|get|check|look\s+up|view|details\s+(?:of|for)|open|see)\s+"
                    rf"(?:me\s+)?(?:my\s+)?(?:the\s+)?{_TICKET_WORD}\s*#?\d+"),
         ("status", rf"\bhow(?:'s|\s+is)\s+(?:my\s+)?{_TICKET_WORD}|\bwhere\s+(?:are\s+we|is)\s+with\b"),
@@ -115,8 +141,12 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"(?:registered|assigned|issued|belonging)\s+to\b"),
         ("lookup", r"\b(?:phone|mobile|telephone)\s+(?:number|no)\b|\be-?mail\s+address\b"
                    r"|\bcontact\s+details\b"),
-        ("options", r"\b(?:what|which)\s+(?:ticket\s+types|priorities|statuses)\b|\bticket\s+options\b"),
+        ("options", r"\b(?:what|which|list|show)\b(?:\s+[\w']+){0,3}?\s+"
+                    r"(?:ticket\s+types|types\s+of\s+tickets?"
+                    r"|priorities|priority\s+levels|(?:ticket\s+)?statuses)\b|\bticket\s+options\b"),
         ("kb", r"^\W*how\s+(?:do|can|should|would|could)\s+(?:i|we|you)\b|\bhow\s+to\b"
+               r"|\bwho\s+(?:do|should|can)\s+i\s+(?:contact|ask|speak\s+to|talk\s+to|call)\b"
+               r"|\breset\s+my\s+password\b"
                r"|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+(?:fix|solve|stop|get|set|change|connect)\b"
                r"|\b(?:forgot(?:ten)?|can'?t\s+remember)\s+my\s+password\b"
                r"|\bwhere\s+(?:do|can)\s+i\b"
@@ -136,8 +166,15 @@ _PLURAL_TICKETS = re.compile(r"\b(?:tickets|incidents|service\s+requests|problem
 # A problem told without a request ("the printer is broken again"): offer to open a ticket for it.
 PROBLEM = re.compile(
     r"\b(?:broken|broke|not\s+working|isn't\s+working|doesn't\s+work|does\s+not\s+work|won't|can't|cannot|"
-    r"keeps?\s+\w+ing|stopped|failing|fails|flicker\w*|jamm\w*|dead|down|crash\w*|frozen|freez\w*|slow|"
-    r"error|not\s+(?:charging|printing|loading|connecting))\b", _I)
+    r"keeps?\s+\w+ing|stopped|failing|fails|failed|flicker\w*|jamm\w*|dead|down|crash\w*|frozen|freez\w*|slow|"
+    r"cracked|smashed|leaking|faulty|stuck|no\s+longer|(?:issue|problem|trouble)s?\s+with|missing|lost|expired|"
+    r"locked\s+out|blocked|unable|out\s+of\s+(?:toner|paper|ink|order|space|memory|battery)|"
+    r"no\s+(?:signal|power|internet|network|sound|audio|wi-?fi|connection|access|picture|display)|"
+    r"^\W*(?:i\s+|we\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?:a|an|some|access|new|to\s+(?:get|have))|"
+    r"\border\s+(?:me\s+)?(?:a|an|some)\b|"
+    r"error|not\s+(?:charging|printing|loading|connecting)"
+    r"|(?:isn't|aren't|wasn't|doesn't|don't|won't|can't|cannot|not)\s+(?:\w+\s+)?\w+ing|need\s+help|help\s+me)\b",
+    _I)
 # A question about the state of things, not a request to change it: "is 792 on hold?", "what's the priority".
 _QUESTION = re.compile(r"^\W*(?:what|which|who|whose|where|when|why|how|is|are|was|were|does|did|has|have)\b"
                        r"(?!\s+(?:you|we)\b)", _I)
@@ -162,7 +199,8 @@ def choose(text: str, entities: Entities) -> str:
     kind = classify(text)
     if kind in ("status", "unknown") and names_a_change(text, entities):
         return "update"
-    if kind == "status" and not entities.tickets and _filters(entities) and not _MY_TICKET.search(text):
+    listing = not entities.tickets and _filters(entities) and not _MY_TICKET.search(text)
+    if kind in ("status", "unknown") and listing:
         return "list"  # "1st Line Support, status in progress": the tickets with that status
     if kind != "unknown":
         return kind
@@ -170,7 +208,7 @@ def choose(text: str, entities: Entities) -> str:
         return "status"  # any other question about a numbered ticket is answered by reading it
     if _PLURAL_TICKETS.search(text):
         return "list"  # "on hold tickets for the 2nd line team"
-    if PROBLEM.search(text) and not text.rstrip().endswith("?"):
+    if PROBLEM.search(text):
         return "offer"
     return "unknown"
 

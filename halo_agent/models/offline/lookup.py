@@ -21,12 +21,14 @@ _KIND_WORDS = (  # (kind, words that name it), most specific first
 )
 _SEARCH_HAS = r"\b(?:does|do|has)\s+([A-Z][\w.@'-]*(?:\s+[A-Z][\w.@'-]*)*)\s+(?:have|got|use|own)\b"
 _SEARCH = (  # where the name being looked up sits in the sentence
-    r"^\W*(?:who(?:'s|\s+is)\s+|(?:look\s*up|find|search\s+for)\s+(?:the\s+)?(?:(?:user|agent|person|employee)\s+)?)"
+    r"^\W*(?:who(?:'s|\s+is)\s+|(?:look\s*up|find|search\s+for)\s+(?:the\s+)?"
+    r"(?:(?:user|agent|person|employee|client|customer|site|asset)\s+)?)"
     r"(?!(?:the|a|an|all|our|every|any|users|agents|sites|clients|assets|people|teams|customers)\b)"
     r"([\w.@' -]+?)"
     r"(?:\s+in\s+the\s+directory)?\s*[?.!]*$",
     r"\b(?:named|called|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?\s*[?.!]*$",
     r"\bwhich\s+team\s+is\s+(.+?)\s+(?:in|on|part\s+of)\b",
+    r"\b(?:which|what)\s+(?:site|office|location)\s+(?:is|does)\s+(.+?)\s+(?:at|in|based|work|on)\b",
     r"\bwhat\s+team\s+(?:does|is)\s+(.+?)\s+(?:belong|work|sit|in|on|part)\b",
     r"\b(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b",
     r"\b(?:registered|assigned|issued|belonging|given)\s+to\s+([\w.@' -]+?)\s*[?.!]*$",
@@ -38,12 +40,19 @@ _SEARCH = (  # where the name being looked up sits in the sentence
 _OWNER = r"\b(?:for|of|at|under)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s*[?.!]*$"
 
 
+_SITE_FILTER = re.compile(r"\b(?:at|in|on|from)\s+(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b"
+                          r"|\b(?:at|in|from)\s+(?:the\s+)?(?:site\s+)?(?=[A-Z])((?:[A-Z][\w&'-]*\s+)*"
+                          r"(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre|Workshop))\b")
 _HAS = r"\b(?:does|do|has)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+(?:have|got|run|own|use)\b"
 _OWNED = frozenset({"sites", "users"})  # kinds that belong to a client: "the sites Kestrel Research has"
 
 
 def lookup_slots(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {"kind": lookup_kind(text)}
+    site = _SITE_FILTER.search(text)
+    if site and found["kind"] != "sites":  # "which users are at the Leeds Plant site"
+        found["site"] = site.group(1)
+        return found
     for pattern in _SEARCH:
         if pattern == _SEARCH_HAS and found["kind"] in _OWNED:
             continue  # "which sites does Kestrel Research have": the owner, below
@@ -62,7 +71,11 @@ def lookup_kind(text: str) -> str:
     belong to" about a site, "what equipment does Emma have" about assets."""
     if re.search(r"\b(?:which|what)\s+team\s+(?:is|does)\b", text, _I):
         return "agents"
-    if re.search(r"\b[A-Z][\w&'-]*\s+site\b", text):
+    if re.search(r"\b(?:which|what)\s+(?:site|office|location)\s+(?:is|does)\b", text, _I):
+        return "users"  # "which site is Emma Hart at": her record names her site
+    site = re.search(r"\b[A-Z][\w&'-]*\s+site\b", text)
+    named = re.search(r"\b(?:users?|people|employees?|agents?|assets?|equipment|devices?)\b", text, _I)
+    if site and not (named and named.start() < site.start()):
         return "sites"
     first: tuple[int, str] | None = None
     for kind, words in _KIND_WORDS:

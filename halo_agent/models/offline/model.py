@@ -1,12 +1,14 @@
 """The offline model: a deterministic, rule-based ChatModel for machines with no LLM configured.
 
 Each round trip it re-reads the conversation since the person's last message and runs one pipeline:
-normalise the words (`normalise`) -> find the entities in Halo's vocabulary (`entities`) -> choose the
-intent and its slots (`parse`, `context` for follow-ups) -> check every entity is used (`coverage`: a
-request understood in part is not acted on) -> plan the calls (`plan`, arguments built in `arguments`)
--> answer from the results (`answers`). It emits tool calls exactly as an LLM would, so everything after
-it (validation, policy, audit) is the same code path. Text inside tool results is never read as
-instructions.
+normalise the words (`normalise`) -> find the entities in Halo's vocabulary (`entities`, with `vocab`,
+`people`, `teams`, `unsupported`) -> choose the intent (`intent`) and its slots (`parse`, one extractor
+module per intent: `create_slots`, `note_slots`, `update_slots`, `list_slots`, `closing`, `lookup`;
+`followup`, `narrowing` and `context` for answers to our questions and references to earlier turns)
+-> check every entity is used (`coverage`: a request understood in part is not acted on) -> plan the
+calls (`plan`, arguments built in `arguments`) -> answer from the results (`answers`). It emits tool
+calls exactly as an LLM would, so everything after it (validation, policy, audit) is the same code path.
+Text inside tool results is never read as instructions.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from halo_agent.models.offline.answers import answer_confirmed, compose
 from halo_agent.models.offline.arguments import slots_from_args
 from halo_agent.models.offline.context import (
     notices_about,
+    repeat_for_ticket,
     retry_with_choice,
     retry_with_priority,
     with_referenced_ticket,
 )
 from halo_agent.models.offline.coverage import (
+    Unused,
     constraint_text,
     is_offer,
     offered_intent,
@@ -34,8 +38,11 @@ from halo_agent.models.offline.coverage import (
     unused,
 )
 from halo_agent.models.offline.entities import find_entities
+from halo_agent.models.offline.followup import follow_up
 from halo_agent.models.offline.lists import page_request, previous_list_args
-from halo_agent.models.offline.parse import Intent, follow_up, missing_detail, parse, with_entities
+from halo_agent.models.offline.narrowing import narrowed_list
+from halo_agent.models.offline.offered_args import Arguments, tool_arguments, unoffered, without_unoffered
+from halo_agent.models.offline.parse import Intent, missing_detail, parse, with_entities
 from halo_agent.models.offline.plan import Context, plan
 from halo_agent.models.offline.replies import capabilities
 from halo_agent.models.offline.results import Step, json_object, parse_tool_message
@@ -70,19 +77,20 @@ def respond(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
     text = _content(messages[last])
     steps = _steps_since(messages, last)
     vocab = build_vocabulary(messages, tools)
+    arguments = tool_arguments(tools)
     answer = classify_answer(text)
     asks_priority = staff = UPDATE in names  # staff may re-prioritise; the answers address them as staff
     accepted = None
     extra = _after_yes(text) if answer != "yes" else ""
     if answer == "yes" or extra:  # "yes please, medium": the offer taken, with a detail added
-        accepted = _accepted_offer(messages, last, vocab, asks_priority=asks_priority, extra=extra)
+        accepted = _accepted_offer(messages, last, vocab, arguments, asks_priority=asks_priority, extra=extra)
     if answer in ("yes", "no") and accepted is None:  # a bare yes/no; "OK, make it High" is a request
         return ModelResponse(text=answer_confirmed(steps, staff=staff) if steps else _NOTHING_PENDING)
     if len(steps) > _MAX_STEPS:
         return ModelResponse(text=compose(steps[-1:], staff=staff))
     intent = accepted or read_request(messages, last, vocab, asks_priority=asks_priority)
     if not steps and accepted is None and intent.kind != "retry":
-        problems = unused(intent, find_entities(constraint_text(intent), vocab))
+        problems = _problems(intent, vocab, arguments)
         if problems:  # understood in part: name the rest, change nothing, offer the part understood
             return ModelResponse(text=partial_answer(intent, problems))
     outcome = plan(Context(intent, vocab, names, steps, notices=_notices(messages, intent)))
@@ -102,6 +110,9 @@ def read_request(
     page = page_request(text, earlier_list) if earlier_list is not None else None
     if earlier_list is not None and page is not None:  # "next page": the same list, another page
         return Intent("list", text, {**slots_from_args(earlier_list), "page": page})
+    narrowed = narrowed_list(text, earlier_list, vocab) if earlier_list is not None else None
+    if narrowed is not None:  # "just the high priority ones": the same list, one more filter
+        return narrowed
     previous = _previous_user_index(messages, last)
     if previous is not None:  # "ok make it high then", after a refused Critical create
         retry = retry_with_priority(_steps_between(messages, previous, last), text, vocab)
@@ -111,11 +122,14 @@ def read_request(
         retry = retry_with_choice(_steps_between(messages, previous, last), text)
         if retry is not None:
             return retry
-        earlier = with_referenced_ticket(
-            parse(_content(messages[previous]), vocab, asks_priority=asks_priority), messages, previous)
+        # the earlier request as it then stood: itself perhaps completed by an answer before it
+        earlier = read_request(messages, previous, vocab, asks_priority=asks_priority)
         completed = follow_up(earlier, text, vocab, asks_priority=asks_priority)
         if completed is not None:
             return completed
+    again = repeat_for_ticket(messages, last, text)
+    if again is not None:  # "same for 784", "791 too": the last call again, on another ticket
+        return again
     return with_referenced_ticket(parse(text, vocab, asks_priority=asks_priority), messages, last)
 
 
@@ -130,10 +144,16 @@ def _after_yes(text: str) -> str:
     return match.group(1) if match else ""
 
 
+def _problems(intent: Intent, vocab: Vocabulary, arguments: Arguments) -> list[Unused]:
+    """What the request names that the intent does not carry, or the caller's tools cannot."""
+    return unused(intent, find_entities(constraint_text(intent), vocab)) + unoffered(intent, arguments)
+
+
 def _accepted_offer(
-    messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool, extra: str = ""
+    messages: list[Message], last: int, vocab: Vocabulary, arguments: Arguments, *, asks_priority: bool,
+    extra: str = "",
 ) -> Intent | None:
-    offered = _offered_intent(messages, last, vocab, asks_priority=asks_priority)
+    offered = _offered_intent(messages, last, vocab, arguments, asks_priority=asks_priority)
     if offered is None or not extra:
         return offered
     details = with_entities(offered.kind, {}, find_entities(extra, vocab))
@@ -144,7 +164,7 @@ def _accepted_offer(
 
 
 def _offered_intent(
-    messages: list[Message], last: int, vocab: Vocabulary, *, asks_priority: bool
+    messages: list[Message], last: int, vocab: Vocabulary, arguments: Arguments, *, asks_priority: bool
 ) -> Intent | None:
     """A "yes" to our own offer (the understood part, closing instead of deleting, a ticket for a problem
     the person described): the offered intent, re-derived from the person's earlier words."""
@@ -157,7 +177,8 @@ def _offered_intent(
     earlier = parse(_content(messages[previous]), vocab, asks_priority=asks_priority)
     if earlier.kind == "offer":
         return parse(f"Open a ticket: {earlier.slots['details']}", vocab, asks_priority=asks_priority)
-    return offered_intent(earlier, unused(earlier, find_entities(constraint_text(earlier), vocab)))
+    taken = offered_intent(earlier, _problems(earlier, vocab, arguments))
+    return without_unoffered(taken, arguments) if taken is not None else None
 
 
 def _notices(messages: list[Message], intent: Intent) -> tuple[str, ...]:

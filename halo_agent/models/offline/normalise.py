@@ -28,6 +28,7 @@ _SHORTHAND = (
     (r"\bcrit\b", "critical"),
     (r"\btix\b|\btkts?\b", "tickets"),
     (r"\b(P[1-4])s\b", r"\1 tickets"),
+    (r"\b(?:priority|prio|pri)\s*(?:level\s*)?#?\s*([1-4])\b(?!\s*(?:tickets|incidents))", r"P\1"),
     (r"\bSRs\b", "service requests"),
     (r"\bSR\b", "service request"),
     (r"\bincs\b", "incidents"),
@@ -58,7 +59,7 @@ def _command_dash(text: str) -> str:
     """ "Open a ticket — my laptop …": the first dash after the command reads as a colon."""
     outside = _QUOTED.sub(lambda m: "x" * len(m.group(0)), text)
     dash = re.search(r"\s+(?:—|–|--)\s+|\s+-\s+(?=\S)", outside)
-    if dash is None or ":" in outside[: dash.start()]:
+    if dash is None or ":" in outside:  # a colon already marks where the command ends
         return text
     return text[: dash.start()] + ": " + text[dash.end() :]
 

@@ -13,12 +13,16 @@ from typing import Any
 
 from halo_agent.models.offline import slots
 from halo_agent.models.offline.closing import resolve_slots
+from halo_agent.models.offline.create_slots import create_slots, is_vague, summarise
 from halo_agent.models.offline.entities import Entities, find_entities
-from halo_agent.models.offline.intent import choose, classify
+from halo_agent.models.offline.intent import choose
+from halo_agent.models.offline.list_slots import kb_query, list_slots, topic
 from halo_agent.models.offline.lists import page_number
 from halo_agent.models.offline.lookup import lookup_slots
 from halo_agent.models.offline.normalise import normalise_request
-from halo_agent.models.offline.vocab import Vocabulary, priority_in
+from halo_agent.models.offline.note_slots import note_slots, note_text
+from halo_agent.models.offline.update_slots import update_slots
+from halo_agent.models.offline.vocab import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,18 @@ def parse(text: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Inten
     text = normalise_request(text)
     kind = choose(text, find_entities(text, vocab))
     if kind == "offer":
-        return Intent("offer", text, {"details": slots.sentence(text), "summary": slots.summarise(text)})
+        return Intent("offer", text, {"details": slots.sentence(text), "summary": summarise(text)})
     extractor = _EXTRACTORS.get(kind)
     if extractor is None:
         return Intent(kind, text)
     found = extractor(text, vocab)
-    command = slots.note_text(text)[1] if kind in ("note", "resolve") and found.get("note") else text
+    command = note_text(text)[1] if kind in ("note", "resolve") and found.get("note") else text
     found = with_entities(kind, found, find_entities(command, vocab))
     return Intent(kind, text, found, missing_detail(kind, found, text, asks_priority=asks_priority))
 
 
 _I = re.IGNORECASE
-_MY_TICKET = re.compile(r"\bmy\s+(?:open\s+|current\s+|latest\s+)?(?:ticket|incident|request|case)\b", re.I)
+_MY_TICKET = re.compile(r"\bmy\s+(?:[\w-]+\s+){0,3}?(?:ticket|incident|request|case)\b(?!s)", re.I)
 # What each intent can carry, filled from the entities when its own extractor missed it.
 _CARRIES = {
     "list": ("priority", "team", "status", "ticket_type", "agent_id", "agent_name", "page", "site_id",
@@ -93,7 +97,7 @@ def _requester(kind: str, entities: Entities) -> str | None:
 def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority: bool = False) -> str | None:
     """The one detail to ask for before acting, or None when the request is complete."""
     if kind == "create":
-        if not found.get("details") or slots.is_vague(found["details"]):
+        if not found.get("details") or is_vague(found["details"]):
             return "details"
         return "priority" if asks_priority and not found.get("priority") else None
     if kind == "note" and found.get("ticket_id") is None and _MY_TICKET.search(text):
@@ -112,68 +116,17 @@ def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority
     return None
 
 
-def follow_up(
-    previous: Intent, answer: str, vocab: Vocabulary, *, asks_priority: bool = False
-) -> Intent | None:
-    """The earlier request completed by the person's answer to our question, if the answer fits it."""
-    answer = normalise_request(answer)
-    fresh = parse(answer, vocab)
-    if classify(answer) != "unknown" and not (fresh.kind == previous.kind and fresh.missing == "ticket_id"):
-        return None
-    wanted = previous.missing or ("ticket_id" if previous.kind in _ASKS_FOR_TICKET else None)
-    if wanted is None or (wanted == "ticket_id" and previous.slots.get("ticket_id") is not None):
-        return None
-    value = _FILLERS[wanted](answer, vocab)
-    if not value:
-        return None
-    fresh_slots = fresh.slots if fresh.kind == previous.kind else {}
-    extra = with_entities(previous.kind, {}, find_entities(answer, vocab))  # "high, site is Manchester"
-    found = {**previous.slots, **extra, **{k: v for k, v in fresh_slots.items() if v is not None}, **value}
-    missing = missing_detail(previous.kind, found, previous.text, asks_priority=asks_priority)
-    return Intent(previous.kind, previous.text, found, missing)
-
-
-_ASKS_FOR_TICKET = {"resolve", "status", "note", "update"}
-
-
-def _fill_details(answer: str, vocab: Vocabulary) -> dict[str, Any]:
-    details = slots.describe_problem(answer) or slots.sentence(answer)
-    return {"details": details, "summary": slots.summarise(details)} if details else {}
-
-
-def _fill_ticket(answer: str, vocab: Vocabulary) -> dict[str, Any]:
-    found = slots.ticket_id(answer)
-    if found is None and answer.strip().lstrip("#").isdigit():
-        found = int(answer.strip().lstrip("#"))
-    return {"ticket_id": found} if found is not None else {}
-
-
-def _fill_priority(answer: str, vocab: Vocabulary) -> dict[str, Any]:
-    level = priority_in(answer, vocab)
-    return {"priority": level} if level else {}
-
-
-_FILLERS: dict[str, Callable[[str, Vocabulary], dict[str, Any]]] = {
-    "details": _fill_details,
-    "ticket_id": _fill_ticket,
-    "note": lambda answer, vocab: {"note": slots.sentence(answer)} if answer.strip() else {},
-    "priority": _fill_priority,
-    "change": lambda answer, vocab: with_entities(
-        "update", slots.update_slots(answer, vocab), find_entities(answer, vocab)),
-    "question": lambda answer, vocab: {"query": slots.kb_query(answer)} if slots.kb_query(answer) else {},
-}
-
-
 def _create(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return slots.create_slots(text, vocab)
+    return create_slots(text, vocab)
 
 
 def _note(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return {"ticket_id": slots.ticket_id(text), **slots.note_slots(text)}
+    about = topic(note_text(text)[1])  # "add a note to my finance share ticket: …"
+    return {"ticket_id": slots.ticket_id(text), **note_slots(text), **({"topic": about} if about else {})}
 
 
 def _update(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return {"ticket_id": slots.ticket_id(text), **slots.update_slots(text, vocab)}
+    return {"ticket_id": slots.ticket_id(text), **update_slots(text, vocab)}
 
 
 def _resolve(text: str, vocab: Vocabulary) -> dict[str, Any]:
@@ -181,15 +134,15 @@ def _resolve(text: str, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _status(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return {"ticket_id": slots.ticket_id(text), "topic": slots.topic(text)}
+    return {"ticket_id": slots.ticket_id(text), "topic": topic(text)}
 
 
 def _kb(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return {"query": slots.kb_query(text)}
+    return {"query": kb_query(text)}
 
 
 def _list(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    found = slots.list_slots(text, vocab)
+    found = list_slots(text, vocab)
     page = page_number(text)
     if page is not None:
         found["page"] = page

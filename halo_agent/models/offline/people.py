@@ -15,15 +15,18 @@ from halo_agent.models.offline.vocab import Vocabulary, find_phrases
 
 _NAME = r"[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
 _LOWER_NAME = r"[a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?"
+_ROLE_WORD = r"(?:(?:agent|engineer|tech|technician|analyst)\s+)?"
 _ASSIGN = r"(?:re-?assign|assign|give|hand|pass|transfer|send|route|move|escalate|allocate)"
 # (role, pattern), matched case-sensitively: "assignee" works on the ticket, "requester" is who it is for,
 # "for" may be either (the intent decides: a list's "for Tom" is his queue, a create's is the requester).
 _PATTERNS: tuple[tuple[str, str], ...] = (
-    ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\bto\s+({_NAME})\b"),
+    ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\bto\s+{_ROLE_WORD}({_NAME})\b"),
     ("assignee", rf"\b{_ASSIGN}\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+(?:over\s+)?to\s+({_LOWER_NAME})\b"),
     ("assignee", rf"\b(?:can|could|will|would)\s+({_NAME})\s+(?:take|have|pick\s+up|look\s+at|handle)\b"),
     ("assignee", rf"\bfor\s+({_NAME})\s+to\s+(?:pick\s+up|take|look\s+at|handle|work\s+on|deal\s+with)\b"),
     ("assignee", rf"\b(?:assigned|allocated)\s+to\s+({_NAME})\b"),
+    ("assignee", rf"\bput\s+({_NAME})\s+on\s+(?:ticket\s+)?#?\d+"),
+    ("assignee", rf"\bget\s+({_NAME})\s+to\s+(?:pick\s+up|take|look\s+at|handle|work\s+on|deal\s+with)\b"),
     ("assignee", rf"\b(?:should\s+be|be|go|goes)\s+(?:with|to)\s+({_NAME})\b"),
     ("assignee", rf"\b(?:with|to)\s+({_NAME})(?:\s+(?:please|pls|thanks|now|instead))*\s*[.!?]*$"),
     ("requester", rf"\b(?:on\s+behalf\s+of|raised\s+by|logged\s+by|reported\s+by|opened\s+by|requester)\s+"
@@ -32,7 +35,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                   r"(?:ticket|incident|request)\b"),
     ("for", rf"\b(?:for|of)\s+({_NAME})\b"),
     ("for", rf"\b({_NAME})'s\b"),
-    ("for", rf"\bwhat\s+(?:has|does|is)\s+({_NAME})\s+(?:got|have|working)\b"),
+    ("for", rf"\bwhat(?:\s+has|\s+does|\s+is|'s)\s+({_NAME})\s+(?:got|have|working)\b"),
+    ("for", rf"\b(?:does|has|did)\s+({_NAME})\s+(?:have|got|own)\b"),
 )
 # Capitalised words that are not people where names go.
 _NOT_NAMES = frozenset({
@@ -42,7 +46,8 @@ _NOT_NAMES = frozenset({
     "group", "and", "or", "with", "as", "for", "support", "someone", "somebody", "anyone", "else", "whoever",
     "agent", "user", "requester", "customer", "status", "hold", "top", "front", "back", "up", "over",
     "incident", "incidents", "request", "requests", "problem", "change", "second", "first", "third", "line",
-    "ticket's", "what", "who", "where", "when", "how", "why", "which", "there", "here", "let", "today's",
+    "ticket's", "another", "different", "other", "what", "who", "where", "when", "how", "why", "which",
+    "there", "here", "let", "today's",
     "everything", "nothing", "something", "anything", "yesterday", "week", "month", "monday", "tuesday",
     "wednesday", "thursday", "friday", "saturday", "sunday", "everyone",
 })  # fmt: skip

@@ -116,14 +116,17 @@ def _note_on_my_ticket(ctx: Context) -> Plan:
     """ "Add a note to my open ticket": list the person's open tickets; note the only one, else ask which."""
     if LIST not in ctx.tools:
         return ask_for(Intent("note", ctx.intent.text, ctx.slots, "ticket_id"), ctx.vocab)
+    about = {"search": ctx.slots["topic"]} if ctx.slots.get("topic") else {}
     if not ctx.steps:
-        return [Call(LIST, {"mine": True, "status": "open"})]
+        return [Call(LIST, {"mine": True, "status": "open", **about})]
     last = ctx.steps[-1]
     if last.name != LIST:
         return answers.compose(ctx.steps[-1:], staff=ctx.staff)
     rows = rows_of(payload(last.result), "tickets")
     if len(rows) == 1 and ticket_id_of(rows[0]) is not None:
         return [Call(NOTE, call_args(NOTE, {**ctx.slots, "ticket_id": ticket_id_of(rows[0])}))]
+    if not rows and last.args.get("search") and len(ctx.steps) == 1:
+        return [Call(LIST, {"mine": True, "status": "open"})]  # none about it: show what there is, ask
     return answers.which_ticket_for_note(rows)
 
 
@@ -181,7 +184,7 @@ def plan_lookup(ctx: Context) -> Plan:
     if kind == "teams" and LOOKUP not in ctx.tools and OPTIONS in ctx.tools:
         return _single(ctx, OPTIONS, {})  # the teams are among the ticket options everyone may read
     if not owner or LOOKUP not in ctx.tools:
-        return _single(ctx, LOOKUP, _pick(ctx.slots, "kind", "search"))
+        return _single(ctx, LOOKUP, _pick(ctx.slots, "kind", "search", "site"))
     if not ctx.steps:
         return [Call(LOOKUP, {"kind": "clients", "search": owner})]
     if len(ctx.steps) == 1:
