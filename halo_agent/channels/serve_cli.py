@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )  # fmt: skip
     serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set for workers
     serve.add_argument("--signin-link", action="store_true", help=argparse.SUPPRESS)  # a worker prints it
+    serve.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)  # a worker says so
     add_backend_args(serve)
     serve.set_defaults(func=_serve_command)
 
@@ -145,6 +146,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 print(service.sandbox_notice, file=sys.stderr)
         elif args.signin_link:  # one worker prints it; the sign-ins are in the storage every worker shares
             print(await _signin_line(service, app, args, _base_url(args)), file=sys.stderr)
+        _say_ready(args.ready_fd)
         config = uvicorn.Config(
             app, host=args.host, port=args.port, log_level="warning", log_config=None,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, timeout_keep_alive=KEEP_ALIVE_SECONDS,
@@ -170,6 +172,14 @@ async def _signin_line(service: AgentService, app: Any, args: argparse.Namespace
     token = app.state.signins.issue(person)
     link = f"{base}/signin?token={token}"
     return f"Open the chat page, signed in as {person.describe()} (a one-time link):\n  {link}"
+
+
+def _say_ready(fd: int | None) -> None:
+    """Tell the supervising parent this worker started: a later exit is a crash to replace, not a
+    start-up failure (bad config, schema missing) that must stop the service."""
+    if fd is not None:
+        os.write(fd, b"R")
+        os.close(fd)
 
 
 def _base_url(args: argparse.Namespace) -> str:

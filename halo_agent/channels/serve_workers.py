@@ -16,6 +16,7 @@ one database.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -24,8 +25,8 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-STARTUP_SECONDS = 10.0  # a worker exiting with an error sooner than this failed to start: no respawn
 _POLL_SECONDS = 0.2
+_READY = b"R"  # a worker writes it to its ready pipe once it is built and about to serve
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -60,7 +61,7 @@ class Supervisor:
         self.command = worker_argv(argv, sock.fileno())
         self.sock = sock
         self.size = workers
-        self.children: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
+        self.children: dict[int, tuple[subprocess.Popen[bytes], int]] = {}  # slot: the child, its ready pipe
         self.stopping = False
 
     def run(self, grace_seconds: float) -> int:
@@ -75,17 +76,24 @@ class Supervisor:
     def _spawn(self, slot: int) -> None:
         first = not self.children  # the first worker prints the sign-in link (once, not on a respawn)
         command = [*self.command, "--signin-link"] if first else self.command
-        child = subprocess.Popen(command, pass_fds=(self.sock.fileno(),))
-        self.children[slot] = (child, time.monotonic())
+        ready_read, ready_write = os.pipe()
+        try:
+            child = subprocess.Popen([*command, "--ready-fd", str(ready_write)],
+                                     pass_fds=(self.sock.fileno(), ready_write))  # fmt: skip
+        finally:
+            os.close(ready_write)
+        self.children[slot] = (child, ready_read)
 
     def _watch(self) -> int:
         while not self.stopping:
             time.sleep(_POLL_SECONDS)
-            for slot, (child, started) in list(self.children.items()):
+            for slot, (child, ready_read) in list(self.children.items()):
                 code = child.poll()
                 if code is None or self.stopping:
                     continue
-                if time.monotonic() - started < STARTUP_SECONDS and code > 0:  # not a signal: its own error
+                was_ready = _said_ready(ready_read)
+                if code > 0 and not was_ready:  # its own error before it could serve, however slow
+                    del self.children[slot]  # its pipe is closed; the others are stopped by the caller
                     print(f"halo-agent: worker {child.pid} failed to start (exit {code}); stopping",
                           file=sys.stderr)  # fmt: skip
                     return code
@@ -101,7 +109,8 @@ class Supervisor:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
-        for child, _ in self.children.values():
+        for child, ready_read in self.children.values():
+            os.close(ready_read)
             try:
                 child.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
@@ -117,3 +126,12 @@ def run_workers(argv: Sequence[str], host: str, port: int, workers: int, grace_s
         return Supervisor(argv, workers, sock).run(grace_seconds)
     finally:
         sock.close()
+
+
+def _said_ready(ready_read: int) -> bool:
+    """Read once its worker has exited (so never blocking): the worker's byte, or end of file if it
+    never got as far as serving. The descriptor is closed either way."""
+    try:
+        return os.read(ready_read, 1) == _READY
+    finally:
+        os.close(ready_read)

@@ -78,6 +78,8 @@ class AuditFiles:
         weakref.finalize(self, _close_all, self.log, self.head)
 
     def append(self, data: bytes) -> None:
+        if not self._checked:
+            self._fd(self.head)  # the head exists before the log's first record: a kill between is a tail
         fd, view = self._fd(self.log), memoryview(data)
         while view:  # O_APPEND: each write lands at the end; the locks keep other writers out
             view = view[os.write(fd, view):]

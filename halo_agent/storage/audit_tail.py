@@ -108,7 +108,10 @@ def parse_record(line: bytes | str) -> dict[str, Any] | None:
 
 def read_head(path: Path) -> Head | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if not text.strip():  # created before the first record, not yet written: the start of the chain
+            return Head(0, GENESIS, None)
+        data = json.loads(text)
         boot = data.get("boot")
         return Head(int(data["seq"]), str(data["hash"]), boot if isinstance(boot, str) else None)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -39,6 +39,28 @@ def test_a_record_beyond_the_head_is_reported_as_recoverable_not_as_tampering(tm
     ]
 
 
+def test_a_writer_killed_in_the_very_first_record_leaves_a_recoverable_tail(tmp_path: Path) -> None:
+    """The head is created (empty) before the log's first line, so a kill between the line and the head
+    write leaves one record beyond an empty head: the start of the chain, not a missing head."""
+    path = tmp_path / "a.jsonl"
+    AuditLog(path).append({"tool": "haloitsm_create_ticket", "args": {"summary": "first"}})
+    path.with_name(path.name + ".head").write_bytes(b"")
+    report = AuditLog(path).verify()
+    assert report.ok and report.records == 1 and len(report.recovered) == 1
+
+
+def test_a_removed_head_is_still_reported(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl")
+    log.path.with_name(log.path.name + ".head").unlink()
+    assert not AuditLog(log.path).verify().ok
+
+
+def test_an_emptied_head_under_several_records_is_still_a_cut(tmp_path: Path) -> None:
+    log = filled(tmp_path / "a.jsonl")
+    log.path.with_name(log.path.name + ".head").write_bytes(b"")
+    assert not AuditLog(log.path).verify().ok
+
+
 def test_the_next_writer_seals_it_and_notes_the_recovery(tmp_path: Path) -> None:
     log = filled(tmp_path / "a.jsonl")
     killed_before_head_update(log.path)
