@@ -8,43 +8,70 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-
-from halo_agent.channels.render import Renderer, make_console, pending_table
-from halo_agent.cli_common import add_backend_args, add_identity_args, opened, run, settings_from_args
+from halo_agent.cli_args import Subparsers, add_backend_args, add_command, add_commands, add_identity_args
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from halo_agent.agent.service import AgentService
     from halo_agent.principal import Principal
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("approvals", help="list, approve or deny paused requests")
-    commands = parser.add_subparsers(dest="approvals_command", metavar="ACTION", required=True)
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers, "approvals", "list, approve or deny paused requests",
+        details="Each acts as the identity flags say; nobody can approve their own request.",
+        examples=["halo-agent approvals list --role admin --agent-id 2",
+                  "halo-agent approvals approve ID --role admin --agent-id 2"],
+    )  # fmt: skip
+    commands = add_commands(parser, "approvals_command")
 
-    listing = commands.add_parser("list", help="what is waiting for you")
+    listing = add_command(
+        commands, "list", "what is waiting for you",
+        examples=["halo-agent approvals list --role admin --agent-id 2", "halo-agent approvals list -q"],
+    )  # fmt: skip
     listing.add_argument("--json", action="store_true", help="print the pending records as JSON")
     listing.add_argument("-q", "--quiet", action="store_true", help="print only the ids, one a line")
-    listing.set_defaults(func=lambda args: run(_list(args)))
+    listing.set_defaults(func=lambda args: _run(_list(args)))
 
-    approve = commands.add_parser("approve", help="approve a pending request: it runs now")
+    approve = add_command(
+        commands, "approve", "approve a pending request: it runs now",
+        details="It is checked again against the policy and Halo's current data before it runs.",
+        examples=["halo-agent approvals approve ID --role admin --agent-id 2",
+                  "halo-agent approvals list -q --role admin --agent-id 2 "
+                  "| xargs halo-agent approvals approve --role admin --agent-id 2"],
+    )  # fmt: skip
     approve.add_argument("pending_ids", metavar="ID", nargs="+", help="one or more pending ids")
-    approve.set_defaults(func=lambda args: run(_decide(args, approve=True)))
+    approve.set_defaults(func=lambda args: _run(_decide(args, approve=True)))
 
-    deny = commands.add_parser("deny", help="deny a pending request: it never runs")
+    deny = add_command(
+        commands, "deny", "deny a pending request: it never runs",
+        examples=['halo-agent approvals deny ID --reason "not during the freeze" --role admin --agent-id 2'],
+    )  # fmt: skip
     deny.add_argument("pending_ids", metavar="ID", nargs="+", help="one or more pending ids")
-    deny.add_argument("--reason", help="why (recorded in the audit log)")
-    deny.set_defaults(func=lambda args: run(_decide(args, approve=False)))
+    deny.add_argument("--reason", metavar="TEXT", help="why (recorded in the audit log)")
+    deny.set_defaults(func=lambda args: _run(_decide(args, approve=False)))
 
     for sub in (listing, approve, deny):
         add_identity_args(sub)
         add_backend_args(sub)
 
 
+def _run(command: Coroutine[Any, Any, int]) -> int:
+    from halo_agent.cli_common import run
+
+    return run(command)
+
+
 async def _list(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
+    from halo_agent.channels.render import make_console, pending_table
+    from halo_agent.cli_common import opened
+
     if (refused := await _refused(args)) is not None:
         return refused
     console = make_console()
@@ -65,6 +92,11 @@ async def _list(args: argparse.Namespace) -> int:
 async def _decide(args: argparse.Namespace, *, approve: bool) -> int:
     """Exit 0 when every decision landed (approved and ran, or denied); a refusal or an unknown,
     expired or already decided id is an error (exit 1) with the reason."""
+    from rich.markup import escape
+
+    from halo_agent.channels.render import make_console
+    from halo_agent.cli_common import opened
+
     if (refused := await _refused(args)) is not None:
         return refused
     console = make_console()
@@ -81,6 +113,7 @@ async def _decide(args: argparse.Namespace, *, approve: bool) -> int:
 
 async def _refused(args: argparse.Namespace) -> int | None:
     """An unusable Halo is said at start (exit 3, 4 or 5), before any pending call is touched."""
+    from halo_agent.cli_common import settings_from_args
     from halo_agent.halo.startup import refused_at_start
 
     return await refused_at_start(settings_from_args(args))
@@ -89,6 +122,10 @@ async def _refused(args: argparse.Namespace) -> int | None:
 async def _approve_one(
     service: AgentService, principal: Principal, pending_id: str, console: Console
 ) -> bool:
+    from rich.markup import escape
+
+    from halo_agent.channels.render import Renderer
+
     outcome = await service.approve(pending_id, principal)
     renderer = Renderer(console, steps=True, usage=False)
     for event in outcome.events:

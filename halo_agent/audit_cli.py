@@ -1,7 +1,8 @@
 """`halo-agent audit verify` (exit 1 and the list of problems when the chain is broken),
 `halo-agent audit tail [-n N] [--json]` and `halo-agent audit export [--after-seq N] [--output FILE]`
 (every record as JSON lines, for a SIEM). They read the configured backend: the PostgreSQL audit table
-when `HALO_AGENT_DATABASE_URL` is set, else the settings' `audit_file` (or `--file`)."""
+when `HALO_AGENT_DATABASE_URL` is set, else the settings' `audit_file` (or `--file`); `--home DIR` and
+`--config FILE` choose the settings as for every other command."""
 
 from __future__ import annotations
 
@@ -9,43 +10,68 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+from halo_agent.cli_args import Subparsers, add_command, add_commands, add_config_arg, add_home_arg
 
-from halo_agent.channels.render import audit_table
-from halo_agent.config import load_settings
-from halo_agent.storage.audit import AuditLog
-from halo_agent.storage.factory import open_audit
-from halo_agent.storage.interface import AuditTrail
+if TYPE_CHECKING:
+    from halo_agent.storage.interface import AuditTrail
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("audit", help="verify, read or export the audit log")
-    commands = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers, "audit", "verify, read or export the audit log",
+        details="They read the PostgreSQL audit table when HALO_AGENT_DATABASE_URL is set, else the data "
+        "directory's audit.jsonl (or --file).",
+        examples=["halo-agent audit verify", "halo-agent audit tail -n 5",
+                  "halo-agent audit export -o audit.jsonl"],
+    )  # fmt: skip
+    commands = add_commands(parser, "audit_command")
 
-    verify = commands.add_parser("verify", help="check the hash chain and the head")
+    verify = add_command(
+        commands, "verify", "check the hash chain and the head",
+        details="Exit 0 when intact, 1 with the list of problems when not.",
+        examples=["halo-agent audit verify", "halo-agent audit verify --file copy-of-audit.jsonl"],
+    )  # fmt: skip
     verify.set_defaults(func=verify_command)
 
-    tail = commands.add_parser("tail", help="the last records")
+    tail = add_command(
+        commands, "tail", "the last records",
+        examples=["halo-agent audit tail", "halo-agent audit tail -n 50 --json | jq .decision"],
+    )  # fmt: skip
     tail.add_argument("-n", type=int, default=20, metavar="N", help="how many (default 20)")
     tail.add_argument("--json", action="store_true", help="one JSON record per line, as stored")
     tail.set_defaults(func=tail_command)
 
-    export = commands.add_parser("export", help="every record as JSON lines (for a SIEM), oldest first")
-    export.add_argument("--after-seq", type=int, default=0, metavar="N",
-                        help="only records after seq N (resume a previous export)")
+    export = add_command(
+        commands, "export", "every record as JSON lines (for a SIEM), oldest first",
+        examples=["halo-agent audit export -o audit-export.jsonl",
+                  "halo-agent audit export --after-seq 1200 | your-siem-forwarder"],
+    )  # fmt: skip
+    export.add_argument(
+        "--after-seq",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only records after seq N (resume a previous export)",
+    )
     export.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here (default: stdout)")
     export.set_defaults(func=export_command)
 
     for sub in (verify, tail, export):
         sub.add_argument(
-            "--file", type=Path, metavar="PATH", help="a JSONL audit file instead of the configured log"
+            "--file", type=Path, metavar="FILE", help="a JSONL audit file instead of the configured log"
         )
+        add_config_arg(sub)
+        add_home_arg(sub)
 
 
 def _log(args: argparse.Namespace) -> AuditTrail:
-    return AuditLog(args.file) if args.file else open_audit(load_settings())
+    from halo_agent.cli_common import settings_from_args
+    from halo_agent.storage.audit import AuditLog
+    from halo_agent.storage.factory import open_audit
+
+    return AuditLog(args.file) if args.file else open_audit(settings_from_args(args))
 
 
 def verify_command(args: argparse.Namespace) -> int:
@@ -80,7 +106,10 @@ def tail_command(args: argparse.Namespace) -> int:
         for record in records:
             print(json.dumps(record, ensure_ascii=False))
     elif records:
-        Console(highlight=False).print(audit_table(records))
+        from halo_agent.channels.closed_pipe import CliConsole
+        from halo_agent.channels.render import audit_table
+
+        CliConsole(highlight=False).print(audit_table(records))
     else:
         print(f"No records in {log.location}")
     return 0

@@ -1,4 +1,5 @@
-"""Flags and plumbing every command shares: identity, backend, settings, the service, the banner."""
+"""Plumbing every command shares once it runs: settings, the service, the caller, the banner. (The flags
+themselves are in cli_args.py, which stays light.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -24,28 +24,6 @@ if TYPE_CHECKING:
     from halo_agent.agent.service import AgentService
 
 SANDBOX_LABEL = "embedded Halo sandbox (demo data, in-process)"
-
-
-def add_identity_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("identity (who is asking; decided by you, never by the model)")
-    group.add_argument(
-        "--role", metavar="ROLE", help="admin or employee (default: employee with --user, else admin)"
-    )
-    group.add_argument("--user", metavar="EMAIL", help="an employee's email, resolved to their Halo user")
-    group.add_argument(
-        "--agent-id", metavar="N", type=int,
-        help=f"an admin's Halo agent id (sandbox default: {DEMO_ADMIN_AGENT_ID})",
-    )
-
-
-def add_backend_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("backend")
-    group.add_argument("--config", metavar="FILE", type=Path, help="a TOML settings file")
-    group.add_argument(
-        "--model", metavar="offline|NAME", help="chat model: the built-in offline model or an LLM name"
-    )
-    group.add_argument("--home", metavar="DIR", type=Path, help="data directory (default: $HALO_AGENT_HOME)")
-    group.add_argument("--policy", metavar="FILE", type=Path, help="policy file (default: the packaged one)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

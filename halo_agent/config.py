@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from halo_agent.errors import ConfigError
 from halo_agent.secret_store import resolve_secret_refs
+from halo_agent.textfile import read_text
 
 OFFLINE_MODEL = "offline"
 DEFAULT_LLM = "gpt-4.1-mini"
@@ -179,6 +180,9 @@ def load_settings(
     `overrides` uses the dotted names of Settings (`{"model.name": "offline", "home": "/tmp/x"}`).
     """
     env = os.environ if env is None else env
+    home = (overrides or {}).get("home")
+    if home is not None:  # a data directory given by flag holds the settings file, as HALO_AGENT_HOME would
+        env = {**env, "HALO_AGENT_HOME": str(home)}
     config_file = config_file or _config_file_from_env(env)
     data = _read_toml(config_file) if config_file else {}
     if config_file:
@@ -207,9 +211,7 @@ def _config_file_from_env(env: Mapping[str, str]) -> Path | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "", "file not found") from None
+        return tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"not valid TOML: {exc}") from None
 

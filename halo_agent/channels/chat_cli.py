@@ -1,4 +1,4 @@
-"""`halo-agent chat | ask | demo`: the agent in a terminal.
+"""`halo-agent chat | ask | demo`: the agent in a terminal (their arguments: chat_args.py).
 
 `ask --json` prints JSON lines, one object per line: first `{"type": "session", "session_id", "principal",
 "backend", "model"}`, then each of the turn's events as defined in `halo_agent/agent/events.py`
@@ -26,8 +26,6 @@ from halo_agent.channels.input_text import not_utf8, stdin_lines
 from halo_agent.channels.render import Renderer, make_console
 from halo_agent.channels.repl import Repl, history_path, new_session_id, prompt_lines
 from halo_agent.cli_common import (
-    add_backend_args,
-    add_identity_args,
     backend_label,
     banner,
     banner_line,
@@ -45,31 +43,16 @@ EXIT_USAGE = 2  # argparse's own code for a bad command line
 CHAT_LOG = "chat.log"  # in the data directory: an interactive chat's warnings
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    chat = subparsers.add_parser("chat", help="talk to the agent (a REPL; reads lines when piped)")
-    chat.add_argument("--session", metavar="NAME", help="continue a named conversation")
-    chat.add_argument("-v", "--verbose", action="store_true", help="show every step when piped too")
-    _common(chat)
-    chat.set_defaults(func=lambda args: run(_started(_chat, args)))
-
-    ask = subparsers.add_parser("ask", help="one request, one answer (a paused action exits 0)")
-    ask.add_argument("message", help='the request, or "yes"/"no" to answer a confirmation')
-    ask.add_argument("--session", metavar="NAME", help="the conversation (needed to confirm later)")
-    ask.add_argument("--json", action="store_true", help="print the events as JSON lines")
-    ask.add_argument("-v", "--verbose", action="store_true", help="show every step when piped too")
-    _common(ask)
-    ask.set_defaults(func=lambda args: run(_started(_ask, args)))
-
-    demo = subparsers.add_parser("demo", help="play the example requests against a fresh sandbox")
-    demo.add_argument(
-        "--model", metavar="offline|NAME", default="offline", help="chat model (default: offline)"
-    )
-    demo.set_defaults(func=_demo)
+def chat_command(args: argparse.Namespace) -> int:
+    return run(_started(_chat, args))
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    add_identity_args(parser)
-    add_backend_args(parser)
+def ask_command(args: argparse.Namespace) -> int:
+    return run(_started(_ask, args))
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    return _demo(args)
 
 
 async def _started(command: Callable[[argparse.Namespace], Awaitable[int]], args: argparse.Namespace) -> int:

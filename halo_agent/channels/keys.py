@@ -30,6 +30,7 @@ from typing import Any
 
 from halo_agent.errors import ConfigError
 from halo_agent.logs import get_logger
+from halo_agent.textfile import read_text
 
 log = get_logger("halo_agent.keys")
 RELOAD_CHECK_SECONDS = 1.0
@@ -83,9 +84,7 @@ class KeyRing:
     @classmethod
     def load(cls, path: Path) -> KeyRing:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(path, "", "keys file not found") from None
+            data = tomllib.loads(read_text(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(path, "", f"not valid TOML: {exc}") from None
         entries = data.get("keys")

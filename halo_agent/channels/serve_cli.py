@@ -1,4 +1,5 @@
-"""`halo-agent serve` (HTTP/SSE), `halo-agent mcp` (stdio or streamable HTTP) and `halo-agent keys hash`."""
+"""`halo-agent serve` (HTTP/SSE), `halo-agent mcp` (stdio or streamable HTTP) and `halo-agent keys hash`
+(their arguments: serve_args.py)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,17 @@ import asyncio
 import os
 import socket
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halo_agent.channels.forwarded import TrustedProxies
 from halo_agent.channels.keys import API_KEY_ENV, KeyRing, generate_key, hash_key
 from halo_agent.channels.mcp_identity import AGENT_HEADER, ROLE_HEADER, USER_HEADER
-from halo_agent.cli_common import (
-    add_backend_args,
-    add_identity_args,
-    build_service,
-    principal_from_args,
-    run,
-    settings_from_args,
-)
-from halo_agent.errors import HaloAgentError
+from halo_agent.cli_common import build_service, principal_from_args, run, settings_from_args
+from halo_agent.errors import ConfigError, HaloAgentError
 
 if TYPE_CHECKING:
     from halo_agent.agent.service import AgentService
 
-DEFAULT_PORT = 8080
-DEFAULT_MCP_PORT = 8081
 SHUTDOWN_GRACE_SECONDS = 60
 # How long an idle kept-alive connection stays open. Longer than any client's or load balancer's own
 # idle timeout (httpx 5 s, nginx and AWS ALB 60 s): the side that closes an idle connection must be the
@@ -36,73 +27,7 @@ SHUTDOWN_GRACE_SECONDS = 60
 KEEP_ALIVE_SECONDS = 75
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = subparsers.add_parser("serve", help="the HTTP/SSE service for chat frontends (OpenAPI at /docs)")
-    _add_listen_args(serve, DEFAULT_PORT)
-    serve.add_argument(
-        "--rate-limit", type=float, default=60.0, metavar="N", help="requests a minute per user (default: 60)"
-    )
-    serve.add_argument(
-        "--burst", type=int, default=20, metavar="N", help="requests a user may make at once (default: 20)"
-    )
-    serve.add_argument(
-        "--trusted-proxy", action="append", default=[], metavar="ADDR",
-        help="an address or network (repeatable) whose forwarded user headers (Open WebUI's "
-        "X-OpenWebUI-User-*) are believed; none by default",
-    )  # fmt: skip
-    add_identity_args(serve)  # who the printed sign-in link signs in (sandbox default: the demo admin)
-    serve.add_argument(
-        "--workers", type=_positive, default=1, metavar="N",
-        help="worker processes sharing the port and the storage (default: 1); see 'Running in production'",
-    )  # fmt: skip
-    serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set for workers
-    serve.add_argument("--signin-link", action="store_true", help=argparse.SUPPRESS)  # a worker prints it
-    serve.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)  # a worker says so
-    add_backend_args(serve)
-    serve.set_defaults(func=_serve_command)
-
-    mcp = subparsers.add_parser("mcp", help="the MCP server: the same tools under the same policy")
-    mcp.add_argument(
-        "--transport",
-        choices=("stdio", "http"),
-        default="stdio",
-        help="stdio: identity from the flags; http: per request from API keys and headers",
-    )
-    _add_listen_args(mcp, DEFAULT_MCP_PORT)
-    add_identity_args(mcp)
-    add_backend_args(mcp)
-    mcp.set_defaults(func=lambda args: run(_mcp(args)))
-
-    keys = subparsers.add_parser("keys", help="API keys for `serve` and `mcp --transport http`")
-    commands = keys.add_subparsers(dest="keys_command", metavar="COMMAND", required=True)
-    hashing = commands.add_parser("hash", help="print a key's sha256 for the keys file (a new key if none)")
-    hashing.add_argument(
-        "key", nargs="?", help="the key to hash; '-' reads it from stdin; omit for a new one"
-    )
-    hashing.add_argument("--name", default="my-frontend", help="the frontend's name in the TOML snippet")
-    hashing.add_argument("--roles", default=None, help="comma-separated roles the key may assert")
-    hashing.set_defaults(func=_hash)
-
-
-def _add_listen_args(parser: argparse.ArgumentParser, port: int) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
-    parser.add_argument("--port", type=int, default=port, help=f"port (default: {port})")
-    parser.add_argument(
-        "--keys",
-        metavar="FILE",
-        type=Path,
-        help=f"API keys file (TOML, hashed keys); default: ${API_KEY_ENV}, one key for all roles",
-    )
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _serve_command(args: argparse.Namespace) -> int:
+def serve_command(args: argparse.Namespace) -> int:
     if args.listen_fd is None:  # a worker's parent checked already
         from halo_agent.halo.startup import refused_at_start
 
@@ -202,6 +127,10 @@ def listen_socket(host: str, port: int) -> socket.socket:
         raise HaloAgentError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
+def mcp_command(args: argparse.Namespace) -> int:
+    return run(_mcp(args))
+
+
 async def _mcp(args: argparse.Namespace) -> int:
     from halo_agent.channels.mcp_server import serve_http, serve_stdio
     from halo_agent.halo.startup import refused_at_start
@@ -241,17 +170,21 @@ def proxy_settings(proxies: TrustedProxies) -> dict[str, Any]:
     return {"proxy_headers": False}
 
 
-def _hash(args: argparse.Namespace) -> int:
+def hash_command(args: argparse.Namespace) -> int:
     key = args.key
     if key == "-":
         key = sys.stdin.readline().strip()
     fresh = key is None
     key = key or generate_key()
+    try:
+        digest = hash_key(key)  # before printing anything: a key that is not UTF-8 is refused whole
+    except UnicodeEncodeError:
+        raise ConfigError("stdin", "KEY", "the key is not UTF-8 text") from None
     if fresh:  # on stderr: `keys hash > keys.toml` must never store the key itself
         print(f"# new API key (give it to the frontend; it is not stored anywhere): {key}", file=sys.stderr)
     print("[[keys]]")
     print(f'name = "{args.name}"')
-    print(f'sha256 = "{hash_key(key)}"')
+    print(f'sha256 = "{digest}"')
     if args.roles:
         roles = ", ".join(f'"{role.strip()}"' for role in args.roles.split(",") if role.strip())
         print(f"roles = [{roles}]")

@@ -9,47 +9,46 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import structlog
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from halo_agent.cli_args import Subparsers, add_command, positive
 
-from halo_agent.channels.render import make_console
-from halo_agent.config import DEFAULT_LLM, OFFLINE_MODEL, ModelSettings, load_settings
-from halo_agent.errors import ConfigError
-from halo_agent.evals.case import Case
-from halo_agent.evals.loader import default_suite_path, load_suite
-from halo_agent.evals.report import print_table, summarize, write_json, write_markdown, write_png
-from halo_agent.evals.runner import (
-    CassetteModels,
-    LiveModels,
-    ModelFactory,
-    RunResult,
-    offline_model,
-    reference_model,
-    run_suite,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from halo_agent.config import ModelSettings
+    from halo_agent.evals.case import Case
+    from halo_agent.evals.runner import ModelFactory, RunResult
 
 REPLAY = "replay"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "eval", help="run the eval suite", description=__doc__,
-        epilog="See evals/README.md: writing cases, recording against a live model, reading reports.",
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers, "eval", "run the eval suite",
+        details="Against the reference solutions, the offline model, a live model (optionally recording "
+        "cassettes) or recorded cassettes; writes the reports you ask for. See evals/README.md.",
+        examples=["halo-agent eval --reference", "halo-agent eval --tag dev --md-report report.md",
+                  "halo-agent eval --model gpt-4.1-mini --record   # with OPENAI_API_KEY set"],
     )  # fmt: skip
-    parser.add_argument("--suite", type=Path, help="a case file or folder (default: evals/cases)")
+    parser.add_argument("--suite", metavar="PATH", type=Path,
+                        help="a case file or folder (default: evals/cases)")  # fmt: skip
     parser.add_argument(
         "--model",
-        default=OFFLINE_MODEL,
-        help="offline, replay[:NAME] (cassettes), or an OpenAI-compatible model NAME",
+        metavar="NAME",
+        default=None,
+        help="offline (default), replay[:NAME] (cassettes), or an OpenAI-compatible model NAME",
     )
     parser.add_argument("--reference", action="store_true", help="play each case's reference solution")
     parser.add_argument("--record", action="store_true", help="with a model NAME: write cassettes")
-    parser.add_argument("--cassettes", type=Path, help="cassette folder (default: next to the suite)")
-    parser.add_argument("--k", type=int, default=1, help="runs per case; reports pass^k")
-    parser.add_argument("--tag", action="append", default=[], help="only cases with this tag (repeatable)")
-    parser.add_argument("--concurrency", type=int, default=8, help="cases at once")
+    parser.add_argument(
+        "--cassettes", metavar="DIR", type=Path, help="cassette folder (default: next to the suite)"
+    )
+    parser.add_argument("--k", metavar="N", type=positive, default=1, help="runs per case; reports pass^k")
+    parser.add_argument(
+        "--tag", metavar="TAG", action="append", default=[], help="only cases with this tag (repeatable)"
+    )
+    parser.add_argument("--concurrency", metavar="N", type=positive, default=8, help="cases at once")
     parser.add_argument("--json-report", type=Path, metavar="FILE")
     parser.add_argument("--md-report", type=Path, metavar="FILE")
     parser.add_argument("--png-report", type=Path, metavar="FILE")
@@ -59,10 +58,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="RATE",
         help="exit 1 when the pass rate is below RATE (0-1); --reference implies 1.0",
     )
-    parser.set_defaults(func=run_eval)
+    parser.set_defaults(func=run_eval)  # fmt: skip
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from halo_agent.channels.render import make_console
+    from halo_agent.errors import ConfigError
+    from halo_agent.evals.loader import default_suite_path, load_suite
+    from halo_agent.evals.report import print_table, summarize, write_json, write_markdown, write_png
+
     _quiet()
     suite = args.suite or default_suite_path()
     cases = load_suite(suite, args.tag)
@@ -88,6 +94,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def _quiet() -> None:
     """Faults are injected on purpose: their retry warnings would bury the report. Errors still show."""
+    import structlog
+
     if not structlog.is_configured():
         structlog.configure(
             wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
@@ -97,9 +105,13 @@ def _quiet() -> None:
 
 def choose_model(args: argparse.Namespace, suite: Path) -> tuple[str, ModelFactory, ModelSettings]:
     """(label, factory, model settings). Live names take keys and endpoints from the environment."""
+    from halo_agent.config import OFFLINE_MODEL, ModelSettings
+    from halo_agent.errors import ConfigError
+    from halo_agent.evals.runner import CassetteModels, LiveModels, offline_model, reference_model
+
     if args.reference:
         return "reference", reference_model, ModelSettings()
-    name: str = args.model
+    name: str = args.model or OFFLINE_MODEL
     if name == OFFLINE_MODEL:
         if args.record:
             raise ConfigError("command line", "--record", "needs a live model NAME, not the offline model")
@@ -115,6 +127,8 @@ def choose_model(args: argparse.Namespace, suite: Path) -> tuple[str, ModelFacto
 
 
 def _live_settings(name: str | None) -> ModelSettings:
+    from halo_agent.config import DEFAULT_LLM, load_settings
+
     model = load_settings(overrides={"model.name": name}).model
     if model.is_offline:
         model = model.model_copy(update={"name": DEFAULT_LLM})
@@ -128,6 +142,10 @@ def _run(
     settings: ModelSettings,
     console: Console,
 ) -> list[RunResult]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from halo_agent.evals.runner import run_suite
+
     total = len(cases) * args.k
     if not console.is_terminal:
         return asyncio.run(

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from halo_agent.errors import ConfigError
 from halo_agent.evals.case import Case, Turn
+from halo_agent.textfile import read_text
 
 SUITE_DIR = Path("evals") / "cases"
 
@@ -47,7 +48,7 @@ def load_suite(path: Path, tags: Iterable[str] = ()) -> list[Case]:
 
 def load_file(file: Path) -> list[Case]:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text(file))
     except yaml.YAMLError as exc:
         raise ConfigError(file, "", f"not valid YAML: {exc}") from None
     defaults, raw_cases = _split(file, data)

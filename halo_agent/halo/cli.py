@@ -11,34 +11,102 @@ import asyncio
 import logging
 import sys
 from collections.abc import Iterable
-from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import structlog
+from halo_agent.cli_args import Subparsers, add_command, add_commands, add_config_arg, add_home_arg, lazy
 
-from halo_agent.config import load_settings
-from halo_agent.halo.client import HaloClient
-from halo_agent.halo.errors import HaloAuthError, HaloError, HaloPermissionError, HaloUnavailableError
-from halo_agent.halo.metadata import InstanceMetadata
+if TYPE_CHECKING:
+    from halo_agent.halo.client import HaloClient
+    from halo_agent.halo.errors import HaloError
+    from halo_agent.halo.metadata import InstanceMetadata
 
 EXIT_AUTH, EXIT_UNREACHABLE, EXIT_PERMISSION, EXIT_OTHER = 3, 4, 5, 1
 NEEDED_SCOPES = ("read:tickets", "edit:tickets", "read:customers", "read:assets", "read:kb")
+EXIT_CODES = (
+    "exit codes: 0 ok, 1 other failure, 2 a bad value, 3 credentials refused, 4 Halo unreachable, "
+    "5 a scope missing"
+)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    config = subparsers.add_parser("config", help="check the Halo connection settings")
-    actions = config.add_subparsers(dest="config_action", metavar="ACTION", required=True)
-    check = actions.add_parser("check", help="obtain a token, call Halo, and list what this instance offers")
-    check.add_argument("--config", type=Path, default=None, help="settings file (TOML)")
+def register(subparsers: Subparsers) -> None:
+    config = add_command(
+        subparsers, "config", "set up and check the Halo connection settings",
+        examples=["halo-agent config init", "halo-agent config check"],
+    )  # fmt: skip
+    actions = add_commands(config, "config_action")
+    check = add_command(
+        actions, "check", "obtain a token, call Halo, and list what this instance offers",
+        details=f"With no HALO_URL configured it checks the embedded sandbox. {EXIT_CODES}.",
+        examples=["halo-agent config check", "halo-agent config check --config ~/halo.toml",
+                  "HALO_URL=https://yourcompany.haloitsm.com halo-agent config check"],
+    )  # fmt: skip
+    add_config_arg(check)
+    add_home_arg(check)
     check.set_defaults(func=run_check)
-    from halo_agent.halo.config_init import register_init  # its own module, beside `check`
+    _register_init(actions)
 
-    register_init(actions)
+
+def _register_init(actions: Subparsers) -> None:
+    init = add_command(
+        actions, "init", "guided set-up: asks for Halo and the LLM, checks each live, saves only if all pass",
+        details="Secrets are read from an environment variable or stdin, never from the command line. "
+        f"{EXIT_CODES}.",
+        examples=["halo-agent config init",
+                  "HALO_CLIENT_SECRET=... halo-agent config init --non-interactive --halo-url "
+                  "https://yourcompany.haloitsm.com --hosted --tenant yourcompany --client-id ID"],
+    )  # fmt: skip
+    add_config_arg(init, "settings file to write")
+    add_home_arg(init)
+    init.add_argument("--halo-url", metavar="URL", help="e.g. https://yourcompany.haloitsm.com")
+    kind = init.add_mutually_exclusive_group()
+    kind.add_argument("--hosted", dest="kind", action="store_const", const="hosted", help="a hosted Halo")
+    kind.add_argument(
+        "--self-hosted",
+        dest="kind",
+        action="store_const",
+        const="self-hosted",
+        help="a Halo on your own servers",
+    )
+    init.add_argument("--tenant", metavar="NAME", help="hosted Halo's tenant (shown on the Halo API page)")
+    init.add_argument("--client-id", metavar="ID", help="the API application's client id")
+    init.add_argument(
+        "--client-secret-env",
+        metavar="VAR",
+        default="HALO_CLIENT_SECRET",
+        help="environment variable holding the client secret (default: HALO_CLIENT_SECRET)",
+    )
+    init.add_argument("--client-secret-stdin", action="store_true", help="read the client secret from stdin")
+    init.add_argument("--auth-url", metavar="URL", help="authorisation server, when not the Halo URL's /auth")
+    init.add_argument("--scope", metavar="SCOPE", help="OAuth scope to request (default: all)")
+    init.add_argument(
+        "--roles", metavar="ROLES", help="roles the deployment serves: admin,employee (default: both)"
+    )
+    init.add_argument("--model", metavar="offline|NAME", help="offline, or the LLM's model (deployment) name")
+    init.add_argument(
+        "--llm-base-url", metavar="URL", help="an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1"
+    )
+    init.add_argument(
+        "--llm-api-key-env",
+        metavar="VAR",
+        default="OPENAI_API_KEY",
+        help="environment variable holding the LLM's API key (default: OPENAI_API_KEY)",
+    )
+    init.add_argument(
+        "--secret-store",
+        choices=("auto", "file", "keyring"),
+        default="auto",
+        help="where secrets go: the OS keyring when available (auto), or 0600 files",
+    )
+    init.add_argument("--non-interactive", action="store_true", help="never ask; a missing value is an error")
+    init.set_defaults(func=lazy("halo_agent.halo.config_init:run_init"))  # fmt: skip
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from halo_agent.cli_common import settings_from_args
+    from halo_agent.halo.client import HaloClient
+
     _quiet_logging()
-    settings = load_settings(getattr(args, "config", None))
+    settings = settings_from_args(args)
     if settings.halo is None:
         print("No HALO_URL configured: checking the embedded sandbox, in-process (no network).")
         return asyncio.run(_check_sandbox())
@@ -52,6 +120,8 @@ async def _check_sandbox() -> int:
 
 
 async def _check(client: HaloClient, out: TextIO | None = None) -> int:
+    from halo_agent.halo.errors import HaloError
+
     async with client:
         try:
             token = await client.auth.token()
@@ -83,6 +153,8 @@ def _fail(reason: str, code: int) -> int:
 
 
 def exit_code_for(exc: HaloError) -> int:
+    from halo_agent.halo.errors import HaloAuthError, HaloPermissionError, HaloUnavailableError
+
     if isinstance(exc, HaloAuthError):
         return EXIT_AUTH
     if isinstance(exc, HaloUnavailableError):
@@ -120,5 +192,7 @@ def _section(out: TextIO, title: str, rows: Iterable[str]) -> None:
 
 def _quiet_logging() -> None:
     """Keep call-by-call logs out of the report unless the user configured logging themselves."""
+    import structlog
+
     if not structlog.is_configured():
         structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))

@@ -23,6 +23,7 @@ from typing import Any
 import tomlkit
 from pydantic import SecretStr, ValidationError
 
+from halo_agent.cli_args import home_env
 from halo_agent.cli_common import quiet_logging
 from halo_agent.config import OFFLINE_MODEL, HaloSettings, ModelSettings, default_config_file
 from halo_agent.errors import ConfigError
@@ -49,37 +50,10 @@ class Answers:
     extra_halo: dict[str, Any] = field(default_factory=dict)  # auth_url, scope
 
 
-def register_init(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    init = actions.add_parser(
-        "init", help="guided set-up: asks for Halo and the LLM, checks each live, saves only if all pass"
-    )
-    init.add_argument("--config", type=Path, help="settings file to write (default: $HALO_AGENT_CONFIG "
-                      "or config.toml in the data directory)")  # fmt: skip
-    init.add_argument("--halo-url", help="e.g. https://yourcompany.haloitsm.com")
-    kind = init.add_mutually_exclusive_group()
-    kind.add_argument("--hosted", dest="kind", action="store_const", const="hosted", help="a hosted Halo")
-    kind.add_argument("--self-hosted", dest="kind", action="store_const", const="self-hosted")
-    init.add_argument("--tenant", help="hosted Halo's tenant (shown on the Halo API page)")
-    init.add_argument("--client-id", help="the API application's client id")
-    init.add_argument("--client-secret-env", metavar="VAR", default="HALO_CLIENT_SECRET",
-                      help="environment variable holding the client secret (default: HALO_CLIENT_SECRET)")
-    init.add_argument("--client-secret-stdin", action="store_true", help="read the client secret from stdin")
-    init.add_argument("--auth-url", help="authorisation server, when not the Halo URL's /auth")
-    init.add_argument("--scope", help="OAuth scope to request (default: all)")
-    init.add_argument("--roles", help="roles the deployment serves: admin,employee (default: both)")
-    init.add_argument("--model", help="offline, or the LLM's model (deployment) name")
-    init.add_argument("--llm-base-url", help="an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
-    init.add_argument("--llm-api-key-env", metavar="VAR", default="OPENAI_API_KEY",
-                      help="environment variable holding the LLM's API key (default: OPENAI_API_KEY)")
-    init.add_argument("--secret-store", choices=("auto", "file", "keyring"), default="auto",
-                      help="where secrets go: the OS keyring when available (auto), or 0600 files")
-    init.add_argument("--non-interactive", action="store_true", help="never ask; a missing value is an error")
-    init.set_defaults(func=run_init)  # fmt: skip
-
-
 def run_init(args: argparse.Namespace) -> int:
     quiet_logging()
-    path = (args.config or default_config_file(os.environ)).absolute()
+    env = home_env(args)  # --home DIR: as HALO_AGENT_HOME=DIR
+    path = (args.config or default_config_file(env)).absolute()
     document = _load(path)
     interactive = not args.non_interactive and sys.stdin.isatty()
     answers = gather(args, _current(document, path), _prompt if interactive else _no_prompt)
@@ -92,7 +66,7 @@ def run_init(args: argparse.Namespace) -> int:
         print(f"Nothing was saved: {len(failed)} check(s) failed. Fix them and run `config init` again.")
         return failed[0].exit_code or 1
     where = save(path, document, answers, args.secret_store)
-    found = path.resolve() == default_config_file(os.environ).resolve()
+    found = path.resolve() == default_config_file(env).resolve()
     use = "every command now reads it" if found else f"use it with HALO_AGENT_CONFIG={path} or --config"
     print(f"Saved {path} ({where}); {use}. `halo-agent config check` lists what the instance offers.")
     return 0

@@ -34,6 +34,7 @@ from halo_agent.policies.matching import condition_matches, label
 from halo_agent.policies.schema import ActionRule, PolicyFile, RolePolicy, reference_problems
 from halo_agent.policies.types import Decision, Facts, ProposedCall
 from halo_agent.principal import Principal
+from halo_agent.textfile import read_text
 
 if TYPE_CHECKING:
     from halo_agent.tools.registry import ToolRegistry
@@ -74,11 +75,7 @@ class PolicyEngine:
         if path is None:
             resource = importlib.resources.files("halo_agent.policies").joinpath(DEFAULT_POLICY)
             return cls.from_yaml(resource.read_text(encoding="utf-8"), f"{DEFAULT_POLICY} (packaged)")
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyFileError(path, "", f"cannot read the file ({exc.strerror or exc})") from None
-        return cls.from_yaml(text, str(path))
+        return cls.from_yaml(read_text(Path(path), PolicyFileError), str(path))
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<policy>") -> PolicyEngine:

@@ -4,48 +4,82 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from halo_agent.sandbox.app import SandboxConfig, create_app
-from halo_agent.sandbox.faults import parse_fault_spec
+from halo_agent.cli_args import Subparsers, add_command, add_listen_args, at_least, positive
+from halo_agent.sandbox.faults import FAULT_KINDS, parse_fault_spec
+
+if TYPE_CHECKING:
+    from halo_agent.sandbox.app import SandboxConfig
+
+DEFAULT_PORT = 8765
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("sandbox", help="serve the embedded Halo sandbox (demo data, faults)")
-    defaults = SandboxConfig()
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--client-id", default=defaults.client_id)
-    parser.add_argument("--client-secret", default=defaults.client_secret)
-    parser.add_argument("--tenant", default=None, help="serve as a hosted instance needing ?tenant=")
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers, "sandbox", "serve the embedded Halo sandbox (demo data, faults)",
+        details="It prints the HALO_* settings a client needs; the demo data lives in memory unless --state.",
+        examples=["halo-agent sandbox --port 8765", "halo-agent sandbox --tenant acme --state sandbox.db",
+                  "halo-agent sandbox --fault status,status=429,times=3,path=/api/Tickets"],
+    )  # fmt: skip
+    add_listen_args(parser, DEFAULT_PORT)
     parser.add_argument(
-        "--state", type=Path, default=None,
+        "--client-id", metavar="ID", help="the API application's client id (default: the demo's)"
+    )
+    parser.add_argument("--client-secret", metavar="SECRET", help="its secret (default: the demo's, printed)")
+    parser.add_argument("--tenant", metavar="NAME", help="serve as a hosted instance needing ?tenant=")
+    parser.add_argument(
+        "--state", metavar="FILE", type=Path,
         help="SQLite file that keeps the data across restarts, shared by every process using it",
     )  # fmt: skip
-    parser.add_argument("--token-ttl", type=int, default=defaults.token_ttl_seconds, help="token lifetime, s")
-    parser.add_argument("--scopes", default=defaults.granted_scopes, help="scopes the API application holds")
-    parser.add_argument("--tickets", type=int, default=defaults.ticket_count, help="demo tickets to generate")
     parser.add_argument(
-        "--fault", action="append", default=[], metavar="SPEC",
-        help="kind[,key=value...], e.g. status,status=429,times=3,path=/api/Tickets or "
-             "commit_then_timeout,method=POST,path=/api/Tickets,seconds=60 (repeatable)",
+        "--token-ttl", metavar="SECONDS", type=positive, help="token lifetime (default: 3600)"
     )
+    parser.add_argument("--scopes", metavar="SCOPES", help="scopes the API application holds (default: all)")
+    parser.add_argument(
+        "--tickets", metavar="N", type=at_least(250), help="demo tickets to generate (default: 300)"
+    )
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="SPEC", type=fault_spec,
+        help=f"kind[,key=value...] (repeatable); kinds: {', '.join(FAULT_KINDS)}; e.g. "
+        "status,status=429,times=3,path=/api/Tickets or commit_then_timeout,method=POST,path=/api/Tickets",
+    )  # fmt: skip
     parser.set_defaults(func=run)
+
+
+def fault_spec(spec: str) -> str:
+    """A `--fault` checked when the command line is read, so a typo is a usage error, not a traceback."""
+    from halo_agent.sandbox.faults import FaultInjector
+
+    try:
+        FaultInjector().add(**parse_fault_spec(spec))  # type: ignore[arg-type]  # add checks each value
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{spec!r}: {_fault_problem(exc)}") from None
+    return spec
+
+
+def _fault_problem(exc: ValueError) -> str:
+    text = str(exc)
+    if text.startswith("not enough values"):  # an empty spec
+        return f"name a kind: {', '.join(FAULT_KINDS)}"
+    if text.startswith("invalid literal"):
+        return f"a number was expected ({text})"
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    config = SandboxConfig(
-        client_id=args.client_id, client_secret=args.client_secret, tenant=args.tenant or None,
-        token_ttl_seconds=args.token_ttl, granted_scopes=args.scopes, state_file=args.state,
-        ticket_count=args.tickets,
-    )
+    from halo_agent.channels.serve_cli import listen_socket
+    from halo_agent.sandbox.app import SandboxConfig, create_app
+
+    given = {"client_id": args.client_id, "client_secret": args.client_secret, "tenant": args.tenant or None,
+             "token_ttl_seconds": args.token_ttl, "granted_scopes": args.scopes, "state_file": args.state,
+             "ticket_count": args.tickets}  # fmt: skip
+    config = SandboxConfig(**{key: value for key, value in given.items() if value is not None})
     app = create_app(config)
     for spec in args.fault:
-        options = parse_fault_spec(spec)
-        app.faults.add(**options)  # type: ignore[arg-type]  # validated by FaultInjector.add
-    from halo_agent.channels.serve_cli import listen_socket
-
+        app.faults.add(**parse_fault_spec(spec))  # type: ignore[arg-type]  # checked by fault_spec
     listener = listen_socket(args.host, args.port)  # bound first: a busy port is an error, not a banner
     try:
         print(settings_text(config, f"http://{args.host}:{args.port}"), flush=True)
@@ -58,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
 
 def settings_text(config: SandboxConfig, url: str) -> str:
     """The environment a client needs. Only the built-in demo secret is printed; a chosen one is not."""
+    from halo_agent.sandbox.app import SandboxConfig
+
     kind = f"hosted, tenant {config.tenant}" if config.tenant else "self-hosted"
     secret = config.client_secret
     if secret != SandboxConfig().client_secret:

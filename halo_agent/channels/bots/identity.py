@@ -17,8 +17,7 @@ from halo_agent.agent.service import AgentService, IdentityError
 from halo_agent.errors import ConfigError, HaloAgentError
 from halo_agent.halo.errors import HaloError
 from halo_agent.principal import Principal
-
-ADMINS_ENV = "HALO_AGENT_BOT_ADMINS"
+from halo_agent.textfile import read_text
 
 
 class BotIdentityRefusedError(HaloAgentError):
@@ -45,9 +44,7 @@ class AdminMapping:
     def load(cls, path: Path) -> AdminMapping:
         """A TOML file: `emails = [...]` and/or `groups = [...]`; errors name the file and field."""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(path, "(file)", f"cannot read it: {exc.strerror}") from None
+            data = tomllib.loads(read_text(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from None
         unknown = set(data) - {"emails", "groups"}

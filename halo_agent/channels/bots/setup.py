@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from halo_agent.agent.service import AgentService
-from halo_agent.channels.bots.core import BotCore
-from halo_agent.channels.bots.identity import ADMINS_ENV, AdminMapping, BotIdentity
 from halo_agent.errors import ConfigError
+
+if TYPE_CHECKING:  # imported on use: `add_bot_args` builds `--help`, which must not load the agent
+    from halo_agent.agent.service import AgentService
+    from halo_agent.channels.bots.core import BotCore
+    from halo_agent.channels.bots.identity import AdminMapping
+
+ADMINS_ENV = "HALO_AGENT_BOT_ADMINS"
 
 
 def add_bot_args(parser: argparse.ArgumentParser) -> None:
@@ -21,11 +26,16 @@ def add_bot_args(parser: argparse.ArgumentParser) -> None:
 
 
 def admin_mapping(args: argparse.Namespace) -> AdminMapping:
+    from halo_agent.channels.bots.identity import AdminMapping
+
     path = args.admins or (Path(os.environ[ADMINS_ENV]) if os.environ.get(ADMINS_ENV) else None)
     return AdminMapping.load(path) if path is not None else AdminMapping()
 
 
 def bot_core(service: AgentService, admins: AdminMapping, *, platform: str) -> BotCore:
+    from halo_agent.channels.bots.core import BotCore
+    from halo_agent.channels.bots.identity import BotIdentity
+
     halo = service.settings.halo
     return BotCore(
         service, BotIdentity(service, admins), platform=platform,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from halo_agent.channels.bots.setup import add_bot_args, admin_mapping, bot_core, required_env
-from halo_agent.cli_common import add_backend_args, build_service, run, settings_from_args
+from halo_agent.cli_args import Subparsers, add_backend_args, add_command, add_listen_args
 
 if TYPE_CHECKING:
     from halo_agent.channels.slack.app import SlackBot
@@ -20,24 +21,22 @@ APPROVERS_ENV = "SLACK_APPROVERS_CHANNEL"
 DEFAULT_PORT = 3000
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "slack",
-        help="the Slack app: chat with the desk in Slack, buttons for confirmations and approvals",
-        description="The Slack app. Tokens come from the environment: SLACK_BOT_TOKEN, "
-        "SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode).",
-        epilog="example: SLACK_BOT_TOKEN=xoxb-… SLACK_APP_TOKEN=xapp-… halo-agent slack --socket-mode "
-        "--approvers-channel C0123ABCD --admins admins.toml",
-    )
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers, "slack",
+        "the Slack app: chat with the desk in Slack, buttons for confirmations and approvals",
+        details="Tokens come from the environment: SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET (HTTP events) "
+        "or SLACK_APP_TOKEN (Socket Mode).",
+        examples=["SLACK_BOT_TOKEN=xoxb-... SLACK_APP_TOKEN=xapp-... halo-agent slack --socket-mode "
+                  "--approvers-channel C0123ABCD --admins admins.toml",
+                  "SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... halo-agent slack --port 3000"],
+    )  # fmt: skip
     parser.add_argument(
         "--socket-mode",
         action="store_true",
         help=f"connect out over a WebSocket (needs ${APP_TOKEN_ENV}); default: HTTP events",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="HTTP events: address to listen on")
-    parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"HTTP events: port (default {DEFAULT_PORT})"
-    )
+    add_listen_args(parser, DEFAULT_PORT, "HTTP events: ")
     parser.add_argument(
         "--approvers-channel",
         metavar="ID",
@@ -47,7 +46,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--slack-api-url", metavar="URL", help="Web API base (a fake Slack in tests)")
     add_bot_args(parser)
     add_backend_args(parser)
-    parser.set_defaults(func=lambda args: run(_slack(args)))
+    parser.set_defaults(func=lambda args: _run(_slack(args)))
+
+
+def _run(command: Coroutine[Any, Any, int]) -> int:
+    from halo_agent.cli_common import run
+
+    return run(command)
 
 
 async def _slack(args: argparse.Namespace) -> int:
@@ -68,6 +73,8 @@ async def _slack(args: argparse.Namespace) -> int:
         secret = required_env(
             SIGNING_SECRET_ENV, "the signing secret from the Slack app's Basic Information page"
         )
+    from halo_agent.cli_common import build_service, settings_from_args
+
     admins = admin_mapping(args)
     if (refused := await refused_at_start(settings_from_args(args))) is not None:
         return refused
@@ -94,8 +101,13 @@ async def _slack(args: argparse.Namespace) -> int:
 async def _serve_http(bot: SlackBot, secret: str, host: str, port: int) -> None:
     import uvicorn
 
+    from halo_agent.channels.serve_cli import listen_socket
     from halo_agent.channels.slack.http import EVENTS_PATH, slack_http_app
 
-    print(f"halo-agent Slack app: events at http://{host}:{port}{EVENTS_PATH}", file=sys.stderr)
-    config = uvicorn.Config(slack_http_app(bot, secret), host=host, port=port, log_level="warning")
-    await uvicorn.Server(config).serve()
+    listener = listen_socket(host, port)  # bound first: a busy port is one error line, not a banner
+    try:
+        print(f"halo-agent Slack app: events at http://{host}:{port}{EVENTS_PATH}", file=sys.stderr)
+        config = uvicorn.Config(slack_http_app(bot, secret), host=host, port=port, log_level="warning")
+        await uvicorn.Server(config).serve(sockets=[listener])
+    finally:
+        listener.close()
