@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 RUN_FENCES = ("bash", "console", "python")  # "Which blocks run"
 AMBIGUOUS_FENCES = ("sh", "shell", "zsh")  # run or not? the document must say bash or text
-BLOCK_TIMEOUT_SECONDS = 240.0
+BLOCK_TIMEOUT_SECONDS = 420.0
 SANDBOX_TENANT = "yourcompany"
 EXAMPLE_DATABASE = "halo_agent_readme"  # "Databases": each run gets its own, dropped afterwards
 
