@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,37 +11,17 @@ from halo_agent.agent.events import Paused
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES
 from halo_agent.channels.chat_cli import _approval_hint
 from halo_agent.halo.cli import EXIT_AUTH, EXIT_PERMISSION, EXIT_UNREACHABLE
-from tests.cli.proc import ROOT, halo
+from tests.cli.proc import halo
+from tests.cli.sandbox_proc import SECRET, free_port, served_sandbox
 
-SECRET = "sandbox-secret"
 IDENTITIES = (["--agent-id", "1"], ["--role", "employee", "--user", "someone@example.com"])
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def narrow_sandbox() -> Iterator[str]:
     """A loopback sandbox whose API application holds only read:tickets."""
-    port = _free_port()
-    command = [sys.executable, "-m", "halo_agent", "sandbox", "--port", str(port), "--scopes", "read:tickets",
-               "--client-secret", SECRET]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with served_sandbox("--scopes", "read:tickets", "--client-secret", SECRET) as url:
+        yield url
 
 
 def _halo_env(
@@ -71,7 +48,7 @@ def _one_line_failure(result: subprocess.CompletedProcess[str], code: int) -> st
 def test_unreachable_halo_fails_fast_with_exit_4(
     monkeypatch: pytest.MonkeyPatch, command: str, identity: list[str]
 ) -> None:
-    _halo_env(monkeypatch, f"http://127.0.0.1:{_free_port()}")  # nothing listens there
+    _halo_env(monkeypatch, f"http://127.0.0.1:{free_port()}")  # nothing listens there
     args = [command, "list my tickets"] if command == "ask" else [command]
     line = _one_line_failure(halo(*args, *identity, stdin="list my tickets\n"), EXIT_UNREACHABLE)
     assert "Cannot reach Halo" in line
