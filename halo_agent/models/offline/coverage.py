@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from halo_agent.models.offline.entities import Entities, find_impossible
+from halo_agent.models.offline.leftovers import leftover_phrases
 from halo_agent.models.offline.note_slots import note_text
 from halo_agent.models.offline.parse import Intent
+from halo_agent.models.offline.vocab import Vocabulary
 
 ACTING = frozenset({"create", "list", "update", "note", "resolve", "status"})
 # How each offer ends: a "yes" to it is read back by the model (see model._accepted_offer).
@@ -44,7 +46,7 @@ def constraint_text(intent: Intent) -> str:
     return intent.text
 
 
-def unused(intent: Intent, found: Entities) -> list[Unused]:
+def unused(intent: Intent, found: Entities, vocab: Vocabulary | None = None) -> list[Unused]:
     """The constraints the request names that the intent does not carry."""
     if intent.kind not in ACTING:
         return []
@@ -57,7 +59,25 @@ def unused(intent: Intent, found: Entities) -> list[Unused]:
         problems += check(intent.kind, slots, found)
     if not problems and intent.kind in ("list", "update"):
         problems = [Unused(name) for name in unknown_names(constraint_text(intent), slots)]
+    if not problems and vocab is not None:
+        problems = [Unused(phrase) for phrase in _leftovers(intent, vocab)]
     return problems
+
+
+_CHANGE_VERB = re.compile(
+    r"^\W*(?:(?:can|could|would|will)\s+you\s+|please\s+)?(?:set|put|make|mark|move|bump|change|switch|"
+    r"re-?assign|assign|escalate|downgrade|upgrade|update)\b", re.IGNORECASE)
+
+
+def _leftovers(intent: Intent, vocab: Vocabulary) -> list[str]:
+    """Words no slot used: every list and change, and a question about a ticket asked as a change ("put
+    797 back to new" read as showing 797 is a change not understood, never a silent read)."""
+    text = constraint_text(intent)
+    if intent.kind == "status" and not _CHANGE_VERB.search(text):
+        return []
+    if intent.kind not in ("list", "update", "status"):
+        return []
+    return leftover_phrases(text, intent.slots, vocab, changing=intent.kind == "update")
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*$")

@@ -146,7 +146,7 @@ def _after_yes(text: str) -> str:
 
 def _problems(intent: Intent, vocab: Vocabulary, arguments: Arguments) -> list[Unused]:
     """What the request names that the intent does not carry, or the caller's tools cannot."""
-    return unused(intent, find_entities(constraint_text(intent), vocab)) + unoffered(intent, arguments)
+    return unused(intent, find_entities(constraint_text(intent), vocab), vocab) + unoffered(intent, arguments)
 
 
 def _accepted_offer(

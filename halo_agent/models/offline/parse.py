@@ -16,6 +16,7 @@ from halo_agent.models.offline.closing import resolve_slots
 from halo_agent.models.offline.create_slots import create_slots, is_vague, summarise
 from halo_agent.models.offline.entities import Entities, find_entities
 from halo_agent.models.offline.intent import choose
+from halo_agent.models.offline.leftovers import leftover_phrases, placed_names
 from halo_agent.models.offline.list_slots import kb_query, list_slots, topic
 from halo_agent.models.offline.lists import page_number
 from halo_agent.models.offline.lookup import lookup_slots
@@ -46,6 +47,7 @@ def parse(text: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Inten
     found = extractor(text, vocab)
     command = note_text(text)[1] if kind in ("note", "resolve") and found.get("note") else text
     found = with_entities(kind, found, find_entities(command, vocab))
+    found = with_placed_names(kind, found, command, vocab)
     return Intent(kind, text, found, missing_detail(kind, found, text, asks_priority=asks_priority))
 
 
@@ -79,6 +81,25 @@ def with_entities(kind: str, found: dict[str, Any], entities: Entities) -> dict[
             out[key] = values[key]
     if kind in ("list", "update") and out.get("agent_id") is not None:
         out.pop("agent_name", None)
+    return out
+
+
+_HAS_PERSON = ("agent_id", "agent_name", "user_email", "mine")
+
+
+def with_placed_names(kind: str, found: dict[str, Any], text: str, vocab: Vocabulary) -> dict[str, Any]:
+    """A list's or change's slots with the names no pattern caught, read from where they stand ("tickets at
+    leeds plant", "does grace lin have", "and assign to ben carter"); Halo's directory resolves them."""
+    if kind not in ("list", "update"):
+        return found
+    changing = kind == "update"
+    left = leftover_phrases(text, found, vocab, changing=changing)
+    placed = placed_names(text, left, changing=changing)
+    out = dict(found)
+    if "site_name" in placed and out.get("site_id") is None and not out.get("site_name"):
+        out["site_name"] = placed["site_name"]
+    if "agent_name" in placed and not any(out.get(key) for key in _HAS_PERSON):
+        out["agent_name"] = placed["agent_name"]
     return out
 
 
