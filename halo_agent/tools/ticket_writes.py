@@ -54,6 +54,7 @@ class Plan:
     title: str
     fields: dict[str, Any] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # asked for, but the ticket already had it
     status_id: int | None = None  # resolve: the closed status to set
     note: str | None = None  # resolve: the public note
     ticket_type: str | None = None  # create: the type's name
@@ -184,10 +185,11 @@ def _change(
 ) -> None:
     """Record a change unless the ticket already has the value (no empty writes). `shown`: the old and
     new values as a person reads them, when `old` and `new` are ids."""
+    before, after = shown or (str(old) if old not in (None, "") else None, str(new))
     if old == new:
+        plan.unchanged.append(f"{what} {after}")
         return
     plan.fields |= fields
-    before, after = shown or (str(old) if old not in (None, "") else None, str(new))
     plan.changes.append(f"{what} {before or '(none)'} -> {after}")
 
 
@@ -210,10 +212,15 @@ async def update_ticket(ctx: ToolContext, args: UpdateTicketArgs) -> ToolResult:
     plan = await plan_update(ctx, args)
     await ctx.client.update_ticket(args.ticket_id, TicketWrite(**plan.fields))
     return ToolResult(
-        content={"ticket_id": args.ticket_id, "changed": plan.changes},
-        summary=f"Updated ticket {args.ticket_id}: {'; '.join(plan.changes)}",
+        content={"ticket_id": args.ticket_id, "changed": plan.changes, "already": plan.unchanged},
+        summary=f"Updated ticket {args.ticket_id}: {'; '.join(plan.changes)}" + _already(plan),
         halo_ids=[args.ticket_id],
     )
+
+
+def _already(plan: Plan) -> str:
+    """ "(agent Ben Carter (agent 3) already)": part of a request that needed no change is said, not lost."""
+    return f" ({'; '.join(plan.unchanged)} already)" if plan.unchanged else ""
 
 
 # --- resolve --------------------------------------------------------------------------------------

@@ -181,3 +181,12 @@ def test_multi_word_how_to_questions_search_the_knowledge_base(question: str, wo
     name, args = only_call(Chat("employee").say(question))
     assert name == "haloitsm_search_kb"
     assert words <= set(args["query"].split())
+
+
+def test_an_update_says_which_person_the_ticket_already_had() -> None:
+    chat = Chat()
+    request = chat.say("set priority of 799 to medium and assign to ben carter")
+    changed = ok({"ticket_id": 799, "changed": ["priority Critical -> Medium"],
+                  "already": ["agent Ben Carter (agent 3)"]})
+    final = chat.answer(request, changed)
+    assert final.text is not None and "the agent was already Ben Carter (agent 3)" in final.text

@@ -168,3 +168,13 @@ async def test_a_created_ticket_reports_its_summary_type_and_facts_apart(desk: D
     result = payload(out)["result"]
     assert result["summary"] == "Printer jams" and result["ticket_type"] == "Incident"
     assert result["changes"] == ["at Manchester Office (site 18)", "priority High"]
+
+
+async def test_a_change_the_ticket_already_had_is_reported_not_dropped(desk: Desk) -> None:
+    args = {"ticket_id": 789, "priority": "Low", "agent": 3}  # 789 is already Ben Carter's (agent 3)
+    out = await desk.call(desk.admin, "haloitsm_update_ticket", args, said="789")
+    assert out.status == "ok", out.tool_message
+    result = payload(out)["result"]
+    assert result["changed"] == ["priority High -> Low"]
+    assert result["already"] == ["agent Ben Carter (agent 3)"]
+    assert out.result is not None and "agent Ben Carter (agent 3) already" in out.result.summary

@@ -220,8 +220,10 @@ def _answer_updated(step: Step) -> str:
     changed = [text_of(change, 200) for change in data.get("changed") or []]
     if not changed:
         return f"Halo accepted the update of ticket #{ticket} but reported no change."
-    kept = [f"the {field} was already {step.args[field]}" for field in ("priority", "team", "status")
-            if step.args.get(field) and not any(c.startswith(f"{field} ") for c in changed)]
+    already = [text_of(same, 200) for same in data.get("already") or []]
+    kept = [f"the {same.replace(' ', ' was already ', 1)}" for same in already]
+    kept = kept or [f"the {field} was already {step.args[field]}" for field in ("priority", "team", "status")
+                    if step.args.get(field) and not any(c.startswith(f"{field} ") for c in changed)]
     also = f" ({'; '.join(kept)})" if kept else ""
     return f"Updated ticket #{ticket}: {'; '.join(changed)}{also}."
 
