@@ -182,9 +182,18 @@ async def canonical_refs(
     Only arguments the role may set are looked up: one it may not set is refused by the policy, and
     resolving it first would let the error's choices show the directory to someone denied it.
     """
-    fixed = dict(args)
+    return {key: ref for key, (ref, _) in (await resolved_refs(client, args, settable)).items()}
+
+
+async def resolved_refs(
+    client: HaloClient, args: dict[str, Any], settable: Collection[str] | None = None
+) -> dict[str, tuple[Any, str | None]]:
+    """As `canonical_refs`, each with the record as a person reads it ("Grace Lin (agent 7)"), so an
+    answer names whom Halo matched rather than echoing what was typed; None for arguments left as given."""
+    fixed: dict[str, tuple[Any, str | None]] = {key: (value, None) for key, value in args.items()}
     for key, kind in KINDS.items():
-        value = fixed.get(key)
+        value = args.get(key)
         if value is not None and (settable is None or key in settable):
-            fixed[key] = (await resolve(client, kind, value)).id
+            entry = kind.entry(await resolve(client, kind, value))
+            fixed[key] = (entry.id, f"{entry.name} ({kind.label} {entry.id})" if entry.name else None)
     return fixed

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from halo_agent.tools.base import Name, ToolArgs, ToolContext, ToolError, ToolResult
-from halo_agent.tools.directory import canonical_refs
+from halo_agent.tools.directory import resolved_refs
 from halo_agent.tools.format import DETAILS_CHARS, NOTE_CHARS, PAGE_SIZE, count_of, cut, page_info, ticket_row
 from halo_agent.tools.names import NameBook, priority_in_sla, resolve
 from halo_agent.tools.refs import DirectoryRef, TicketId
@@ -93,7 +93,9 @@ def _note_row(note: Action) -> dict[str, Any]:
 
 async def list_tickets(ctx: ToolContext, args: ListTicketsArgs) -> ToolResult:
     meta = await ctx.client.metadata()
-    people = await canonical_refs(ctx.client, args.model_dump(include={"agent", "user", "site"}))
+    found = await resolved_refs(ctx.client, args.model_dump(include={"agent", "user", "site"}))
+    people = {key: ref for key, (ref, _) in found.items()}
+    matched = {key: label for key, (_, label) in found.items() if label}  # Halo's names: untrusted text
     query = build_query(ctx, args.model_copy(update=people), meta)
     page = await ctx.client.list_tickets(query, page_no=args.page, page_size=PAGE_SIZE)
     rows = page.items
@@ -104,11 +106,13 @@ async def list_tickets(ctx: ToolContext, args: ListTicketsArgs) -> ToolResult:
             rows, total = kept, (args.page - 1) * PAGE_SIZE + len(kept)
     names = await name_book(ctx, rows)
     content = {"tickets": [ticket_row(t, names) for t in rows], **page_info(args.page, len(rows), total)}
+    if matched:
+        content["matched"] = matched
     return ToolResult(
         content=content,
         summary=f"{count_of(content['total'], 'ticket')}, page {args.page}",
         halo_ids=[t.id for t in rows],
-        untrusted=bool(rows),
+        untrusted=bool(rows) or bool(matched),
     )
 
 

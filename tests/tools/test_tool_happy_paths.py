@@ -39,7 +39,8 @@ async def test_admin_lists_open_incidents_of_an_agent(desk: Desk) -> None:
     assert data["total"] == len(expected) >= 5
     assert {row["agent"] for row in data["tickets"]} == {"Sam Turner"}
     assert {row["type"] for row in data["tickets"]} == {"Incident"}
-    assert set(data) == {"tickets", "total", "page", "more"}
+    assert set(data) == {"tickets", "total", "page", "more", "matched"}
+    assert data["matched"] == {"agent": "Sam Turner (agent 6)"}  # whom Halo matched, for the answer
 
 
 async def test_list_pages_hold_at_most_25_rows_and_say_there_is_more(desk: Desk) -> None:
@@ -178,3 +179,11 @@ async def test_a_change_the_ticket_already_had_is_reported_not_dropped(desk: Des
     assert result["changed"] == ["priority High -> Low"]
     assert result["already"] == ["agent Ben Carter (agent 3)"]
     assert out.result is not None and "agent Ben Carter (agent 3) already" in out.result.summary
+
+
+async def test_a_list_by_a_typed_name_says_whom_halo_matched(desk: Desk) -> None:
+    args = {"agent": "grace lin", "site": "manchester office"}
+    out = await desk.call(desk.admin, "haloitsm_list_tickets", args)
+    assert out.status == "ok", out.tool_message
+    data = payload(out)["untrusted_data"]  # directory names are Halo text, even with no rows
+    assert data["matched"] == {"agent": "Grace Lin (agent 7)", "site": "Manchester Office (site 18)"}

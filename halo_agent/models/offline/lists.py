@@ -62,10 +62,11 @@ def answer_list(step: Step) -> str:
     rows = rows_of(data, "tickets")
     total = data["total"] if isinstance(data.get("total"), int) else len(rows)
     page = int(step.args.get("page") or 1)
+    args = {**step.args, **_matched(data)}  # whom Halo matched: "Grace Lin (agent 7)", not "grace lin"
     if not rows:
         none = "You have no" if step.args.get("mine") else "There are no"
-        return f"{none} {list_scope(step.args, rows, 0)}" + (f" on page {page}." if page > 1 else ".")
-    scope = list_scope(step.args, rows, total)
+        return f"{none} {list_scope(args, rows, 0)}" + (f" on page {page}." if page > 1 else ".")
+    scope = list_scope(args, rows, total)
     head = f"You have {total} {scope}" if step.args.get("mine") else f"{total} {scope}"
     more = bool(data["more"]) if "more" in data else total > len(rows)
     if "page" in step.args:  # the person asked for this page: show it all
@@ -93,6 +94,13 @@ def how_to_page(page: int) -> str:
             "team or status.")
 
 
+def _matched(data: dict[str, Any]) -> dict[str, str]:
+    matched = data.get("matched")
+    if not isinstance(matched, dict):
+        return {}
+    return {key: text_of(value, 80) for key, value in matched.items() if key in ("agent", "user", "site")}
+
+
 def list_scope(args: dict[str, Any], rows: list[dict[str, Any]], count: int) -> str:
     """ "open Incidents assigned to Sam Turner (agent 6)" from the list call's arguments and its rows
     (which name the agent); singular for a count of one."""
@@ -102,7 +110,7 @@ def list_scope(args: dict[str, Any], rows: list[dict[str, Any]], count: int) -> 
     if status and status not in ("open", "closed"):
         words.append(f"with status {status}")
     filters = {
-        "agent": "assigned to {}", "team": "for team {}", "user": "for {}", "site": "at site {}",
+        "agent": "assigned to {}", "team": "for team {}", "user": "for {}", "site": "at {}",
         "priority": "with priority {}", "search": "matching '{}'",
     }
     values = {**args, "agent": _agent(args.get("agent"), rows)}
