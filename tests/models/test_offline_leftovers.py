@@ -31,6 +31,7 @@ def _named(said: str) -> list[str]:
         ("open incidents at york workshop", "site_name", "york workshop"),
         ("what's tom working on?", "agent_name", "tom"),
         ("tickets for the manchester office", "site_name", "manchester office"),
+        ("tickets logged by emma hart", "user_email", "emma hart"),  # who raised them, not who works them
         ("set priority of 799 to medium and assign to ben carter", "agent_name", "ben carter"),
     ],
 )
@@ -47,6 +48,8 @@ def test_a_lower_case_name_in_a_names_place_becomes_a_filter(said: str, slot: st
         ("show 5 newest tickets", "newest"),
         ("open tickets with a broken screen flag", "broken screen flag"),
         ("put 797 back to new", "put"),  # a change read as a question is not answered silently
+        ("anything new for 1st line today?", "today"),  # no date filter: said, not dropped
+        ("mark 796 as on hold until monday", "until monday"),
     ],
 )
 def test_a_word_nothing_used_is_named(said: str, left: str) -> None:

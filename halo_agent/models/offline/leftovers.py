@@ -23,7 +23,7 @@ when how why is are was were be been being am do does did done doing have has ha
 should will shall may might must i i'm i'd i've me my mine we us our you your he him his she her of to
 in on at for from with by about as into onto up down out off over under again then than so and or but
 nor not no yes just only also too very really quite all any some every each both either more most much
-many few lot lots now currently still yet already today right please pls thanks thank cheers ok okay hey
+many few lot lots now currently still yet already right please pls thanks thank cheers ok okay hey
 hi hello kindly quick quickly asap if whether let let's lemme gimme get got give see look
 """.split())  # noqa: SIM905 -- a word list reads best as words
 _ASKING = frozenset("""
@@ -45,7 +45,8 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _QUOTED_OR_EMAIL = re.compile(r"\"[^\"]*\"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?:'s)?")
 # Why a change is asked for, not what to change: "raise 789 to Critical: the whole finance team is affected".
 _REASON = re.compile(
-    r"(?:[:;,.-]\s*|\s)(?:because|since|cos|as|coz|so)\b.*$"
+    r"(?:[:;,.-]\s*|\s)(?:because|cos|coz|cause)\b.*$"
+    r"|(?:[:;,.-]\s*|\s)(?:as|since|so)\s+(?:the|our|my|it|it's|they|we|this|that|he|she)\b.*$"
     r"|[:;.-]\s*(?:the|our|my|it|its|it's|they|we|this|that|he|she|everyone|nobody)\b[^:;]*?"
     r"\b(?:is|are|was|were|has|have|had|can't|cannot|isn't|aren't|keeps?|needs?)\b.*$",
     re.IGNORECASE)
@@ -54,6 +55,9 @@ _REASON = re.compile(
 _SITE_BEFORE = re.compile(r"\b(?:at|in|from)\s+(?:the\s+)?$", re.IGNORECASE)
 _PERSON_BEFORE = re.compile(
     r"\b(?:for|of|does|has|did|is|assigned\s+to|with|by|to)\s+(?:agent\s+|user\s+)?$", re.IGNORECASE)
+_REQUESTER_BEFORE = re.compile(
+    r"\b(?:raised|logged|reported|opened|submitted|created|requested)\s+by\s+$|\bon\s+behalf\s+of\s+$",
+    re.IGNORECASE)
 _PERSON_AFTER = re.compile(r"^(?:'s\b|\s+(?:have|has|got|own|working|work)\b)", re.IGNORECASE)
 
 
@@ -111,8 +115,9 @@ _ASSIGNING = re.compile(r"\b(?:re-?assign|assign|give|hand|pass|transfer|allocat
 
 
 def placed_names(text: str, phrases: list[str], *, changing: bool = False) -> dict[str, str]:
-    """Leftover phrases a list can still use as a filter by where they stand: {"site_name": …} or
-    {"agent_name": …}; Halo's directory decides whether they name anyone (the tool says if not)."""
+    """Leftover phrases a list can still use as a filter by where they stand: {"site_name": …},
+    {"user_email": …} (who raised it) or {"agent_name": …}; Halo's directory decides whether they name
+    anyone (the tool says if not)."""
     found: dict[str, str] = {}
     for phrase in phrases:
         at = text.find(phrase)
@@ -128,6 +133,8 @@ def placed_names(text: str, phrases: list[str], *, changing: bool = False) -> di
             found["site_name"] = phrase
         elif last in _ORGANISATION_WORDS:
             continue  # "for Northgate Manufacturing": a client, which no list filter takes: named back
+        elif _REQUESTER_BEFORE.search(before) and "user_email" not in found:
+            found["user_email"] = phrase  # the requester: the tool takes a name or an email
         elif (_PERSON_BEFORE.search(before) or _PERSON_AFTER.match(after)) and "agent_name" not in found:
             found["agent_name"] = phrase.removesuffix("'s")
     return found

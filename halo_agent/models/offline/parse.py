@@ -98,8 +98,9 @@ def with_placed_names(kind: str, found: dict[str, Any], text: str, vocab: Vocabu
     out = dict(found)
     if "site_name" in placed and out.get("site_id") is None and not out.get("site_name"):
         out["site_name"] = placed["site_name"]
-    if "agent_name" in placed and not any(out.get(key) for key in _HAS_PERSON):
-        out["agent_name"] = placed["agent_name"]
+    for key in ("user_email", "agent_name"):
+        if key in placed and not any(out.get(other) for other in _HAS_PERSON):
+            out[key] = placed[key]
     return out
 
 
