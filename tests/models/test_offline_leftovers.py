@@ -88,3 +88,12 @@ def test_a_change_takes_a_person_only_where_it_is_handed_to_them() -> None:
     text = "set 790 to low and give it to sam turner"
     assert placed_names(text, ["sam turner"], changing=True) == {"agent_name": "sam turner"}
     assert placed_names("set 790 to low for sam turner", ["sam turner"], changing=True) == {}
+
+
+def test_the_words_that_find_a_ticket_are_used_not_left_over() -> None:
+    assert _named("reassign my email ticket to grace") == []
+
+
+def test_contractions_typed_without_an_apostrophe_are_read() -> None:
+    assert parse("my laptop wont turn on", VOCAB).kind == "offer"
+    assert parse("i cant log in to teams", VOCAB).kind == "offer"

@@ -321,3 +321,19 @@ def test_a_reassignment_by_name_is_answered_from_the_update() -> None:
     update = chat.say("reassign ticket 789 to Sam Turner")
     final = chat.answer(update, ok({"ticket_id": 789, "changed": ["agent Ben Carter -> Sam Turner"]}))
     assert final.text is not None and final.text.startswith("Updated ticket #789")
+
+
+def test_a_topic_whose_words_are_in_one_summary_in_another_order_finds_it() -> None:
+    chat = Chat("employee")
+    retry = chat.answer(chat.say("close my email access ticket, sorted now"), tickets())  # no phrase match
+    assert only_call(retry) == ("haloitsm_list_tickets", {"mine": True, "status": "open"})
+    final = chat.answer(retry, tickets(EMAIL_TICKET, LAPTOP_TICKET))  # "Cannot access email" has both words
+    tool, args = only_call(final)
+    assert tool == "haloitsm_resolve_ticket" and args["ticket_id"] == 789
+
+
+def test_a_topic_only_partly_in_a_summary_closes_nothing() -> None:
+    chat = Chat("employee")
+    retry = chat.answer(chat.say("close my email server ticket"), tickets())
+    final = chat.answer(retry, tickets(EMAIL_TICKET, LAPTOP_TICKET))  # "server" is in no summary
+    assert final.tool_calls == [] and final.text is not None and "789" in final.text

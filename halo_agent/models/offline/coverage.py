@@ -14,6 +14,7 @@ from typing import Any
 
 from halo_agent.models.offline.entities import Entities, find_impossible
 from halo_agent.models.offline.leftovers import leftover_phrases
+from halo_agent.models.offline.list_slots import topic
 from halo_agent.models.offline.note_slots import note_text
 from halo_agent.models.offline.parse import Intent
 from halo_agent.models.offline.vocab import Vocabulary
@@ -77,7 +78,8 @@ def _leftovers(intent: Intent, vocab: Vocabulary) -> list[str]:
         return []
     if intent.kind not in ("list", "update", "status"):
         return []
-    return leftover_phrases(text, intent.slots, vocab, changing=intent.kind == "update")
+    about = {"topic": topic(text)}  # "my email ticket": the words that find the ticket are used too
+    return leftover_phrases(text, {**intent.slots, **about}, vocab, changing=intent.kind == "update")
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*$")

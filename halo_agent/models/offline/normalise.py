@@ -29,6 +29,7 @@ _SHORTHAND = (
     (r"\btix\b|\btkts?\b", "tickets"),
     (r"\b(P[1-4])s\b", r"\1 tickets"),
     (r"\b(?:priority|prio|pri)\s*(?:level\s*)?#?\s*([1-4])\b(?!\s*(?:tickets|incidents))", r"P\1"),
+    (r"\b(wo|ca|does|is|do|did|was|are|were|has|have|could|would|should)nt\b", r"\1n't"),  # "wont", "cant"
     (r"\bSRs\b", "service requests"),
     (r"\bSR\b", "service request"),
     (r"\bincs\b", "incidents"),

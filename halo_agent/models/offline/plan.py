@@ -123,6 +123,7 @@ def _note_on_my_ticket(ctx: Context) -> Plan:
     if last.name != LIST:
         return answers.compose(ctx.steps[-1:], staff=ctx.staff)
     rows = rows_of(payload(last.result), "tickets")
+    rows = about_topic(rows, ctx.slots.get("topic")) if not last.args.get("search") else rows
     if len(rows) == 1 and ticket_id_of(rows[0]) is not None:
         return [Call(NOTE, call_args(NOTE, {**ctx.slots, "ticket_id": ticket_id_of(rows[0])}))]
     if not rows and last.args.get("search") and len(ctx.steps) == 1:
@@ -232,6 +233,15 @@ def _requester_note(slots: dict[str, Any]) -> str | None:
     return f"Closed at the user's request: {reason}" if reason else None
 
 
+def about_topic(rows: list[dict[str, Any]], topic: Any) -> list[dict[str, Any]]:
+    """The rows whose summary has every word of the topic, in any order ("finance drive" is "Access to
+    Finance shared drive", which Halo's one-phrase search misses); all rows when there is no topic."""
+    if not topic:
+        return rows
+    words = [w.rstrip("s") for w in re.findall(r"[a-z0-9]+", str(topic).lower()) if len(w) > 2]
+    return [row for row in rows if words and all(w in str(row.get("summary") or "").lower() for w in words)]
+
+
 def _resolve_by_topic(ctx: Context, note: str) -> Plan:
     """List the person's open tickets about the topic; close only when exactly one matches."""
     topic = ctx.slots.get("topic")
@@ -244,6 +254,8 @@ def _resolve_by_topic(ctx: Context, note: str) -> Plan:
         return answers.compose(ctx.steps[-1:], staff=ctx.staff)
     rows = rows_of(payload(last.result), "tickets")
     matched = bool(last.args.get("search")) or not topic  # never close a ticket that didn't match
+    if not matched and len(about_topic(rows, topic)) == 1:
+        rows, matched = about_topic(rows, topic), True  # "finance drive": every word in one summary
     if matched and len(rows) == 1 and ticket_id_of(rows[0]) is not None:
         return [Call(RESOLVE, {"ticket_id": ticket_id_of(rows[0]), "note": note})]
     if not rows and last.args.get("search") and len(ctx.steps) == 1:
