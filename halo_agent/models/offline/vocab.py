@@ -8,6 +8,7 @@ used here: the tools resolve names to ids.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -118,17 +119,55 @@ def same_word(typed: str, known: str) -> bool:
 def find_phrases(text: str, names: tuple[str, ...]) -> list[tuple[str, int]]:
     """Each known name said in the text, typos and fillers allowed ("waiting on the user", "on hlod",
     "reopen"), with the word position it starts at; the longest name wins where two overlap."""
+    matcher = _matcher(names)
     hits: list[tuple[str, int, int]] = []
     for said in (words_of(text), words_of(text, join_hyphens=True)):
-        for name in sorted(names, key=lambda n: -len(words_of(n))):
-            for wanted in _forms(name):
-                for start in range(len(said) - len(wanted) + 1):
-                    end = start + len(wanted)
-                    if all(same_word(t, k) for t, k in zip(said[start:end], wanted, strict=True)) and not any(
-                        (s < end and start < e) or n == name for n, s, e in hits
-                    ):
-                        hits.append((name, start, end))
+        for name, start, end in matcher.matches(said):
+            if not any((s < end and start < e) or n == name for n, s, e in hits):
+                hits.append((name, start, end))
     return [(name, start) for name, start, _ in sorted(hits, key=lambda hit: hit[1])]
+
+
+class _Matcher:
+    """One vocabulary's names, compiled once: every spoken form of each name (longest name first), and
+    which of their words a typed word may be (typos allowed), remembered per typed word."""
+
+    _MEMO_LIMIT = 4096  # typed words remembered; a long-running server sees endless new ones
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        ordered = sorted(names, key=lambda n: -len(words_of(n)))
+        self.forms = tuple((name, tuple(form)) for name in ordered for form in _forms(name))
+        self._by_first: dict[str, list[int]] = {}
+        for index, (_, form) in enumerate(self.forms):
+            self._by_first.setdefault(form[0], []).append(index)
+        self._known = frozenset(word for _, form in self.forms for word in form)
+        self._likes: dict[str, frozenset[str]] = {}
+
+    def matches(self, said: list[str]) -> list[tuple[str, int, int]]:
+        """(name, start, end) for every form said, in the order the longest-name-first rule needs."""
+        likes = [self.known_like(word) for word in said]
+        found: list[tuple[int, int, int]] = []
+        for start, like in enumerate(likes):
+            for index in (i for first in like for i in self._by_first.get(first, ())):
+                form = self.forms[index][1]
+                end = start + len(form)
+                if end <= len(said) and all(k in likes[start + j] for j, k in enumerate(form)):
+                    found.append((index, start, end))
+        return [(self.forms[index][0], start, end) for index, start, end in sorted(found)]
+
+    def known_like(self, typed: str) -> frozenset[str]:
+        like = self._likes.get(typed)
+        if like is None:
+            if len(self._likes) >= self._MEMO_LIMIT:
+                self._likes.clear()
+            like = self._likes[typed] = frozenset(k for k in self._known if same_word(typed, k))
+        return like
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(names: tuple[str, ...]) -> _Matcher:
+    """Compiled once per vocabulary: the same names come with every turn of every conversation."""
+    return _Matcher(names)
 
 
 def _forms(name: str) -> list[list[str]]:
