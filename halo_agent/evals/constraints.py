@@ -80,16 +80,39 @@ def extract(text: str, directory: Directory) -> list[Constraint]:
     return found
 
 
+_NAMED_TICKET = re.compile(
+    r"(?:#\s*|\b(?:ticket|incident|request|case|call)s?\s*(?:no\.?|number|#)?\s*)(\d{2,9})\b", _I
+)
+_BARE_NUMBER = re.compile(r"(?<![\w@.#/:£$€-])([1-9]\d{2,8})(?![\w@/%-]|[.,:]\d)")
+# A bare number is a ticket unless its neighbours say what else it numbers or counts, as a reader takes
+# "room 214", "ext 4411", "building 300", "2 PCs in building 300", "300 users" or "since 2019".
+_LABELS = (
+    r"room|rm|ext|extension|floor|level|building|bldg|block|wing|bay|desk|till|port|unit|suite|gate|row|"
+    r"phone|tel|mobile|version|ver|v|model|site|agent|page|id|p|step|item|option|error|code|vlan|order|po|"
+    r"invoice|ref|reference|serial|asset|kb|article|area|zone|aisle|dock|door|bus|route|line|year|pin"
+)
+_LABELLED = re.compile(rf"(?:\b(?:{_LABELS})\.?\s*(?:no\.?|number|#)?\s*"
+                       r"|\b(?:call|ring|phone|text|reach|contact)\s+(?:me|us|him|her|them)\s+(?:on|at)\s*"
+                       r"|(?:\+|\b0)\d{2,}(?:\s+\d+)*\s+)$", _I)  # the rest of "07700 900123"
+_YEAR = re.compile(r"\b(?:in|since|from|until|till|by|of|before|after|during)\s+$", _I)
+_COUNTED = re.compile(
+    r"\s*(?:users?|people|staff|employees|pcs?|laptops?|machines?|devices?|computers?|printers?|phones?|"
+    r"seats?|licen[cs]es?|accounts?|copies|pages|items|times|errors?|emails?|messages?|"
+    r"secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|"
+    r"[kmgt]b|[kmg]bps|mb/s|ms|dpi|px|pounds|quid|dollars|euros|k|am|pm)\b", _I)
+
+
 def _tickets(text: str, directory: Directory) -> Iterator[Constraint]:
-    named = re.finditer(
-        r"(?:#\s*|\b(?:ticket|incident|request|case|call)s?\s*(?:no\.?|number|#)?\s*)(\d{2,9})\b", text, _I
-    )
-    bare = re.finditer(
-        r"(?<![\w@.#/:-])(?<!site )(?<!agent )(?<!page )(?<!ext\. )(\d{3,9})(?![\w@/:-])", text, _I
-    )
-    for match in [*named, *bare]:
+    """ "#790", "ticket 790", "tickets 790 and 791", and a bare number nothing else claims ("close 790",
+    "is 792 on hold?"); never a room, an extension, a building, a count or a year."""
+    for match in _NAMED_TICKET.finditer(text):
         if not re.search(r"\b(?:site|agent|page|id|p)\s*#?\s*$", text[: match.start(1)], _I):
             yield Constraint("ticket", match.group(0).strip(), (match.group(1),))
+    for match in _BARE_NUMBER.finditer(text):
+        before, after = text[: match.start(1)], text[match.end(1) :]
+        year = re.fullmatch(r"(?:19|20)\d\d", match.group(1)) and _YEAR.search(before)
+        if not (_LABELLED.search(before) or _COUNTED.match(after) or year):
+            yield Constraint("ticket", match.group(1), (match.group(1),))
 
 
 def _person(kind: str, pid: int, name: str, email: str, phrase: str) -> Constraint:

@@ -47,6 +47,44 @@ def test_words_that_only_look_like_constraints_are_not(directory: Directory) -> 
     assert "agent" not in kinds("can you remove #791 from Halo", directory)
 
 
+def tickets(text: str, directory: Directory) -> list[str]:
+    return [c.values[0] for c in extract(text, directory) if c.kind == "ticket"]
+
+
+@pytest.mark.parametrize(
+    ("said", "wanted"),
+    [
+        ("#790 should be P4", ["790"]),
+        ("what's happening with ticket 790?", ["790"]),
+        ("close tickets 790 and 791", ["790", "791"]),
+        ("790 fixed - close it", ["790"]),
+        ("reasign 791 to nina", ["791"]),
+        ("is 792 on hold?", ["792"]),
+        ("same for 784", ["784"]),
+        ("put a note on 790: the user is in room 214, ext 4411", ["790"]),
+    ],
+)
+def test_a_ticket_is_a_number_said_as_one(said: str, wanted: list[str], directory: Directory) -> None:
+    assert tickets(said, directory) == wanted
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Open a ticket: the projector in room 214 is dead",
+        "new incident: the phone on ext 4411 has no dial tone",
+        "Open a ticket: 2 PCs in building 300 won't boot",
+        "log an incident: 300 users can't reach the VPN",
+        "raise a problem: the backup has failed every night since 2019",
+        "create a ticket: call me on 07700 900123 about the printer",
+        "new ticket: call me on 4411 when the engineer is here",
+        "new incident: the 500 GB drive on port 125 is full",
+    ],
+)
+def test_rooms_extensions_buildings_counts_and_years_are_not_tickets(said: str, directory: Directory) -> None:
+    assert tickets(said, directory) == []
+
+
 LIST = "haloitsm_list_tickets"
 
 
