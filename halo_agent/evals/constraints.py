@@ -193,6 +193,37 @@ def _teams(text: str, directory: Directory) -> Iterator[Constraint]:
             if hit:
                 yield Constraint("team", form, (team.lower(),))
                 break
+    yield from _team_phrases(text, directory)
+
+
+# A team called by part of its name, or by a name the instance lacks: "for the service desk team", "the
+# hardware team's tickets". What follows a colon is the person's description, not an instruction.
+_TEAM_PHRASE = re.compile(
+    r"\b(?:for|to|in|on|with|from|of)\s+(?:the\s+)?((?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:team|queue|group)(?!s)\b"
+    r"|^\W*(?:the\s+)?((?:[\w-]+\s+){0,2}?[\w-]+)\s+(?:team|queue|group)(?:'s|\s+tickets)\b", _I
+)
+_NOT_A_TEAM = frozenset({"my", "our", "your", "their", "his", "her", "this", "that", "same", "whole", "other",
+                         "another", "right", "wrong", "a", "an", "which", "what", "whose", "every", "each"})
+_BEFORE_A_TEAM = frozenset({"the", "for", "to", "in", "on", "with", "from", "of", "show", "list", "get",
+                            "see", "give", "find", "team", "all", "any", "open", "closed"})
+
+
+def _team_phrases(text: str, directory: Directory) -> Iterator[Constraint]:
+    command = text.split(":", 1)[0]
+    known = {normalise(team) for team in directory.teams}
+    for match in _TEAM_PHRASE.finditer(command):
+        words = normalise(match.group(1) or match.group(2)).split()
+        cut = [index for index, word in enumerate(words) if word in _BEFORE_A_TEAM]
+        words = words[cut[-1] + 1 :] if cut else words  # "on hold for team X": not "hold for"
+        if not words or words[0] in _NOT_A_TEAM or " ".join(words) in known:
+            continue
+        holding = [t.lower() for t in directory.teams if _holds(normalise(t).split(), words)]
+        yield Constraint("team", " ".join(words), tuple(holding) or (" ".join(words),))
+
+
+def _holds(name: list[str], words: list[str]) -> bool:
+    """Every word said is a word of the name, or a slip of one ("netwrok")."""
+    return all(difflib.get_close_matches(word, name, n=1, cutoff=0.8) for word in words)
 
 
 _PRIORITY_WORD = r"(?:priority|priorty|prioirty|prio|pri)"

@@ -88,6 +88,25 @@ def test_rooms_extensions_buildings_counts_and_years_are_not_tickets(said: str, 
 LIST = "haloitsm_list_tickets"
 
 
+def test_a_team_said_by_part_of_its_name_or_a_name_it_lacks_is_a_constraint(directory: Directory) -> None:
+    assert kinds("which tickets are open for the service desk team?", directory)["team"] == (
+        "service desk leads",)
+    assert kinds("tickets in the netwrok queue", directory)["team"] == ("network",)
+    assert kinds("open tickets for the support team", directory)["team"] == (
+        "1st line support", "2nd line support")
+    assert kinds("show tickets for the security team", directory)["team"] == ("security",)
+    assert "team" not in kinds("list tickets on hold for my team", directory)
+    assert "team" not in kinds("Open a ticket: the finance team can't print", directory)
+
+
+def test_an_unknown_team_must_be_named_not_dropped(directory: Directory) -> None:
+    wanted = extract("show tickets for the security team", directory)
+    assert unmet(wanted, [(LIST, {})], ["Here are all 300 tickets."]) == wanted
+    assert unmet(wanted, [], ["I couldn't use 'security team': there is no team of that name."]) == []
+
+
+
+
 @pytest.mark.parametrize(
     ("request_text", "calls", "answer"),
     [

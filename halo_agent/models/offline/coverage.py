@@ -165,7 +165,8 @@ def _fields(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
 def _unsupported(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
     if kind != "list":
         return []
-    return [Unused(phrase, f"{why} ('{phrase}')") for phrase, why in found.unsupported]
+    teams = [Unused(f"{phrase} team", why) for phrase, why in found.unclear_teams if not slots.get("team")]
+    return teams + [Unused(phrase, f"{why} ('{phrase}')") for phrase, why in found.unsupported]
 
 
 def _visibility(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:

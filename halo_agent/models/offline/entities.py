@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from halo_agent.models.offline.lists import page_number
 from halo_agent.models.offline.people import find_people
-from halo_agent.models.offline.teams import team_names
+from halo_agent.models.offline.teams import team_names, unclear_teams
 from halo_agent.models.offline.unsupported import find_unsupported
 from halo_agent.models.offline.vocab import Vocabulary, find_phrases, same_word
 
@@ -63,6 +63,7 @@ class Entities:
     site_id: int | None = None
     site_name: str | None = None
     teams: tuple[str, ...] = ()
+    unclear_teams: tuple[tuple[str, str], ...] = ()  # a team said that is no team or several, and why
     statuses: tuple[str, ...] = ()
     priority: str | None = None
     types: tuple[str, ...] = ()
@@ -85,6 +86,7 @@ def find_entities(text: str, vocab: Vocabulary) -> Entities:
         site_id=_int(SITE_ID, outside),
         site_name=next((g for g in site.groups() if g), None) if site else None,
         teams=tuple(team_names(outside, vocab)),
+        unclear_teams=unclear_teams(outside, vocab),
         statuses=tuple(_statuses(outside, vocab)),
         priority=_priority(outside, vocab),
         types=tuple(_types(outside, vocab)),
