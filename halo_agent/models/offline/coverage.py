@@ -220,7 +220,8 @@ def describe(intent: Intent) -> str:
     if kind == "update" and ticket is not None and changes:
         return f"set ticket {ticket} to " + ", ".join(changes)
     if kind == "list":
-        return "list the tickets" + (" with " + ", ".join(changes) if changes else "")
+        what = f"{s['ticket_type']} tickets" if s.get("ticket_type") else "tickets"
+        return f"list the {what}" + (" with " + ", ".join(changes) if changes else "")
     if kind == "note" and ticket is not None and s.get("note"):
         return f"add the note to ticket {ticket}"
     if kind == "resolve" and ticket is not None:

@@ -136,6 +136,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"(?:the\s+)?(?:clients?|customers?|sites?|users?|agents?|teams|assets?|equipment|devices|"
                    r"hardware)\b"),
         ("lookup", r"\b(?:which|what)\s+team\s+(?:is|does)\b"),
+        ("lookup", r"^\W*(?:the\s+)?(?:clients?|customers?|sites?|users?|agents?|assets?|equipment|devices|"
+                   r"kit|stores|offices)\s+(?:for|of|at|in|on)\b"
+                   r"|\bwhat\s+(?:kit|equipment|hardware|devices?|laptops?|stores|offices|sites)\s+(?:does|do|has)\b"
+                   r"|\bwho\s+(?:works|is\s+based|sits)\s+(?:at|in)\b"
+                   r"|^\W*what(?:'s|s|\s+is)\b.*\b(?:e-?mail|phone|mobile|extension)\s*[?.!]*$"
+                   r"|\b(?:who\s+(?:has|owns|uses|is\s+using)|look\s*up|find|show|where\s+is)\s+(?:the\s+)?"
+                   r"(?:asset\s+)?[a-z]{2,4}-\d{3,}\b"),
         ("lookup", r"^\W*(?:who(?:'s|\s+is)|look\s*up|find)\s+(?:the\s+)?(?:user\s+|agent\s+)?[A-Z][a-z]+"),
         ("lookup", r"\b(?:equipment|devices?|hardware|assets?|laptops?)\s+(?:is\s+|are\s+)?"
                    r"(?:registered|assigned|issued|belonging)\s+to\b"),
@@ -214,7 +221,9 @@ def choose(text: str, entities: Entities) -> str:
 
 
 def _filters(entities: Entities) -> bool:
-    found = (entities.teams, entities.statuses, entities.priority, entities.types, entities.agent_id)
+    raised_by = entities.person if entities.person_role == "requester" else None  # "anything logged by …"
+    found = (entities.teams, entities.statuses, entities.priority, entities.types, entities.agent_id,
+             raised_by)
     return any(value for value in found)
 
 

@@ -67,7 +67,20 @@ def list_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     search = _SEARCH_WORDS.search(text) or _SEARCH_FOR.search(text)
     if search:
         found["search"] = singular(search.group(1).strip())
+    put(found, "site_name", place_named(text))
     return found
+
+
+PLACE_WORDS = r"office|lab|store|plant|depot|warehouse|centre|center|workshop|wharf"
+# "at leeds plant", "at the oxford lab site": a place by its kind of place, whatever the case (the tools
+# check the name against Halo's sites, and name one they lack); "my office" is no site's name.
+_PLACE = re.compile(rf"\b(?:at|in|from)\s+(?:the\s+)?(?!(?:my|our|your|the|this|that|home)\b)"
+                    rf"([a-z][\w&'-]*\s+(?:{PLACE_WORDS}))\b", _I)
+
+
+def place_named(text: str) -> str | None:
+    match = _PLACE.search(text)
+    return match.group(1) if match else None
 
 
 def singular(phrase: str) -> str:

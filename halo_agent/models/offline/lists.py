@@ -14,15 +14,16 @@ LIST_TOOL = "haloitsm_list_tickets"
 FULL_ROWS = 10  # rows shown in full in a first answer; the rest of the page is listed by number
 
 _I = re.IGNORECASE
-_ASK = (r"(?:(?:and\s+|ok(?:ay)?,?\s+|now\s+)?(?:(?:please|can\s+you|could\s+you)\s+)?"
-        r"(?:show|see|give|get|display|list)(?:\s+me)?\s+)?")
+_ASK = (r"(?:(?:and\s+|ok(?:ay)?,?\s+|now\s+)?(?:(?:please|pls|plz|can\s+you|could\s+you)\s+)?"
+        r"(?:(?:show|see|give|get|display|list)(?:\s+me)?|(?:go|jump|skip|move|take\s+me)\s+to)\s+)?")
+_PLEASE = r"(?:\s+(?:please|pls|plz|thanks|thx))*"
 _NEXT = re.compile(rf"^\W*{_ASK}(?:(?:the\s+)?next(?:\s+(?:page|one|\d+|batch))?|more|the\s+rest)"
-                   r"(?:\s+(?:tickets|of\s+them|please))*\W*$", _I)
+                   rf"(?:\s+(?:tickets|of\s+them|please|pls|plz))*{_PLEASE}\W*$", _I)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "one": 1, "two": 2,
              "three": 3, "four": 4, "five": 5}
 _PAGE_NAMED = (r"\bpage\s+(\d{1,4}|one|two|three|four|five)\b"
                r"|\b(first|second|third|fourth|fifth|\d{1,3}(?:st|nd|rd|th))\s+page\b")
-_PAGE = re.compile(rf"^\W*{_ASK}(?:the\s+)?(?:{_PAGE_NAMED})(?:\s+please)?\W*$", _I)
+_PAGE = re.compile(rf"^\W*{_ASK}(?:the\s+)?(?:{_PAGE_NAMED}){_PLEASE}\W*$", _I)
 
 
 def page_number(text: str) -> int | None:

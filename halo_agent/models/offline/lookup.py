@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from halo_agent.models.offline.list_slots import place_named
+from halo_agent.models.offline.people import plain_full_name
+
 _I = re.IGNORECASE
 _KIND_WORDS = (  # (kind, words that name it), most specific first
     ("assets", r"assets?|equipment|devices?|hardware|laptops?|kit|inventory"),
-    ("sites", r"sites?|locations?|offices?"),
+    ("sites", r"sites?|locations?|offices?|stores|labs|depots|warehouses|plants|branch(?:es)?"),
     ("clients", r"clients?|customers?|compan(?:y|ies)|organi[sz]ations?"),
     ("agents", r"agents?|technicians?|engineers?|analysts?"),
     ("teams", r"teams"),
@@ -45,14 +48,25 @@ _SITE_FILTER = re.compile(r"\b(?:at|in|on|from)\s+(?:the\s+)?([A-Z][\w&'-]*(?:\s
                           r"(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre|Workshop))\b")
 _HAS = r"\b(?:does|do|has)\s+([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+(?:have|got|run|own|use)\b"
 _OWNED = frozenset({"sites", "users"})  # kinds that belong to a client: "the sites Kestrel Research has"
+# The same places in lower case: a name typed without capitals is still a name (the tools look it up in
+# Halo's directory). Only a plain first-and-last name counts as a person ("emma hart", not "the user").
+_WORDS = r"([a-z][\w&'-]*\s+[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)"
+_LOWER_OWNER = rf"\b(?:for|of|under)\s+{_WORDS}\s*[?.!]*$"
+_LOWER_HAS = rf"\b(?:does|do|has)\s+{_WORDS}\s+(?:have|got|run|own|use)\b"
+_LOWER_PERSON = (r"\b([a-z][\w-]*\s+[a-z][\w-]*)'s\b", _LOWER_HAS.replace(_WORDS, r"([a-z]+\s+[a-z]+)"))
+_ASSET_TAG = re.compile(r"\b([a-z]{2,4}-\d{3,})\b", _I)
 
 
 def lookup_slots(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {"kind": lookup_kind(text)}
     site = _SITE_FILTER.search(text)
-    if site and found["kind"] != "sites":  # "which users are at the Leeds Plant site"
-        found["site"] = site.group(1)
+    place = site.group(1) if site else place_named(text)
+    if place and found["kind"] != "sites":  # "which users are at the Leeds Plant site"
+        found["site"] = place
         return found
+    tag = _ASSET_TAG.search(text)
+    if tag:  # "who has lap-0001": an asset by its tag
+        return {"kind": "assets", "search": tag.group(1).upper()}
     for pattern in _SEARCH:
         if pattern == _SEARCH_HAS and found["kind"] in _OWNED:
             continue  # "which sites does Kestrel Research have": the owner, below
@@ -63,7 +77,25 @@ def lookup_slots(text: str) -> dict[str, Any]:
     owner = re.search(_OWNER, text) or re.search(_HAS, text)
     if owner and found["kind"] != "clients":
         found["owner"] = owner.group(1).strip()
-    return found
+        return found
+    return {**found, **_lower_case_name(text, found["kind"])}
+
+
+def _lower_case_name(text: str, kind: str) -> dict[str, str]:
+    """ "whats noah kaur's email", "what kit does emma hart have", "sites for kestrel research"."""
+    for pattern in _LOWER_PERSON:
+        person = re.search(pattern, text)
+        if person and plain_full_name(person.group(1)) and kind not in _OWNED - {"users"}:
+            return {"search": person.group(1)}
+    owner = re.search(_LOWER_OWNER, text) or re.search(_LOWER_HAS, text)
+    words = owner.group(1).split() if owner else []
+    if owner and kind != "clients" and not any(w in _NOT_OWNERS for w in words):
+        return {"owner": owner.group(1)}
+    return {}
+
+
+_NOT_OWNERS = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "all", "every", "each", "any",
+                         "me", "us", "them", "him", "her", "it", "you", "team", "site", "user", "users"})
 
 
 def lookup_kind(text: str) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from halo_agent.models.offline.normalise import LEXICON
 from halo_agent.models.offline.vocab import Vocabulary, find_phrases
 
 _NAME = r"[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
 _LOWER_NAME = r"[a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?"
+_FULL_LOWER = r"[a-z][a-z'-]+\s+[a-z][a-z'-]+"  # first and last name
 _ROLE_WORD = r"(?:(?:agent|engineer|tech|technician|analyst)\s+)?"
 _ASSIGN = r"(?:re-?assign|assign|give|hand|pass|transfer|send|route|move|escalate|allocate)"
 # (role, pattern), matched case-sensitively: "assignee" works on the ticket, "requester" is who it is for,
@@ -37,6 +39,18 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("for", rf"\b({_NAME})'s\b"),
     ("for", rf"\bwhat(?:\s+has|\s+does|\s+is|'s)\s+({_NAME})\s+(?:got|have|working)\b"),
     ("for", rf"\b(?:does|has|did)\s+({_NAME})\s+(?:have|got|own)\b"),
+)
+# In lower case, a full name only where nothing but a person goes (the tools check it against Halo)
+_FULL_LOWER_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("assignee", rf"\b(?:assigned|allocated)\s+to\s+({_FULL_LOWER})\b"),
+    ("requester", rf"\b(?:on\s+behalf\s+of|(?:raised|logged|reported|opened|submitted)\s+by)\s+"
+                  rf"({_FULL_LOWER})\b"),
+    ("for", rf"\b({_FULL_LOWER})'s\s+(?:[\w-]+\s+){{0,3}}?"
+            r"(?:tickets|incidents|requests|queue|calls|cases)\b"),
+    ("for", rf"\bwhat(?:\s+is|'s|s)\s+({_FULL_LOWER})\s+working\s+on\b"),
+    ("for", rf"\bfor\s+({_FULL_LOWER})\s*[?.!]*$"),
+    ("for", rf"^\W*({_FULL_LOWER})\s+(?:(?:open|closed|high|low|critical|medium|p[1-4])\s+)*"
+            r"(?:tickets|incidents|calls|queue)\b"),
 )
 # Capitalised words that are not people where names go.
 _NOT_NAMES = frozenset({
@@ -67,12 +81,22 @@ class Person:
 def find_people(text: str, vocab: Vocabulary) -> tuple[Person, ...]:
     """The people the request names, each once, in the role its wording gives them."""
     found: dict[str, Person] = {}
-    for role, pattern in _PATTERNS:
-        for match in re.finditer(pattern, text):
-            name = _trimmed(match.group(1), vocab)
-            if name and name.lower() not in found:
-                found[name.lower()] = Person(name, role)
+    for patterns, lower in ((_PATTERNS, False), (_FULL_LOWER_PATTERNS, True)):
+        for role, pattern in patterns:
+            for match in re.finditer(pattern, text):
+                name = _trimmed(match.group(1), vocab)
+                if name and (not lower or plain_full_name(name)) and name.lower() not in found:
+                    found[name.lower()] = Person(name, role)
     return tuple(found.values())
+
+
+def plain_full_name(name: str) -> bool:
+    """A name typed in lower case is two words, neither a service-desk word ("service desk's queue")."""
+    words = name.split()
+    return len(words) == 2 and not any(w in _COMMON or w in _NOT_NAMES or w in _PLACE_WORDS for w in words)
+
+
+_COMMON = frozenset((*LEXICON, "any", "all", "every", "some", "new", "old", "recent", "latest", "today's"))
 
 
 def _trimmed(name: str, vocab: Vocabulary) -> str | None:

@@ -1,6 +1,6 @@
 """Filters a ticket list cannot apply: named back, never dropped ("open tickets older than a week" is not
 answered with every open ticket). The list tool filters by type, status, agent, team, user, site, priority
-and words in the summary; dates, being unassigned, "the latest 5" and sorting it cannot do.
+and words in the summary; dates, being unassigned, "the latest 5", sorting and SLA breaches it cannot do.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ _LIMITS: tuple[tuple[re.Pattern[str], str], ...] = (
                 _I),
      "I can't pick the newest or oldest tickets"),
     (re.compile(r"\b(?:sort(?:ed)?|order(?:ed)?)\s+by\b", _I), "I can't sort tickets"),
+    (re.compile(r"\b(?:breach\w*|overdue|past\s+(?:their\s+|the\s+)?(?:due|deadline)\w*|"
+                r"(?:out(?:side)?\s+of|outside|missed)\s+(?:their\s+|the\s+)?sla)\b(?:\s+(?:their\s+|the\s+)?sla)?",
+                _I), "I can't filter tickets by SLA or due date"),
 )
 
 

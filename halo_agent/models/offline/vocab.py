@@ -101,12 +101,13 @@ def words_of(text: str, *, join_hyphens: bool = False) -> list[str]:
     return [w for w in normalise(text).split() if w not in _FILLERS]
 
 
-_SAME = {"customer": "user", "requester": "user", "caller": "user", "enduser": "user"}
+_SAME = {"customer": "user", "requester": "user", "caller": "user", "enduser": "user", "me": "user"}
 
 
 def same_word(typed: str, known: str) -> bool:
     """The same word, or a typo of it: one letter wrong, missing, extra or two swapped (words of 4+); the
-    person a ticket is for goes by several words ("waiting on the customer" is "Waiting on User")."""
+    person a ticket is for goes by several words ("waiting on the customer", or the user's own "waiting on
+    me", is "Waiting on User")."""
     if typed == known or _SAME.get(typed) == known:
         return True
     if min(len(typed), len(known)) < 4 or typed[0] != known[0] or typed.isdigit() or known.isdigit():
