@@ -140,6 +140,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"kit|stores|offices)\s+(?:for|of|at|in|on)\b"
                    r"|\bwhat\s+(?:kit|equipment|hardware|devices?|laptops?|stores|offices|sites)\s+(?:does|do|has)\b"
                    r"|\bwho\s+(?:works|is\s+based|sits)\s+(?:at|in)\b"
+                   r"|\bwho(?:'s|\s+is|\s+are)\s+(?:in|on)\s+(?:the\s+)?[\w -]{2,40}?\s+(?:team|queue)\b"
+                   r"|\bmembers\s+of\s+(?:the\s+)?[\w -]{2,40}?\s+(?:team|queue)\b"
                    r"|^\W*what(?:'s|s|\s+is)\b.*\b(?:e-?mail|phone|mobile|extension)\s*[?.!]*$"
                    r"|\b(?:who\s+(?:has|owns|uses|is\s+using)|look\s*up|find|show|where\s+is)\s+(?:the\s+)?"
                    r"(?:asset\s+)?[a-z]{2,4}-\d{3,}\b"),

@@ -12,6 +12,8 @@ from typing import Any
 
 from halo_agent.models.offline.list_slots import place_named
 from halo_agent.models.offline.people import plain_full_name
+from halo_agent.models.offline.teams import team_names
+from halo_agent.models.offline.vocab import Vocabulary
 
 _I = re.IGNORECASE
 _KIND_WORDS = (  # (kind, words that name it), most specific first
@@ -54,11 +56,15 @@ _WORDS = r"([a-z][\w&'-]*\s+[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)"
 _LOWER_OWNER = rf"\b(?:for|of|under)\s+{_WORDS}\s*[?.!]*$"
 _LOWER_HAS = rf"\b(?:does|do|has)\s+{_WORDS}\s+(?:have|got|run|own|use)\b"
 _LOWER_PERSON = (r"\b([a-z][\w-]*\s+[a-z][\w-]*)'s\b", _LOWER_HAS.replace(_WORDS, r"([a-z]+\s+[a-z]+)"))
+_MEMBERS = re.compile(r"\bwho(?:'s|\s+is|\s+are)\s+(?:in|on)\b|\bmembers?\b", _I)
 _ASSET_TAG = re.compile(r"\b([a-z]{2,4}-\d{3,})\b", _I)
 
 
-def lookup_slots(text: str) -> dict[str, Any]:
+def lookup_slots(text: str, vocab: Vocabulary | None = None) -> dict[str, Any]:
     found: dict[str, Any] = {"kind": lookup_kind(text)}
+    team = next(iter(team_names(text, vocab)), None) if vocab else None
+    if team and (found["kind"] == "agents" or _MEMBERS.search(text)):  # "who's in the network team"
+        return {"kind": "agents", "team": team}
     site = _SITE_FILTER.search(text)
     place = site.group(1) if site else place_named(text)
     if place and found["kind"] != "sites":  # "which users are at the Leeds Plant site"

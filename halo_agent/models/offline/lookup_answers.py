@@ -65,6 +65,20 @@ def answer_lookup(step: Step) -> str:
     return "\n".join(lines)
 
 
+def agents_in_team(step: Step, team: str) -> str:
+    """One team's agents, picked out of every agent (the lookup has no team filter), saying so."""
+    data = payload(step.result)
+    rows = rows_of(data, "agents", "items", "results")
+    total = data["total"] if isinstance(data.get("total"), int) else len(rows)
+    scope = f"all {len(rows)} agents" if total <= len(rows) else f"the first {len(rows)} of {total} agents"
+    members = [text_of(row.get("name"), 60) for row in rows if str(row.get("team", "")).casefold()
+               == team.casefold()]
+    lead = f"I can't ask Halo for one team's agents, so I picked the {team} team out of {scope}:"
+    if not members:
+        return f"{lead} none of them is in {team}."
+    return f"{lead} {', '.join(members)}."
+
+
 def directory_row(row: dict[str, Any], kind: str) -> str:
     """ "Sam Turner (agent 6, team 2nd Line Support)": the name first, then its id and every other plain
     field the tool gave."""

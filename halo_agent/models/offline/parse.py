@@ -172,7 +172,7 @@ def _list(text: str, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _lookup(text: str, vocab: Vocabulary) -> dict[str, Any]:
-    return lookup_slots(text)
+    return lookup_slots(text, vocab)
 
 
 _EXTRACTORS: dict[str, Callable[[str, Vocabulary], dict[str, Any]]] = {

@@ -182,6 +182,10 @@ def _ranked_articles(steps: list[Step]) -> list[dict[str, Any]]:
 def plan_lookup(ctx: Context) -> Plan:
     """One lookup; "the sites of Kestrel Research" first finds the client, then its sites."""
     kind, owner = ctx.slots.get("kind"), ctx.slots.get("owner")
+    if kind == "agents" and ctx.slots.get("team") and LOOKUP in ctx.tools:  # no tool filters by team
+        if not ctx.steps:
+            return [Call(LOOKUP, {"kind": "agents"})]
+        return lookup_answers.agents_in_team(ctx.steps[-1], str(ctx.slots["team"]))
     if kind == "teams" and LOOKUP not in ctx.tools and OPTIONS in ctx.tools:
         return _single(ctx, OPTIONS, {})  # the teams are among the ticket options everyone may read
     if not owner or LOOKUP not in ctx.tools:

@@ -6,7 +6,10 @@ import pytest
 
 from halo_agent.models.offline.coverage import partial_answer, unused
 from halo_agent.models.offline.entities import find_entities
+from halo_agent.models.offline.lookup import lookup_slots
+from halo_agent.models.offline.lookup_answers import agents_in_team
 from halo_agent.models.offline.parse import parse
+from halo_agent.models.offline.results import Step
 from halo_agent.models.offline.vocab import Vocabulary
 
 VOCAB = Vocabulary(
@@ -53,3 +56,15 @@ def test_a_team_in_a_new_ticket_s_description_is_its_text_not_a_filter() -> None
     assert intent.kind == "create" and "team" not in intent.slots
     assert unused(intent, find_entities(said, VOCAB)) == []
     assert find_entities("list my team's tickets", VOCAB).unclear_teams == ()
+
+
+def test_a_team_s_agents_are_picked_out_of_every_agent_saying_so() -> None:
+    assert parse("who's in the network team", VOCAB).slots == {"kind": "agents", "team": "Network"}
+    assert lookup_slots("which team is Sam Turner in?", VOCAB) == {"kind": "agents", "search": "Sam Turner"}
+    rows = [{"id": 6, "name": "Sam Turner", "team": "2nd Line Support"},
+            {"id": 8, "name": "Tom Becker", "team": "Network"}]
+    result = {"status": "ok", "untrusted_data": {"agents": rows, "total": 2}}
+    step = Step("haloitsm_lookup", {"kind": "agents"}, result)
+    answer = agents_in_team(step, "Network")
+    assert answer.startswith("I can't ask Halo for one team's agents") and answer.endswith(": Tom Becker.")
+    assert "Sam Turner" not in answer
