@@ -221,6 +221,7 @@ def describe(intent: Intent) -> str:
         return f"set ticket {ticket} to " + ", ".join(changes)
     if kind == "list":
         what = f"{s['ticket_type']} tickets" if s.get("ticket_type") else "tickets"
+        changes += [f"{label} {s[key]}" for key, label in _LIST_FILTERS if s.get(key) is not None]
         return f"list the {what}" + (" with " + ", ".join(changes) if changes else "")
     if kind == "note" and ticket is not None and s.get("note"):
         return f"add the note to ticket {ticket}"
@@ -229,6 +230,10 @@ def describe(intent: Intent) -> str:
     if kind == "create" and s.get("details"):
         return "open the ticket without that"
     return ""
+
+
+_LIST_FILTERS = (("user_email", "user"), ("site_name", "site"), ("site_id", "site"), ("search", "words"),
+                 ("page", "page"))
 
 
 def offered_intent(intent: Intent, problems: list[Unused]) -> Intent | None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from halo_agent.models.offline.list_slots import place_named
-from halo_agent.models.offline.people import plain_full_name
+from halo_agent.models.offline.list_slots import PLACE_WORDS, place_named
+from halo_agent.models.offline.people import plain_name
 from halo_agent.models.offline.teams import team_names
 from halo_agent.models.offline.vocab import Vocabulary
 
 _I = re.IGNORECASE
+ANY_KINDS = ("users", "agents", "clients", "sites")  # what a name may be, when the request doesn't say
 _KIND_WORDS = (  # (kind, words that name it), most specific first
     ("assets", r"assets?|equipment|devices?|hardware|laptops?|kit|inventory"),
     ("sites", r"sites?|locations?|offices?|stores|labs|depots|warehouses|plants|branch(?:es)?"),
@@ -33,6 +34,8 @@ _SEARCH = (  # where the name being looked up sits in the sentence
     r"(?:\s+in\s+the\s+directory)?\s*[?.!]*$",
     r"\b(?:named|called|matching|like|with\s+name)\s+[\"']?([\w.@' -]+?)[\"']?\s*[?.!]*$",
     r"\bwhich\s+team\s+is\s+(.+?)\s+(?:in|on|part\s+of)\b",
+    r"\b(?:which|what)\s+(?:client|customer|company)\s+(?:is|does)\s+(?:the\s+)?(.+?)(?:\s+site)?\s+"
+    r"(?:under|belong|part\s+of|in|with)\b",
     r"\b(?:which|what)\s+(?:site|office|location)\s+(?:is|does)\s+(.+?)\s+(?:at|in|based|work|on)\b",
     r"\bwhat\s+team\s+(?:does|is)\s+(.+?)\s+(?:belong|work|sit|in|on|part)\b",
     r"\b(?:the\s+)?([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*)*)\s+site\b",
@@ -70,6 +73,9 @@ def lookup_slots(text: str, vocab: Vocabulary | None = None) -> dict[str, Any]:
     if place and found["kind"] != "sites":  # "which users are at the Leeds Plant site"
         found["site"] = place
         return found
+    number = re.search(r"\bsite\s*#?\s*(\d+)\b", text, _I)
+    if number and found["kind"] != "sites":  # "users at site 18"
+        return {**found, "site": int(number.group(1))}
     tag = _ASSET_TAG.search(text)
     if tag:  # "who has lap-0001": an asset by its tag
         return {"kind": "assets", "search": tag.group(1).upper()}
@@ -79,6 +85,8 @@ def lookup_slots(text: str, vocab: Vocabulary | None = None) -> dict[str, Any]:
         named = re.search(pattern, text, 0 if "[A-Z]" in pattern else _I)
         if named:
             found["search"] = named.group(1).strip()
+            if said_kind(text) is None:
+                found["any_kind"] = True  # "look up kestrel research": a person first, then other records
             return found
     owner = re.search(_OWNER, text) or re.search(_HAS, text)
     if owner and found["kind"] != "clients":
@@ -91,7 +99,7 @@ def _lower_case_name(text: str, kind: str) -> dict[str, str]:
     """ "whats noah kaur's email", "what kit does emma hart have", "sites for kestrel research"."""
     for pattern in _LOWER_PERSON:
         person = re.search(pattern, text)
-        if person and plain_full_name(person.group(1)) and kind not in _OWNED - {"users"}:
+        if person and plain_name(person.group(1)) and kind not in _OWNED - {"users"}:
             return {"search": person.group(1)}
     owner = re.search(_LOWER_OWNER, text) or re.search(_LOWER_HAS, text)
     words = owner.group(1).split() if owner else []
@@ -106,11 +114,20 @@ _NOT_OWNERS = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", 
 
 def lookup_kind(text: str) -> str:
     """What is being looked up: "which team is Sam in" asks about an agent, "which client does the X site
-    belong to" about a site, "what equipment does Emma have" about assets."""
+    belong to" about a site, "what equipment does Emma have" about assets; a person when it doesn't say."""
+    return said_kind(text) or "users"
+
+
+def said_kind(text: str) -> str | None:
+    """The kind of record the request names or implies, if any."""
     if re.search(r"\b(?:which|what)\s+team\s+(?:is|does)\b", text, _I):
         return "agents"
     if re.search(r"\b(?:which|what)\s+(?:site|office|location)\s+(?:is|does)\b", text, _I):
         return "users"  # "which site is Emma Hart at": her record names her site
+    owner = re.search(r"\b(?:which|what)\s+(?:client|customer|company)\s+(?:is|does)\s+(.+?)\s+"
+                      r"(?:under|belong|part\s+of|in|with)\b", text, _I)
+    if owner:  # "which client is leeds plant under": the site's (or the person's) record names its client
+        return "sites" if re.search(rf"\b(?:{PLACE_WORDS}|site)\s*$", owner.group(1), _I) else "users"
     site = re.search(r"\b[A-Z][\w&'-]*\s+site\b", text)
     named = re.search(r"\b(?:users?|people|employees?|agents?|assets?|equipment|devices?)\b", text, _I)
     if site and not (named and named.start() < site.start()):
@@ -120,4 +137,4 @@ def lookup_kind(text: str) -> str:
         match = re.search(rf"\b(?:{words})\b", text, _I)
         if match and (first is None or match.start() < first[0]):
             first = (match.start(), kind)
-    return first[1] if first else "users"
+    return first[1] if first else None

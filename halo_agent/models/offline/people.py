@@ -40,14 +40,16 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("for", rf"\bwhat(?:\s+has|\s+does|\s+is|'s)\s+({_NAME})\s+(?:got|have|working)\b"),
     ("for", rf"\b(?:does|has|did)\s+({_NAME})\s+(?:have|got|own)\b"),
 )
-# In lower case, a full name only where nothing but a person goes (the tools check it against Halo)
+# In lower case, a full name only where nothing but a person goes (the tools check it against Halo); a
+# first name alone only in "what's grace working on"
 _FULL_LOWER_PATTERNS: tuple[tuple[str, str], ...] = (
     ("assignee", rf"\b(?:assigned|allocated)\s+to\s+({_FULL_LOWER})\b"),
     ("requester", rf"\b(?:on\s+behalf\s+of|(?:raised|logged|reported|opened|submitted)\s+by)\s+"
                   rf"({_FULL_LOWER})\b"),
     ("for", rf"\b({_FULL_LOWER})'s\s+(?:[\w-]+\s+){{0,3}}?"
             r"(?:tickets|incidents|requests|queue|calls|cases)\b"),
-    ("for", rf"\bwhat(?:\s+is|'s|s)\s+({_FULL_LOWER})\s+working\s+on\b"),
+    ("for", rf"\bwhat(?:\s+is|'s|s)\s+({_LOWER_NAME})\s+working\s+on\b"),
+    ("for", rf"\b(?:has|does)\s+({_FULL_LOWER})\s+(?:got|have)\b"),
     ("for", rf"\bfor\s+({_FULL_LOWER})\s*[?.!]*$"),
     ("for", rf"^\W*({_FULL_LOWER})\s+(?:(?:open|closed|high|low|critical|medium|p[1-4])\s+)*"
             r"(?:tickets|incidents|calls|queue)\b"),
@@ -85,15 +87,17 @@ def find_people(text: str, vocab: Vocabulary) -> tuple[Person, ...]:
         for role, pattern in patterns:
             for match in re.finditer(pattern, text):
                 name = _trimmed(match.group(1), vocab)
-                if name and (not lower or plain_full_name(name)) and name.lower() not in found:
+                if name and (not lower or plain_name(name)) and name.lower() not in found:
                     found[name.lower()] = Person(name, role)
     return tuple(found.values())
 
 
-def plain_full_name(name: str) -> bool:
-    """A name typed in lower case is two words, neither a service-desk word ("service desk's queue")."""
+def plain_name(name: str) -> bool:
+    """A name typed in lower case is one or two words, neither a service-desk word ("service desk's
+    queue"); the patterns say how many words a place takes."""
     words = name.split()
-    return len(words) == 2 and not any(w in _COMMON or w in _NOT_NAMES or w in _PLACE_WORDS for w in words)
+    common = [w for w in words if w in _COMMON or w in _NOT_NAMES or w in _PLACE_WORDS]
+    return len(words) in (1, 2) and not common
 
 
 _COMMON = frozenset((*LEXICON, "any", "all", "every", "some", "new", "old", "recent", "latest", "today's"))

@@ -14,6 +14,7 @@ from typing import Any
 from halo_agent.models.offline import answers, lookup_answers
 from halo_agent.models.offline.arguments import call_args, needs_lookup
 from halo_agent.models.offline.entities import find_entities
+from halo_agent.models.offline.lookup import ANY_KINDS
 from halo_agent.models.offline.parse import Intent
 from halo_agent.models.offline.replies import CANT_LOOK_UP_AGENTS, ask_for, not_offered, small_talk
 from halo_agent.models.offline.results import Step, payload, rows_of, ticket_id_of
@@ -50,6 +51,9 @@ Plan = list[Call] | str  # the calls to make now, or the final text
 
 def plan(ctx: Context) -> Plan:
     failed = [step for step in ctx.steps if not step.ok]
+    retried = _list_for_requester(ctx) if failed and ctx.intent.kind == "list" else None
+    if retried is not None:
+        return retried
     if failed:
         return answers.compose(failed, staff=ctx.staff)  # refused, paused or to correct: explain, no loop
     planner = _PLANNERS.get(ctx.intent.kind)
@@ -88,6 +92,27 @@ def plan_list(ctx: Context) -> Plan:
         return found
 
     return _with_names_resolved(ctx, LIST, args)
+
+
+_NO_SUCH_AGENT = re.compile(r"\bno agent matches\b", re.IGNORECASE)
+_AN_AGENT = re.compile(r"\b(?:assigned|allocated|agent|engineer|tech|working|queue|with)\b", re.IGNORECASE)
+
+
+def _list_for_requester(ctx: Context) -> Plan | None:
+    """ "Tickets for Emma Hart": a name that is no agent's, in a request that never said it was one, is
+    the person the tickets are for (a user); asked once more that way, and the answer is that list."""
+    first = ctx.steps[0]
+    agent = first.args.get("agent")
+    unknown = first.name == LIST and first.status == "error" and isinstance(agent, str)
+    if not unknown or not _NO_SUCH_AGENT.search(str(first.result.get("error"))) or _AN_AGENT.search(
+            ctx.intent.text):
+        return None
+    if len(ctx.steps) == 1:
+        args = {key: value for key, value in first.args.items() if key != "agent"}
+        return [Call(LIST, {**args, "user": agent})]
+    if re.search(r"\bno user matches\b", str(ctx.steps[-1].result.get("error"))):
+        return f"I couldn't list the tickets: no agent or user in Halo is called '{agent}'. Who did you mean?"
+    return answers.compose(ctx.steps[-1:], staff=ctx.staff)
 
 
 def _with_names_resolved(ctx: Context, tool: str, build: Callable[[dict[str, Any]], dict[str, Any]]) -> Plan:
@@ -188,7 +213,13 @@ def plan_lookup(ctx: Context) -> Plan:
         return lookup_answers.agents_in_team(ctx.steps[-1], str(ctx.slots["team"]))
     if kind == "teams" and LOOKUP not in ctx.tools and OPTIONS in ctx.tools:
         return _single(ctx, OPTIONS, {})  # the teams are among the ticket options everyone may read
+    if ctx.slots.get("any_kind") and ctx.steps and _found_nothing(ctx.steps[-1]):
+        if len(ctx.steps) < len(ANY_KINDS):  # "look up kestrel research": a person, else another record
+            return [Call(LOOKUP, {"kind": ANY_KINDS[len(ctx.steps)], "search": ctx.slots["search"]})]
+        return f"I found no user, agent, client or site called '{ctx.slots['search']}' in Halo."
     if not owner or LOOKUP not in ctx.tools:
+        if ctx.steps:
+            return answers.compose(ctx.steps[-1:], staff=ctx.staff)
         return _single(ctx, LOOKUP, _pick(ctx.slots, "kind", "search", "site"))
     if not ctx.steps:
         return [Call(LOOKUP, {"kind": "clients", "search": owner})]
@@ -198,6 +229,10 @@ def plan_lookup(ctx: Context) -> Plan:
             return [Call(LOOKUP, {"kind": kind, "client": ticket_id_of(clients[0])})]
         return [Call(LOOKUP, {"kind": kind, "search": owner})]  # not a client: perhaps a person or a name
     return answers.compose(ctx.steps[-1:], staff=ctx.staff)
+
+
+def _found_nothing(step: Step) -> bool:
+    return step.ok and not rows_of(payload(step.result), str(step.args.get("kind")), "items")
 
 
 def plan_options(ctx: Context) -> Plan:

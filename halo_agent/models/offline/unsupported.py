@@ -16,7 +16,8 @@ _LIMITS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"(?:days?|weeks?|months?)\s+old\b|\b(?:stale|aged?)\b", _I),
      "I can't filter tickets by age"),
     (re.compile(rf"\b(?:created|opened|raised|logged|closed|updated|resolved|submitted)\s+(?:{_WHEN})\b"
-                rf"|\b(?:from|in|during)\s+(?:{_WHEN})\b", _I), "I can't filter tickets by date"),
+                rf"|\b(?:from|in|during)\s+(?:{_WHEN})\b|\b(?:this|last|past|previous)\s+(?:week|month|year)\b"
+                r"|\byesterday\b", _I), "I can't filter tickets by date"),
     (re.compile(r"\bunassigned\b|\bnot\s+(?:yet\s+)?assigned\b|\bwith\s+no\s+(?:agent|owner|one)\b", _I),
      "I can't filter for unassigned tickets"),
     (re.compile(r"\b(?:latest|newest|oldest|most\s+recent|last|first|top)\s+(?:\d+|few|ten|five|three)\b",

@@ -23,6 +23,8 @@ VOCAB = Vocabulary(teams=("1st Line Support", "2nd Line Support", "Network", "Se
         ("anything logged by liam cole still open?", {"user_email": "liam cole", "status": "open"}),
         ("open service requests at leeds plant", {"site_name": "leeds plant", "status": "open"}),
         ("tickets at the main office", {"site_name": "main office"}),
+        ("what's grace working on", {"agent_name": "grace"}),
+        ("what tickets has emma hart got open", {"agent_name": "emma hart", "status": "open"}),
     ],
 )
 def test_a_list_keeps_people_and_places_typed_in_lower_case(said: str, slots: dict[str, object]) -> None:
@@ -51,6 +53,9 @@ def test_service_desk_words_are_not_people(said: str) -> None:
         ("what stores does harbour street retail have", {"kind": "sites", "owner": "harbour street retail"}),
         ("who works at the oxford lab", {"kind": "users", "site": "oxford lab"}),
         ("who has lap-0001", {"kind": "assets", "search": "LAP-0001"}),
+        ("show users at site 18", {"kind": "users", "site": 18}),
+        ("which client is leeds plant under", {"kind": "sites", "search": "leeds plant"}),
+        ("which client is emma hart under", {"kind": "users", "search": "emma hart"}),
     ],
 )
 def test_a_lookup_finds_its_name_whatever_the_case(said: str, slots: dict[str, str]) -> None:
