@@ -34,7 +34,8 @@ everything anything one ones stuff thing things number count many total how what
 anything priority priorities prio status statuses state type types team teams agent agents site sites
 user users level levels assigned assignee logged raised reported page pages next previous first second
 third last one two three four five six seven eight nine ten moment time got going right away both belong
-belongs line lines actually fine same again working work
+belongs line lines actually fine same again working work mentioning containing matching regarding related
+go jump skip
 """.split())  # noqa: SIM905 -- a word list reads best as words
 _CHANGING = frozenset("""
 set change update make put mark move switch bump raise lower drop escalate downgrade upgrade reassign
@@ -99,11 +100,17 @@ def _plural_of(word: str, words: frozenset[str]) -> bool:
 
 def _vocab_words(vocab: Vocabulary) -> frozenset[str]:
     names = (*vocab.priorities, *vocab.teams, *vocab.types, *vocab.statuses)
-    return frozenset(w for name in names for w in re.findall(r"[a-z0-9]+", name.lower()))
+    return frozenset(w for name in names for w in _words(name))
 
 
 def _slot_words(slots: dict[str, Any]) -> frozenset[str]:
-    return frozenset(w for value in slots.values() for w in re.findall(r"[a-z0-9]+", str(value).lower()))
+    return frozenset(w for value in slots.values() for w in _words(str(value)))
+
+
+def _words(name: str) -> list[str]:
+    """A name's words, and its hyphenated words joined: "Re-opened" is said "reopened" too."""
+    lowered = name.lower()
+    return re.findall(r"[a-z0-9]+", lowered) + re.findall(r"[a-z0-9]+", lowered.replace("-", ""))
 
 
 _SITE_WORDS = frozenset({

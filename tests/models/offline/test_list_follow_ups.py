@@ -6,6 +6,7 @@ import pytest
 
 from halo_agent.models.offline.coverage import partial_answer, unused
 from halo_agent.models.offline.entities import find_entities
+from halo_agent.models.offline.leftovers import leftover_phrases
 from halo_agent.models.offline.lists import page_request
 from halo_agent.models.offline.parse import parse
 from halo_agent.models.offline.vocab import Vocabulary
@@ -49,3 +50,17 @@ def test_the_offer_keeps_every_filter_the_person_gave(said: str, offer: str) -> 
 
 def test_an_employee_s_waiting_on_me_is_waiting_on_the_user() -> None:
     assert parse("any of my tickets waiting on me?", VOCAB).slots["status"] == "Waiting on User"
+
+
+@pytest.mark.parametrize(
+    ("said", "slots"),
+    [
+        ("show reopened tickets", {"status": "Re-opened"}),
+        ("any tickets mentioning outlook?", {"search": "outlook"}),
+        ("go to page 3", {"page": 3}),
+    ],
+)
+def test_asking_words_and_a_hyphenated_name_said_whole_are_understood(
+    said: str, slots: dict[str, object]
+) -> None:
+    assert leftover_phrases(said, slots, VOCAB, changing=False) == []
