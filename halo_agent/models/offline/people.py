@@ -50,7 +50,6 @@ _FULL_LOWER_PATTERNS: tuple[tuple[str, str], ...] = (
             r"(?:tickets|incidents|requests|queue|calls|cases)\b"),
     ("for", rf"\bwhat(?:\s+is|'s|s)\s+({_LOWER_NAME})\s+working\s+on\b"),
     ("for", rf"\b(?:has|does)\s+({_FULL_LOWER})\s+(?:got|have)\b"),
-    ("for", rf"\bfor\s+({_FULL_LOWER})\s*[?.!]*$"),
     ("for", rf"^\W*({_FULL_LOWER})\s+(?:(?:open|closed|high|low|critical|medium|p[1-4])\s+)*"
             r"(?:tickets|incidents|calls|queue)\b"),
 )
@@ -100,7 +99,8 @@ def plain_name(name: str) -> bool:
     return len(words) in (1, 2) and not common
 
 
-_COMMON = frozenset((*LEXICON, "any", "all", "every", "some", "new", "old", "recent", "latest", "today's"))
+_COMMON = frozenset((*LEXICON, "any", "all", "every", "some", "new", "old", "recent", "latest", "today's",
+                     "several", "many", "few", "multiple", "users", "people", "staff", "days", "weeks"))
 
 
 def _trimmed(name: str, vocab: Vocabulary) -> str | None:
