@@ -130,7 +130,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|\bwhat(?:'s|\s+is)\s+happening\s+with\b"),
         ("status", r"\b(?:show|get|check|look\s+up|view|details\s+(?:of|for)|open|see)\s+"
                    rf"(?:me\s+)?(?:my\s+)?(?:the\s+)?{_TICKET_WORD}\s*#?\d+"),
-        ("status", rf"\bhow(?:'s|\s+is)\s+(?:my\s+)?{_TICKET_WORD}|\bwhere\s+(?:are\s+we|is)\s+with\b"),
+        ("status", rf"\bhow(?:'s|\s+is)\s+(?:my\s+)?{_TICKET_WORD}|\bwhere\s+(?:are\s+we|is)\s+with\b"
+                   r"|\b(?:show|see|find|check|get|view)\s+(?:me\s+)?my\s+(?:[\w-]+\s+){0,2}?"
+                   r"(?:ticket|incident|request|case)\s+(?:about|for|regarding|on)\b"),
         ("lookup", r"\b(?:look\s*up|find|search(?:\s+for)?|list|show|who\s+(?:are|is)|which|what)\b"
                    r"(?:\s+[\w'-]+){0,3}?\s+"
                    r"(?:the\s+)?(?:clients?|customers?|sites?|users?|agents?|teams|assets?|equipment|devices|"

@@ -2,8 +2,9 @@
 
 Punctuation is unified (curly quotes, arrows, dashes between a command and its text), the product name
 in "a HaloITSM Incident" is dropped, everyday shorthand is spelled out ("prio" -> "priority", "P1s" ->
-"P1 tickets", "agent ID 6" -> "agent 6") and typos of the service desk's own words are corrected
-("priorty", "hihg", "incidnets"). Text in quotes is the person's verbatim note or summary: left alone.
+"P1 tickets", "agent ID 6" -> "agent 6", "r" -> "are", "whos" -> "who's") and typos of the service desk's
+own words are corrected ("priorty", "hihg", "incidnets"). Text in quotes is the person's verbatim note
+or summary: left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ LEXICON = (
 _SHORTHAND = (
     (r"\b(?:prio|pri|priorit)\b", "priority"),
     (r"\b(?:pls|plz|plse)\b", "please"),
+    (r"(?-i:\br\b)", "are"),  # chat shorthand, in lower case only ("R&D" stays)
+    (r"(?-i:\bu\b)", "you"),
+    (r"\bwat\b", "what"),
+    (r"\bwh(at|o)s\b", r"wh\1's"),
     (r"\bcrit\b", "critical"),
     (r"\btix\b|\btkts?\b", "tickets"),
     (r"\b(P[1-4])s\b", r"\1 tickets"),
