@@ -10,6 +10,7 @@ or summary: left alone.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 _I = re.IGNORECASE
@@ -70,6 +71,7 @@ def _command_dash(text: str) -> str:
     return text[: dash.start()] + ": " + text[dash.end() :]
 
 
+@functools.lru_cache(maxsize=4096)  # the same few words come back in every request
 def corrected(word: str) -> str:
     """A typo of a lexicon word, corrected (keeping an initial capital); other words unchanged."""
     lowered = word.lower()
