@@ -7,6 +7,7 @@ when `HALO_AGENT_DATABASE_URL` is set, else the settings' `audit_file` (or `--fi
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from halo_agent.cli_args import Subparsers, add_command, add_commands, add_config_arg, add_home_arg
 
 if TYPE_CHECKING:
+    from halo_agent.config import Settings
     from halo_agent.storage.interface import AuditTrail
 
 
@@ -71,7 +73,25 @@ def _log(args: argparse.Namespace) -> AuditTrail:
     from halo_agent.storage.audit import AuditLog
     from halo_agent.storage.factory import open_audit
 
-    return AuditLog(args.file) if args.file else open_audit(settings_from_args(args))
+    if args.file:
+        return AuditLog(args.file)
+    settings = settings_from_args(args)
+    if settings.database_url is None:
+        _check_audit_folder(settings)
+    return open_audit(settings)
+
+
+def _check_audit_folder(settings: Settings) -> None:
+    """A data directory that is a file (HALO_AGENT_HOME=notes.txt) is a mistake to name, as every other
+    command does, not an empty log to report as "No records" or "OK"."""
+    path = settings.audit_file
+    existing = next(folder for folder in path.parents if folder.exists())
+    if existing.is_dir():
+        return
+    named = path if settings.audit_path is not None else settings.home  # what the person set
+    if named == existing:  # said as when a command creates the data directory (cli.os_error_line)
+        raise FileExistsError(errno.EEXIST, "a file", str(named))
+    raise NotADirectoryError(errno.ENOTDIR, "a part of that path is a file", str(named))
 
 
 def verify_command(args: argparse.Namespace) -> int:

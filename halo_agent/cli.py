@@ -39,7 +39,9 @@ exit codes:
   0    done
   1    an error, said in one line on stderr (a file that cannot be read, a data directory that
        cannot be used, a busy port, a refused approval), or a check that failed, said in its
-       report (policy check: INVALID, audit verify: BROKEN, eval below --fail-under)
+       report (policy check: INVALID, audit verify: BROKEN, eval below --fail-under), or an ask
+       whose turn failed, said in its answer (the model failed, or Halo did after the start
+       check: down, a 5xx, a refused permission, a change whose outcome is unknown)
   2    a usage mistake: an unknown command or flag, a bad value (a port outside 1-65535, an
        unknown --fault kind, --home naming a file or an unwritable directory), an argument that
        is not UTF-8, an empty or oversized request
@@ -92,9 +94,15 @@ def _help(parser: argparse.ArgumentParser, topic: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except BrokenPipeError:  # help or --version into a closed pipe (a command's own output: _main)
+        return _reader_went_away()
+
+
+def _main(arguments: list[str]) -> int:
     if arguments == ["--version"]:  # answered before anything else is imported
-        print(f"halo-agent {__version__}")
+        print(f"halo-agent {__version__}", flush=True)
         return 0
     _tolerate_any_bytes()
     problem = _undecodable(arguments)

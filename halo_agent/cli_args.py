@@ -11,11 +11,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Never, TypeAlias
+from typing import TYPE_CHECKING, Never, TypeAlias
 
 from halo_agent.examples import DEMO_ADMIN_AGENT_ID
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 Command = Callable[[argparse.Namespace], int]
 # A string: `_SubParsersAction` cannot be subscripted at run time.
@@ -28,6 +32,16 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> Never:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        """Written and flushed here because argparse ignores a failed write: `halo-agent help | head -0`
+        would end 0 as if read. A closed pipe raises BrokenPipeError, which `cli.main` turns into 141 as
+        for every other command (channels/closed_pipe.py)."""
+        out = file or sys.stdout
+        out.write(self.format_help())
+        flush = getattr(out, "flush", None)
+        if flush is not None:
+            flush()
 
 
 def parse(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> argparse.Namespace:

@@ -23,7 +23,8 @@ def register(subparsers: Subparsers) -> None:
 
     ask = add_command(
         subparsers, "ask", "one request, one answer (a paused action exits 0)",
-        details='Answer a confirmation with a second ask in the same --session: "yes" or "no".',
+        details='Answer a confirmation with a second ask in the same --session: "yes" or "no". Exit 1 when '
+                "the turn failed (Halo down or failing mid-turn, the model failing), said in the answer.",
         examples=['halo-agent ask "list open incidents for agent 6"',
                   f'halo-agent ask "what is the status of my ticket 789?" {EMMA}',
                   'halo-agent ask --session s1 "close ticket 790" && halo-agent ask --session s1 yes'],

@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from halo_agent.agent.events import AgentEvent, ErrorEvent, Paused
+from halo_agent.agent.events import AgentEvent, ErrorEvent, Paused, ToolResultEvent
 from halo_agent.channels.body_limit import DEFAULT_MAX_BODY_BYTES
 from halo_agent.channels.closed_pipe import EXIT_READER_GONE, StdoutLines, reader_gone
 from halo_agent.channels.input_text import not_utf8, stdin_lines
@@ -122,7 +122,7 @@ def _print_banner(console: Console, rows: list[tuple[str, str]]) -> None:
 
 
 async def _ask(args: argparse.Namespace) -> int:
-    """One turn. Exit 1 when the turn ended in an error; a pause is a normal end (exit 0); 141 when the
+    """One turn. Exit 1 when the turn failed (`_failed`); a pause is a normal end (exit 0); 141 when the
     reader closed the pipe (the turn still ran to its end: see closed_pipe.py)."""
     settings = settings_from_args(args)
     async with opened(args, settings) as (service, principal):
@@ -144,7 +144,7 @@ async def _ask(args: argparse.Namespace) -> int:
 async def _print_json(events: AsyncIterator[AgentEvent], out: StdoutLines) -> int:
     failed = False
     async for event in events:  # read to the end even once the reader is gone: the turn finishes
-        failed = failed or isinstance(event, ErrorEvent)
+        failed = failed or _failed(event)
         out.print(event.model_dump_json())
     return 1 if failed else 0
 
@@ -154,11 +154,22 @@ async def _print_rendered(events: AsyncIterator[AgentEvent], renderer: Renderer)
     renderer.begin_turn()
     try:
         async for event in events:
-            failed = failed or isinstance(event, ErrorEvent)
+            failed = failed or _failed(event)
             renderer.event(event)
     finally:
         renderer.end_turn()
     return 1 if failed else 0
+
+
+def _failed(event: AgentEvent) -> bool:
+    """The turn ended in an error, or Halo failed a call in a way the person cannot correct (down, a 5xx,
+    a refused permission, a write whose outcome is unknown). The answer explains it; the exit code lets a
+    script know the request was not done. A ticket that does not exist is for the person to correct."""
+    if isinstance(event, ErrorEvent):
+        return True
+    if not isinstance(event, ToolResultEvent) or event.status != "error":
+        return False
+    return event.data.get("correctable") is False  # set on Halo's errors only (tools/outcomes.py)
 
 
 def _ask_renderer(args: argparse.Namespace, session_id: str, console: Console) -> Renderer:

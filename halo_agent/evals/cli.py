@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from halo_agent.cli_args import Subparsers, add_command, positive
+from halo_agent.cli_args import Subparsers, add_command, add_config_arg, add_home_arg, positive
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,6 +49,10 @@ def register(subparsers: Subparsers) -> None:
         "--tag", metavar="TAG", action="append", default=[], help="only cases with this tag (repeatable)"
     )
     parser.add_argument("--concurrency", metavar="N", type=positive, default=8, help="cases at once")
+    # A live model's endpoint and key come from the settings, as for ask; each case runs in a fresh
+    # sandbox with a temporary data directory of its own.
+    add_config_arg(parser, "a TOML settings file for a live model")
+    add_home_arg(parser)
     parser.add_argument("--json-report", type=Path, metavar="FILE")
     parser.add_argument("--md-report", type=Path, metavar="FILE")
     parser.add_argument("--png-report", type=Path, metavar="FILE")
@@ -118,18 +122,18 @@ def choose_model(args: argparse.Namespace, suite: Path) -> tuple[str, ModelFacto
         return OFFLINE_MODEL, offline_model, ModelSettings()
     folder = args.cassettes or (suite if suite.is_dir() else suite.parent).parent / "cassettes"
     if name == REPLAY or name.startswith(REPLAY + ":"):
-        settings = _live_settings(name.partition(":")[2] or None)
+        settings = _live_settings(args, name.partition(":")[2] or None)
         return f"replay of {settings.name}", CassetteModels(settings, folder, "replay"), settings
-    settings = _live_settings(name)
+    settings = _live_settings(args, name)
     if args.record:
         return f"{settings.name} (recording)", CassetteModels(settings, folder, "record"), settings
     return settings.name, LiveModels(settings), settings
 
 
-def _live_settings(name: str | None) -> ModelSettings:
+def _live_settings(args: argparse.Namespace, name: str | None) -> ModelSettings:
     from halo_agent.config import DEFAULT_LLM, load_settings
 
-    model = load_settings(overrides={"model.name": name}).model
+    model = load_settings(args.config, overrides={"model.name": name, "home": args.home}).model
     if model.is_offline:
         model = model.model_copy(update={"name": DEFAULT_LLM})
     return model

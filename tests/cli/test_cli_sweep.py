@@ -20,7 +20,7 @@ import pytest
 from halo_agent.cli import EXIT_CODES, build_parser, main
 from halo_agent.cli_args import parse
 from halo_agent.sandbox.faults import FAULT_KINDS
-from tests.cli.commands import Command, groups, runnable
+from tests.cli.commands import Command, all_commands, groups, runnable
 
 DOCUMENTED = {int(code) for code in re.findall(r"^  (\d+) ", EXIT_CODES, re.M)}
 QUIET_ENDS = {0, 141}  # done, or the reader went away: nothing to report
@@ -190,6 +190,17 @@ def test_a_closed_stdout_and_undecodable_stdin_end_in_order(
     _assert_orderly(code, err)
 
 
+HELP_PATHS = [["--help"], ["help"], ["--version"], ["help", "policy", "check"]] + [
+    [*command.words, "--help"] for command in all_commands()
+]
+
+
+@pytest.mark.parametrize("argv", HELP_PATHS, ids=" ".join)
+def test_help_into_a_closed_stdout_ends_as_every_command_does(argv: list[str], tmp_path: Path) -> None:
+    """`halo-agent help | head -0`: the reader went away (141, closed_pipe.py), not "read" (0)."""
+    assert _run(argv, tmp_path, close_stdout=True) == (141, "", "")
+
+
 @pytest.mark.parametrize("command", runnable(), ids=ids)
 def test_a_data_directory_that_is_a_file_ends_in_order(
     command: Command, tmp_path: Path, busy_port: int
@@ -200,7 +211,9 @@ def test_a_data_directory_that_is_a_file_ends_in_order(
     _assert_orderly(code, err, out)
 
 
-@pytest.mark.parametrize("command", ["ask", "chat", "approvals list"])
+@pytest.mark.parametrize(
+    "command", ["ask", "chat", "approvals list", "audit tail", "audit verify", "audit export"]
+)
 def test_a_command_using_the_data_directory_names_it_when_it_is_a_file(command: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.write_text("a file where the data directory should be")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from halo_agent.channels.chat_cli import CHAT_LOG
-from tests.cli.proc import ROOT, Terminal, strip_ansi
+from tests.cli.proc import ROOT, Terminal, halo, strip_ansi
 from tests.cli.sandbox_proc import CLIENT_ID, SECRET, served_sandbox
 
 
@@ -60,3 +60,28 @@ def test_halo_going_away_mid_chat_is_said_in_one_line_without_retrying(
     assert "halo.retry" not in err, err
     (answer,) = [line for line in out.splitlines() if "790" in line or "Halo" in line]
     assert "Cannot reach Halo" in answer and "connection refused" in answer
+
+
+@pytest.mark.parametrize("output", [[], ["--json"]], ids=["text", "json"])
+def test_ask_whose_turn_halo_failed_says_so_in_its_exit_code(
+    monkeypatch: pytest.MonkeyPatch, output: list[str]
+) -> None:
+    """The start check passes (the token is fine), then Halo answers the read with a 500: the answer
+    explains, and the exit code says the request was not done, as for any turn that ended in an error."""
+    broken = "status,status=500,times=100,method=GET,path=/api/Tickets"
+    with served_sandbox("--fault", broken) as url:
+        _use_halo(monkeypatch, url)
+        result = halo("ask", "What's the status of ticket 789?", "--agent-id", "1", *output)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "HTTP 500" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_ask_about_a_ticket_halo_does_not_have_is_answered_not_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A missing ticket is for the person to correct: the turn did what it could (exit 0)."""
+    with served_sandbox() as url:
+        _use_halo(monkeypatch, url)
+        result = halo("ask", "What's the status of ticket 987654?", "--agent-id", "1")
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "987654" in result.stdout
