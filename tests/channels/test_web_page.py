@@ -6,15 +6,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from halo_agent.agent.events import AgentEvent, ToolResultEvent
 from halo_agent.channels.web.signin import SignIns
 from halo_agent.examples import DEMO_ADMIN_AGENT_ID, DEMO_EMPLOYEE_EMAIL, DEMO_SECOND_ADMIN_AGENT_ID
 from halo_agent.models.offline import OfflineModel
 from halo_agent.principal import Principal
+from halo_agent.testing import ScriptedModel, call, text
 from tests.channels.conftest import Live, MakeLive
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,6 +27,8 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 PAGE_BUDGET_BYTES = 100 * 1024
 STATIC = Path(__file__).parents[2] / "halo_agent" / "channels" / "web" / "static"
+# The ticket table's columns, in this order, each shown when any row has a value (app.js).
+TICKET_COLUMNS = ["id", "summary", "status", "priority", "type", "agent", "team", "user"]
 
 
 @pytest.fixture
@@ -141,6 +146,111 @@ async def test_the_sign_in_link_works_once_and_posts_need_the_page(make_live: Ma
 async def test_page_weight_is_under_100_kb() -> None:
     weight = sum(path.stat().st_size for path in STATIC.iterdir())
     assert weight < PAGE_BUDGET_BYTES, f"the page weighs {weight} bytes"
+
+
+async def test_a_list_answer_in_markdown_is_shown_as_a_table_between_its_sentences(
+    browser: Browser, make_live: MakeLive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = await make_live(OfflineModel())
+    events = _recorded(live, monkeypatch)
+    alex = await live.service.resolve_principal("admin", agent_id=DEMO_ADMIN_AGENT_ID)
+    page = await signed_in(browser, live, alex)
+    await ask(page, "list open incidents for agent 6")
+    answer = page.locator(".log > li:not(.you)").last
+    table = answer.get_by_role("region", name="Table")
+    await expect(table).to_be_visible()
+    assert await table.locator("thead th").all_inner_texts() == ["#", "Summary", "Status", "Priority", "Team",
+                                                                  "Agent"]  # fmt: skip
+    rows = await _cells(table)
+    listed = _tickets(events)
+    assert [row[0] for row in rows] == [str(ticket["id"]) for ticket in listed[: len(rows)]]  # Halo's order
+    assert len(rows) == 10 and all(len(row) == 6 for row in rows)
+    for (_, summary, status, priority, team, agent), ticket in zip(rows, listed, strict=False):
+        assert [summary, status, priority, team, agent] == [ticket[k] for k in ("summary", "status",
+                                                            "priority", "team", "agent")]  # fmt: skip
+    prose = await answer.locator(".answer").evaluate(
+        "node => [...node.childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.data).join('')"
+    )
+    assert prose.startswith("44 open Incidents") and "Also on this page: #768" in prose
+    assert "|" not in prose  # every table line went into the table
+    assert await answer.get_by_role("region", name="Tickets").count() == 0  # the answer names them all
+
+
+async def test_tickets_the_answer_does_not_name_get_a_table_of_their_fields_as_text(
+    browser: Browser, make_live: MakeLive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = ScriptedModel([[call("haloitsm_list_tickets", mine=True)], text("Here are your tickets.")])
+    live = await make_live(model)
+    assert live.service.sandbox is not None
+    store = live.service.sandbox.state_store
+    hostile = "<img src=x onerror=\"document.title='owned'\"> Outlook & <b>mail</b>"
+    for ticket in [t for t in store.tickets.values() if t["user_email"] == DEMO_EMPLOYEE_EMAIL]:
+        store.put_ticket({**ticket, "agent_id": None})  # nobody's yet: an empty column, left out
+    store.put_ticket({**(store.ticket(789) or {}), "summary": hostile})
+    events = _recorded(live, monkeypatch)
+    emma = await live.service.resolve_principal("employee", email=DEMO_EMPLOYEE_EMAIL)
+    page = await signed_in(browser, live, emma)
+    await ask(page, "my tickets")
+    answer = page.locator(".log > li:not(.you)").last
+    table = answer.get_by_role("region", name="Tickets")
+    await expect(table).to_be_visible()
+    listed = _tickets(events)
+    assert len(listed) >= 2 and any(ticket["id"] == 789 for ticket in listed)
+    columns = [c for c in TICKET_COLUMNS if any(ticket.get(c) not in (None, "") for ticket in listed)]
+    assert "agent" not in columns and "summary" in columns
+    assert await table.locator("thead th").all_inner_texts() == columns
+    expected = [[_shown(ticket.get(column)) for column in columns] for ticket in listed]
+    assert await _cells(table) == expected  # one row per ticket, in the order Halo listed them
+    assert [hostile] == [row[columns.index("summary")] for row in expected if row[0] == "789"]
+    assert await answer.locator("img, b").count() == 0  # ticket text is shown as text, never as HTML
+    assert await page.title() != "owned"
+
+
+async def test_markdown_cells_keep_escaped_pipes_and_show_markup_as_text(
+    browser: Browser, make_live: MakeLive
+) -> None:
+    answer_text = ("Two of them:\n| Ticket | Note |\n|---|:---:|\n| 789 | pipes \\| kept |\n"
+                   "| 790 | <b>bold?</b> |\nAnd laid out by hand:\nA | B | C\nThat is all.")  # fmt: skip
+    live = await make_live(ScriptedModel([text(answer_text)]))
+    alex = await live.service.resolve_principal("admin", agent_id=DEMO_ADMIN_AGENT_ID)
+    page = await signed_in(browser, live, alex)
+    await ask(page, "anything")
+    answer = page.locator(".log > li:not(.you)").last
+    table = answer.get_by_role("region", name="Table")
+    await expect(table).to_be_visible()
+    assert await table.locator("thead th").all_inner_texts() == ["Ticket", "Note"]
+    assert await _cells(table) == [["789", "pipes | kept"], ["790", "<b>bold?</b>"]]
+    assert await answer.locator("pre").all_inner_texts() == ["A | B | C"]  # no separator: kept as laid out
+    assert await answer.locator("b").count() == 0
+    assert await answer.get_by_role("region", name="Tickets").count() == 0  # no tool listed any
+
+
+def _recorded(live: Live, monkeypatch: pytest.MonkeyPatch) -> list[AgentEvent]:
+    """The events the page was sent: the service's own turn, recorded on the way through."""
+    seen: list[AgentEvent] = []
+    handle = live.service.handle
+
+    async def recording(*args: Any, **kwargs: Any) -> AsyncIterator[AgentEvent]:
+        async for event in handle(*args, **kwargs):
+            seen.append(event)
+            yield event
+
+    monkeypatch.setattr(live.service, "handle", recording)
+    return seen
+
+
+def _tickets(events: list[AgentEvent]) -> list[dict[str, Any]]:
+    (result,) = [e for e in events if isinstance(e, ToolResultEvent) and e.tool == "haloitsm_list_tickets"]
+    tickets: list[dict[str, Any]] = result.data["untrusted_data"]["tickets"]
+    return tickets
+
+
+async def _cells(table: Any) -> list[list[str]]:
+    return [await row.locator("td").all_inner_texts() for row in await table.locator("tbody tr").all()]
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _status(live: Live, ticket_id: int) -> int:
