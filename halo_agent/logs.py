@@ -18,7 +18,8 @@ import logging
 import re
 import sys
 import traceback
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -170,6 +171,33 @@ def configure_logging(
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore", "mcp"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+
+
+@contextmanager
+def setup_notices_as_info(library: str) -> Iterator[None]:
+    """While `library` builds itself, its WARNING records are logged at INFO: they say how it read its
+    configuration ("TENANT_ID is not set, assuming multi-tenant app"), which is not a warning at every
+    clean start. A host logging at INFO still sees them; the caller says what matters of them in its own
+    words (a banner). Errors pass unchanged, and once the block ends the library's warnings are warnings."""
+    notice = _AsInfo(library)
+    handlers = list(logging.getLogger().handlers)  # where the library's records end up (they propagate)
+    for handler in handlers:
+        handler.addFilter(notice)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(notice)
+
+
+class _AsInfo(logging.Filter):
+    """On a handler, not the library's loggers: a logger the library creates while it is built is covered."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or not super().filter(record):  # not the library's
+            return True
+        record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return logging.getLogger(record.name).isEnabledFor(logging.INFO)
 
 
 # a library's loggers ------------------------------------------------------------------------------------

@@ -85,3 +85,39 @@ def test_the_mcp_banner_names_the_endpoint_and_the_identity_headers(tmp_path: Pa
     assert f"halo-agent MCP serving on http://127.0.0.1:{port}/mcp" in banner
     for header in ("Authorization: Bearer", "X-Halo-Role", "X-Halo-User", "X-Halo-Agent-Id"):
         assert header in banner
+
+
+BOTS = {
+    "slack": {"SLACK_BOT_TOKEN": "xoxb-start", "SLACK_SIGNING_SECRET": "start-secret"},
+    "teams": {"TEAMS_APP_ID": "00000000-0000-4000-8000-00000000a11d", "TEAMS_APP_SECRET": "start-secret"},
+}
+
+
+@pytest.mark.parametrize("name", BOTS)
+def test_a_bot_starts_with_its_banner_and_no_library_warnings(name: str, tmp_path: Path) -> None:
+    """What the Slack and Teams libraries announce while they are built is not for the person starting
+    the bot; what matters of it (a multi-tenant Teams app) is said in the banner, in our words."""
+    port = free_port()
+    command = [sys.executable, "-m", "halo_agent", name, "--port", str(port)]
+    env = {**environment(tmp_path), **BOTS[name]}
+    for variable in ("TEAMS_TENANT_ID", "TENANT_ID", "SLACK_APP_TOKEN"):
+        env.pop(variable, None)
+    process = subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen: list[str] = []
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 60
+        while not any(line.startswith("halo-agent") for line in seen):
+            assert time.monotonic() < deadline and process.poll() is None, "".join(seen)
+            seen.append(process.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port), timeout=30):
+            pass  # started: the port accepts
+    finally:
+        process.terminate()
+        seen.append(process.communicate(timeout=30)[0])
+    banner = seen[0]
+    assert banner.startswith(f"halo-agent {'Slack app' if name == 'slack' else 'Teams bot'}: "), seen
+    assert f"127.0.0.1:{port}" in banner
+    assert "warning" not in "".join(seen).lower(), seen
+    if name == "teams":
+        assert "multi-tenant" in banner and "TEAMS_TENANT_ID" in banner

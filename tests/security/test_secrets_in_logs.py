@@ -79,3 +79,39 @@ def test_auth_headers_never_show_the_token() -> None:
     assert TOKEN not in repr(headers) and TOKEN not in str(headers) and TOKEN not in f"{headers}"
     assert headers["Authorization"].endswith(TOKEN)  # still sent as it must be
     assert TOKEN not in json.dumps({"h": repr(headers)})
+
+
+
+def test_a_librarys_setup_notices_are_info_and_only_while_it_is_built() -> None:
+    """`teams` builds its SDK's App inside the block: "TENANT_ID is not set, assuming multi-tenant app"
+    is how it read its settings, not a warning to print at every start. Errors and later warnings stay."""
+    from halo_agent.logs import setup_notices_as_info
+
+    root = logging.getLogger()
+    level = root.level
+    sdk = logging.getLogger("some_sdk.apps.app")
+    try:
+        quiet = io.StringIO()
+        configure_logging("WARNING", stream=quiet)
+        with setup_notices_as_info("some_sdk"):
+            sdk.warning("TENANT_ID is not set, assuming multi-tenant app")
+            logging.getLogger("some_sdk.auth.made_while_built").warning("issuer validation skipped")
+            logging.getLogger("some_sdk_other").warning("another library's warning")
+            sdk.error("the key file is unreadable")
+        sdk.warning("the token expires in 5 minutes")
+        assert quiet.getvalue().splitlines() == [
+            "WARNING some_sdk_other: another library's warning",
+            "ERROR some_sdk.apps.app: the key file is unreadable",
+            "WARNING some_sdk.apps.app: the token expires in 5 minutes",
+        ]
+        verbose = io.StringIO()
+        configure_logging("INFO", stream=verbose)
+        with setup_notices_as_info("some_sdk"):
+            sdk.warning("TENANT_ID is not set, assuming multi-tenant app")
+        assert verbose.getvalue().splitlines() == [
+            "INFO some_sdk.apps.app: TENANT_ID is not set, assuming multi-tenant app"
+        ]
+    finally:
+        structlog.reset_defaults()
+        root.handlers = []
+        root.setLevel(level)

@@ -57,9 +57,13 @@ class SlackBot:
     ) -> None:  # fmt: skip
         self.core = core
         self.approvers_channel = approvers_channel
-        self.client = AsyncWebClient(token=token, base_url=api_url or AsyncWebClient.BASE_URL)
+        # Bolt builds the Web API client from the token: handed a client of ours it would also read
+        # $SLACK_BOT_TOKEN (which `halo-agent slack` uses) and warn at every start that it is unused.
+        self.app = AsyncApp(token=token, signing_secret=signing_secret, process_before_response=True)
+        self.client: AsyncWebClient = self.app.client
+        if api_url:  # a fake Slack in tests
+            self.client.base_url = AsyncWebClient(base_url=api_url).base_url  # normalised as the SDK does
         self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
-        self.app = AsyncApp(client=self.client, signing_secret=signing_secret, process_before_response=True)
         self._profiles: dict[str, _Profile] = {}
         self._register()
 

@@ -99,12 +99,14 @@ async def _teams(args: argparse.Namespace) -> int:
     try:
         app, adapter = build_teams_app(app_id, client_secret=secret, managed_identity_client_id=identity,
                                        tenant_id=os.environ.get(TENANT_ENV) or None)  # fmt: skip
+        tenant = getattr(app.credentials, "tenant_id", None)  # as the SDK read it (it also reads $TENANT_ID)
         bot = TeamsBot(core, app, approvers_conversation=args.approvers_conversation)
         asgi = await teams_asgi(bot, adapter)
         listener = listen_socket(args.host, args.port)  # bound first: a busy port is one error line
         try:
-            print(f"halo-agent Teams bot: messaging endpoint http://{args.host}:{args.port}{MESSAGES_PATH}",
-                  file=sys.stderr)  # fmt: skip
+            kind = f"tenant {tenant}" if tenant else f"multi-tenant app; {TENANT_ENV} for a single-tenant one"
+            print(f"halo-agent Teams bot: messaging endpoint http://{args.host}:{args.port}{MESSAGES_PATH} "
+                  f"({kind})", file=sys.stderr)  # fmt: skip
             config = uvicorn.Config(asgi, host=args.host, port=args.port, log_level="warning")
             await uvicorn.Server(config).serve(sockets=[listener])
         finally:

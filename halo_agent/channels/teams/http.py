@@ -9,6 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from halo_agent.channels.teams.app import TeamsBot
+from halo_agent.logs import setup_notices_as_info
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -33,7 +34,12 @@ def build_teams_app(
         "service_url": service_url, "http_server_adapter": adapter, "messaging_endpoint": MESSAGES_PATH,
         "dangerously_allow_unauthenticated_requests": False,
     }  # fmt: skip
-    return App(**{k: v for k, v in options.items() if v is not None}), adapter
+    # Its start-up warnings describe choices made here, not faults: no tenant id means a multi-tenant app
+    # (the `teams` banner says so), and "issuer validation will be skipped" is about the Entra validator
+    # of `app.func` remote functions, which this bot never registers; /api/messages is checked by the
+    # Bot Framework validator (its fixed issuer, `app_id` as the audience) whatever the tenant.
+    with setup_notices_as_info("microsoft_teams"):
+        return App(**{k: v for k, v in options.items() if v is not None}), adapter
 
 
 async def teams_asgi(bot: TeamsBot, adapter: FastAPIAdapter) -> ASGIApp:
