@@ -15,9 +15,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from halo_agent import __version__
 from halo_agent.agent.events import AgentEvent
@@ -35,6 +37,7 @@ from halo_agent.channels.http_models import (
     TurnResponse,
     UserRef,
 )
+from halo_agent.channels.input_text import string_not_text, undecodable
 from halo_agent.channels.keys import KeyRing
 from halo_agent.channels.openai_compat import MAX_COMPLETIONS_BODY_BYTES, add_openai_routes
 from halo_agent.channels.ratelimit import RateLimiter
@@ -294,8 +297,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         status, kind = _domain_status(exc)
         return error(status, kind, str(exc) if status != 500 else "internal error; see the server log")
 
+    async def unreadable(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI could not read the body as UTF-8
+            return error(422, "invalid_request", f"body: malformed JSON: {undecodable(exc.__cause__)}")
+        return await http_exception_handler(request, exc)
+
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, unreadable)
     app.add_exception_handler(HaloAgentError, domain)
 
 
@@ -323,6 +333,8 @@ def validation_message(exc: RequestValidationError) -> str:
             text = "unknown field (not part of this API)"
         elif kind == "json_invalid":
             text = "malformed JSON: " + str(problem.get("ctx", {}).get("error", "cannot parse"))
+        elif kind == "string_unicode":
+            text = string_not_text(problem.get("input"))
         else:
             text = str(problem.get("msg", "invalid"))
         lines.append(f"{where}: {text}")

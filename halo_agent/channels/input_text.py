@@ -25,6 +25,25 @@ def not_utf8(text: str) -> str | None:
     return None
 
 
+def undecodable(exc: UnicodeDecodeError) -> str:
+    """`byte 0xE9 at byte 37 is not UTF-8 text`: a request body's first bad byte and where (from 1)."""
+    return f"byte 0x{exc.object[exc.start]:02X} at byte {exc.start + 1} is not UTF-8 text"
+
+
+def lone_surrogate_at(text: str) -> int | None:
+    """Where (from 1) `text` holds a lone surrogate, as JSON may escape one ("\\ud800"), or None."""
+    return next((i for i, char in enumerate(text, start=1) if 0xD800 <= ord(char) <= 0xDFFF), None)
+
+
+def string_not_text(value: object) -> str:
+    """Why a JSON string was refused as not text (pydantic's `string_unicode`): no UTF-8 text holds a lone
+    surrogate. `value` is the string (a field's value or key), if known."""
+    index = lone_surrogate_at(value) if isinstance(value, str) else None
+    if index is None:
+        return "text that is not UTF-8 (a lone surrogate, escaped as \\ud800-\\udfff)"
+    return f"character {index} is a lone surrogate, not text"
+
+
 async def stdin_lines() -> AsyncIterator[str]:
     """Lines from a piped stdin, read without blocking the event loop. Bytes that are not text in the
     stdin's encoding arrive escaped (surrogateescape), whatever the locale, for `not_utf8` to name."""

@@ -32,6 +32,7 @@ from halo_agent.channels.chat_text import ChatText
 from halo_agent.channels.forwarded import TrustedProxies, chat_id, direct_peer, user_from_headers
 from halo_agent.channels.http_auth import ApiError, Gate
 from halo_agent.channels.http_models import MAX_MESSAGE_CHARS
+from halo_agent.channels.input_text import lone_surrogate_at, string_not_text, undecodable
 from halo_agent.channels.turns import TurnFeed, TurnRunner
 from halo_agent.errors import HaloAgentError
 from halo_agent.principal import Principal
@@ -146,14 +147,45 @@ async def _caller(request: Request, gate: Gate) -> tuple[Principal, str | None]:
 
 
 async def _body(request: Request) -> CompletionRequest:
+    raw = await request.body()
     try:
-        body = CompletionRequest.model_validate_json(await request.body())
+        body = CompletionRequest.model_validate_json(raw)
     except ValidationError as exc:
         where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "body"
-        raise ApiError(400, "invalid_request_error", f"{where}: {exc.errors()[0]['msg']}") from None
+        unparsed = exc.errors()[0]["type"] == "json_invalid"
+        problem = (_not_text(raw) if unparsed else None) or f"{where}: {exc.errors()[0]['msg']}"
+        raise ApiError(400, "invalid_request_error", problem) from None
     if body.model != MODEL_ID:
         raise ApiError(404, "model_not_found", f"the model {body.model!r} does not exist; use {MODEL_ID!r}")
     return body
+
+
+def _not_text(raw: bytes) -> str | None:
+    """Where a refused body is not UTF-8 text, or None when that is not why. The JSON parser says only
+    "unexpected end of hex escape" of an escaped lone surrogate ("\\ud800"): Python's own parser keeps
+    it, so the field holding it can be named."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return f"body: {undecodable(exc)}"
+    except ValueError:
+        return None  # malformed for another reason: the parser's own words say it
+    found = _lone_surrogate(data, "")
+    return f"{found[0] or 'body'}: {string_not_text(found[1])}" if found else None
+
+
+def _lone_surrogate(value: Any, where: str) -> tuple[str, str] | None:
+    """(dotted path, the string) of the first string or key holding a lone surrogate, as pydantic
+    names fields: `messages.0.content`."""
+    if isinstance(value, str):
+        return (where, value) if lone_surrogate_at(value) is not None else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        path = f"{where}.{key}" if where else str(key)
+        found = _lone_surrogate(str(key), where) or _lone_surrogate(item, path)
+        if found:
+            return found
+    return None
 
 
 def _derived_session(request: Request, gate: Gate, principal: Principal, first_text: str) -> str:

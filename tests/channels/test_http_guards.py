@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from halo_agent.channels.ratelimit import RateLimiter
-from halo_agent.testing import ScriptedModel, text
+from halo_agent.testing import ScriptedModel, call, text
 from tests.channels.conftest import ADMIN, ADMIN_KEY, EMMA, PORTAL_KEY, MakeApi, auth
 
 CHAT = {"session_id": "s1", "message": "hello", "user": EMMA}
@@ -127,3 +127,49 @@ async def test_unknown_sessions_and_pending_ids_get_404(make_api: MakeApi) -> No
         "/v1/sessions/s1/confirm", json={**body, "answer": "maybe"}, headers=auth()
     )
     assert bad_answer.status_code == 422
+
+
+# Text that is not text: JSON lets a string hold "\ud800" alone, and a client may send bytes that are
+# not UTF-8 at all. Each is refused naming the field, before any turn; the audit log stays whole.
+LONE = b'"broken \\ud800 here"'
+EMMA_JSON = b'{"role": "employee", "email": "emma.hart@example.com"}'
+NOT_TEXT = {
+    "escaped in the message": (b'{"session_id": "s1", "message": ' + LONE + b', "user": ' + EMMA_JSON + b"}",
+                               "body.message: character 8 is a lone surrogate, not text"),
+    "escaped low surrogate": (b'{"session_id": "s1", "message": "x\\udfff", "user": ' + EMMA_JSON + b"}",
+                              "body.message: character 2 is a lone surrogate, not text"),
+    "escaped in the email": (b'{"session_id": "s1", "message": "hi", "user": {"role": "employee", '
+                             b'"email": "emma\\udc80@example.com"}}', "body.user.email: character 5 is a"),
+    "escaped in a key": (b'{"session_id": "s1", "message": "hi", "\\ud800": 1, "user": ' + EMMA_JSON + b"}",
+                         "body: character 1 is a lone surrogate, not text"),
+    "a byte that is not UTF-8": (b'{"session_id": "s1", "message": "caf\xe9", "user": ' + EMMA_JSON + b"}",
+                                 "body: malformed JSON: byte 0xE9 at byte 37 is not UTF-8 text"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", NOT_TEXT)
+async def test_text_that_is_not_utf8_gets_422_naming_the_field_and_no_turn(
+    make_api: MakeApi, case: str
+) -> None:
+    body, expected = NOT_TEXT[case]
+    model = ScriptedModel([[call("haloitsm_get_ticket", ticket_id=789)], text("ok")])
+    api = await make_api(model)
+    headers = {**auth(), "Content-Type": "application/json"}
+    response = await api.client.post("/v1/chat", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    answer = response.json()
+    assert answer["error"] == "invalid_request" and expected in answer["detail"], answer
+    assert model.requests == [] and api.service.audit.tail(10) == []
+    fine = await api.client.post("/v1/chat", json={**CHAT, "message": "hi 😀 \U0001f600"}, headers=auth())
+    assert fine.status_code == 200 and fine.json()["answer"] == "ok"  # a surrogate pair is text
+    assert [r["tool"] for r in api.service.audit.tail(10)] == ["haloitsm_get_ticket"]
+    assert api.service.audit.verify().ok
+
+
+async def test_a_confirmation_whose_pending_id_is_not_text_gets_422(make_api: MakeApi) -> None:
+    api = await make_api(ScriptedModel([]))
+    body = b'{"pending_id": "p\\ud800", "answer": "yes", "user": ' + EMMA_JSON + b"}"
+    headers = {**auth(), "Content-Type": "application/json"}
+    response = await api.client.post("/v1/sessions/s1/confirm", content=body, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["detail"] == "body.pending_id: character 2 is a lone surrogate, not text"

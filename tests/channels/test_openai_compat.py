@@ -345,3 +345,44 @@ async def test_a_frontends_background_task_is_not_a_turn_and_keeps_the_pause(mak
     done = await chat.create(model="halo-agent", messages=[{"role": "user", "content": "close ticket 790"},
                                                           {"role": "user", "content": "yes"}])  # fmt: skip
     assert done.choices[0].message.content == "Ticket 790 is closed." and ticket(api, 790)["status_id"] == 9
+
+
+def _raw_body(messages: bytes, options: bytes = b"") -> bytes:
+    return b'{"model": "halo-agent", ' + options + b'"messages": [' + messages + b"]}"
+
+
+USER_SAYS = b'{"role": "user", "content": '
+NOT_TEXT_BODIES = {
+    "escaped in the content": (_raw_body(USER_SAYS + b'"x \\ud800"}'),
+                               "messages.0.content: character 3 is a lone surrogate, not text"),
+    "escaped in a part": (_raw_body(USER_SAYS + b'[{"type": "text", "text": "\\udc80"}]}'),
+                          "messages.0.content.0.text: character 1 is a lone surrogate, not text"),
+    "escaped in an earlier turn, streamed": (
+        _raw_body(USER_SAYS + b'"a\\udfff"}, {"role": "assistant", "content": "ok"}, ' + USER_SAYS + b'"hi"}',
+                  b'"stream": true, '),
+        "messages.0.content: character 2 is a lone surrogate, not text"),
+    "escaped in an ignored option": (_raw_body(USER_SAYS + b'"hi"}', b'"user": "\\ud800", '),
+                                     "user: character 1 is a lone surrogate, not text"),
+    "escaped in a key": (_raw_body(USER_SAYS + b'"hi", "\\udc80x": 1}'),
+                         "messages.0: character 1 is a lone surrogate, not text"),
+    "a byte that is not UTF-8": (_raw_body(USER_SAYS + b'"caf\xe9"}'),
+                                 "body: byte 0xE9 at byte 70 is not UTF-8 text"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", NOT_TEXT_BODIES)
+async def test_text_that_is_not_utf8_is_a_400_naming_where_and_no_turn(make_api: MakeApi, case: str) -> None:
+    body, expected = NOT_TEXT_BODIES[case]
+    model = ScriptedModel([text("ok")])
+    api = await make_api(model)
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json", **EMMA_HEADERS}
+    raw = await api.client.post("/v1/chat/completions", content=body, headers=headers)
+    assert raw.status_code == 400, raw.text
+    error = raw.json()["error"]
+    assert error["type"] == "invalid_request_error" and expected in error["message"], error
+    assert model.requests == [] and api.service.audit.tail(10) == []
+    completion = await client_for(api, headers=EMMA_HEADERS).chat.completions.create(
+        model="halo-agent", messages=[{"role": "user", "content": "hi \U0001f600"}]
+    )  # a surrogate pair (how JSON escapes an emoji) is text
+    assert completion.choices[0].message.content == "ok"
+    assert api.service.audit.verify().ok

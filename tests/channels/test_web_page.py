@@ -143,6 +143,22 @@ async def test_the_sign_in_link_works_once_and_posts_need_the_page(make_live: Ma
         assert (await stranger.get("/web/me")).status_code == 401
 
 
+async def test_a_message_from_the_page_that_is_not_text_is_refused_before_any_turn(
+    make_live: MakeLive,
+) -> None:
+    model = ScriptedModel([])
+    live = await make_live(model)
+    emma = await live.service.resolve_principal("employee", email=DEMO_EMPLOYEE_EMAIL)
+    async with httpx2.AsyncClient(base_url=live.url) as client:
+        await client.get(f"/signin?token={live.app.state.signins.issue(emma)}")
+        headers = {"X-Halo-Web": "1", "Content-Type": "application/json"}
+        response = await client.post("/web/chat", headers=headers,
+                                     content=b'{"conversation": "c1", "message": "hi \\ud800"}')  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["detail"] == "body.message: character 4 is a lone surrogate, not text"
+    assert model.requests == [] and live.service.audit.tail(5) == []
+
+
 async def test_page_weight_is_under_100_kb() -> None:
     weight = sum(path.stat().st_size for path in STATIC.iterdir())
     assert weight < PAGE_BUDGET_BYTES, f"the page weighs {weight} bytes"
