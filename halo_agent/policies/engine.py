@@ -143,12 +143,14 @@ class PolicyEngine:
     def decide(self, principal: Principal, call: ProposedCall, facts: Facts) -> Decision:
         role_policy = self.policy.roles.get(principal.role)
         if role_policy is None:
-            return _deny("unknown-role", f"role {principal.role!r} is not defined in the policy")
+            return _deny("unknown-role",
+                         f"your role ({principal.role}) is not in the policy, so nothing is allowed")
         rule = role_policy.actions.get(call.action)
         if rule is None:
-            return _deny("default-deny", f"no rule lets role {principal.role!r} use {label(call.action)}")
+            return _deny("default-deny", f"{_as_role(principal.role)} you can't use {label(call.action)}")
         if rule.effect == "deny":
-            return _deny(rule.id, rule.reason or f"role {principal.role!r} may not use {label(call.action)}")
+            return _deny(rule.id,
+                         rule.reason or f"{_as_role(principal.role)} you can't use {label(call.action)}")
         args = {**call.args, **rule.forced_args}
         refusal = (
             _check_args(rule, principal.role, call)
@@ -263,8 +265,8 @@ def _check_scope(rule: ActionRule, principal: Principal, call: ProposedCall, fac
     if facts.ticket_exists is None or facts.ticket_owner_user_id is None:
         return _deny(rule.id, f"who owns ticket {ticket} could not be checked, so it cannot be used")
     if facts.ticket_owner_user_id != principal.halo_user_id:
-        return _deny(rule.id, f"ticket {ticket} is not one of your tickets; role {principal.role!r} may "
-                              "only act on their own tickets")
+        return _deny(rule.id, f"ticket {ticket} is not one of your tickets, and {_as_role(principal.role)} "
+                              "you can only work on your own")
     return None
 
 

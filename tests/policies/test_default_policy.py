@@ -230,3 +230,33 @@ def test_a_refused_argument_is_explained_to_the_person_in_words() -> None:
     assert decision.kind == "deny"
     assert decision.reason == (
         "as an employee you can't set hidden from user to true for add note: it is always false")
+
+
+@pytest.mark.parametrize(
+    ("action", "args", "facts", "reason"),
+    [
+        ("haloitsm_add_note", {"ticket_id": 790, "note": "hi"},
+         Facts(target_ticket_id=790, ticket_exists=True, ticket_owner_user_id=502),
+         "ticket 790 is not one of your tickets, and as an employee you can only work on your own"),
+        ("haloitsm_resolve_ticket", {"ticket_id": 790},
+         Facts(target_ticket_id=790, ticket_exists=True, ticket_owner_user_id=502),
+         "ticket 790 is not one of your tickets, and as an employee you can only work on your own"),
+        ("haloitsm_nonexistent_tool", {}, OWN, "as an employee you can't use nonexistent tool"),
+    ],
+)
+def test_scope_and_default_refusals_are_worded_for_the_person(
+    action: str, args: dict[str, Any], facts: Facts, reason: str
+) -> None:
+    """Someone else's ticket, or an action no rule lists: the reason names the person's role in words,
+    never as a quoted identifier ("role 'employee' may only act on their own tickets")."""
+    decision = ENGINE.decide(EMPLOYEE, ProposedCall(action=action, args=args, risk="write"), facts)
+    assert decision.kind == "deny"
+    assert decision.reason == reason
+    assert "'employee'" not in decision.reason
+
+
+def test_an_unknown_role_is_refused_without_quoting_an_identifier() -> None:
+    call = ProposedCall(action="haloitsm_add_note", args={"ticket_id": 789, "note": "x"}, risk="write")
+    decision = ENGINE.decide(Principal(role="contractor", halo_user_id=9), call, OWN)
+    assert (decision.kind, decision.rule_id) == ("deny", "unknown-role")
+    assert decision.reason == "your role (contractor) is not in the policy, so nothing is allowed"
