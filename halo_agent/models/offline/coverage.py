@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from halo_agent.models.offline.entities import Entities, find_impossible
+from halo_agent.models.offline.fixed_fields import CANNOT_CHANGE, cannot_change
 from halo_agent.models.offline.leftovers import leftover_phrases
 from halo_agent.models.offline.list_slots import topic
 from halo_agent.models.offline.note_slots import note_text
@@ -169,6 +170,13 @@ def _unsupported(kind: str, slots: dict[str, Any], found: Entities) -> list[Unus
     return teams + [Unused(phrase, f"{why} ('{phrase}')") for phrase, why in found.unsupported]
 
 
+def _fixed(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    """ "change the SLA on 790": a field of an existing ticket no tool can set (a new one's are its own)."""
+    if kind in ("create", "list"):
+        return []
+    return [Unused(field, cannot_change(field, found.tickets)) for field in found.fixed]
+
+
 def _visibility(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
     if found.hidden and kind == "resolve":
         return [Unused("hidden note", "a closing note is always visible to the user")]
@@ -176,7 +184,7 @@ def _visibility(kind: str, slots: dict[str, Any], found: Entities) -> list[Unuse
 
 
 _CHECKS: tuple[Callable[[str, dict[str, Any], Entities], list[Unused]], ...] = (
-    _tickets, _people, _places, _fields, _visibility, _unsupported,
+    _tickets, _people, _places, _fields, _fixed, _visibility, _unsupported,
 )
 
 
@@ -190,7 +198,9 @@ def partial_answer(intent: Intent, problems: list[Unused]) -> str:
         lines.append(f"I couldn't use {named} in that request, so I haven't done anything yet.")
     else:
         lines.append("Nothing has been changed.")
-    offer = offer_text(intent, only_impossible=not others)
+    # the words after "change the category to" are its value, not a change to offer ("Network Hardware")
+    fixed = any(p.why.startswith(CANNOT_CHANGE) for p in problems)
+    offer = "" if fixed else offer_text(intent, only_impossible=not others)
     return " ".join([*lines, offer]).strip()
 
 

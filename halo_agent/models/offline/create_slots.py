@@ -42,8 +42,11 @@ _SLOT_PHRASES = (
     re.compile(r"\b(?:for|at|on)\s+site\s*(?:id\s*)?#?\s*\d+\b", _I),
     SITE,
     _SITE_NAME,
+    # "priority: High", "priority Urgent." (a level, or one word ending its clause), never the problem
+    # that follows "low priority: projector has no picture"
     re.compile(r"\b(?:with\s+|at\s+|as\s+)?(?:a\s+)?priority\s*(?:is|of|to|:|=|should\s+be)?\s*"
-               r"(?!(?:please|pls)\b)[\w-]+\b", _I),
+               r"(?:(?:critical|high|medium|low|urgent|normal|p?[1-4])\b"
+               r"|(?!(?:please|pls)\b)[\w-]+(?=\s*(?:$|[,.;!?])))", _I),
     re.compile(r"\b(?:with\s+|at\s+|as\s+)?(?:a\s+)?[\w-]+\s+priority\b", _I),
     re.compile(r"\b(?:and\s+)?(?:please\s+)?(?:re-?assign|assign|route|send|give)\s+(?:it\s+|this\s+)?to\s+"
                r"(?:the\s+)?[^.,;:]+", _I),
@@ -54,7 +57,8 @@ _SLOT_PHRASES = (
     re.compile(r"\b(?:[Aa]nd\s+)?(?:[Ff]or\s+|[Tt]o\s+)?(?:the\s+)?[Tt]eam\s*(?:is|:|=)?\s*(?=[A-Z0-9])[^.,;:]+"),
 )
 _LEAD_IN = re.compile(
-    r"^(?:\s*(?:(?:about|regarding|re|because|since|that|for|saying|and|to\s+say)\b|[:\-–—,.])\s*)+", _I)
+    r"^(?:\s*(?:(?:about|regarding|re|because|since|that|for|saying|and|to\s+say|please|pls)\b"
+    r"|[:\-–—,.])\s*)+", _I)
 
 
 def create_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from halo_agent.models.offline.fixed_fields import find_fixed_fields
 from halo_agent.models.offline.lists import page_number
 from halo_agent.models.offline.people import find_people
 from halo_agent.models.offline.teams import team_names, unclear_teams
@@ -71,6 +72,7 @@ class Entities:
     hidden: bool | None = None
     impossible: tuple[str, ...] = field(default=())
     unsupported: tuple[tuple[str, str], ...] = ()  # list filters no tool can apply, and why
+    fixed: tuple[str, ...] = ()  # ticket fields asked to change that no tool can set ("SLA", "category")
 
 
 def find_entities(text: str, vocab: Vocabulary) -> Entities:
@@ -94,6 +96,7 @@ def find_entities(text: str, vocab: Vocabulary) -> Entities:
         hidden=True if HIDDEN.search(outside) else (False if VISIBLE.search(outside) else None),
         impossible=find_impossible(outside),
         unsupported=find_unsupported(outside),
+        fixed=find_fixed_fields(outside),
     )
 
 

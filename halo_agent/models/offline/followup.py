@@ -83,7 +83,34 @@ def _fill_change(answer: str, vocab: Vocabulary) -> dict[str, Any]:
     return found
 
 
+_PLACE = re.compile(r"\b(?:office|lab|store|plant|depot|warehouse|centre|center|workshop|site|branch|hq)\b",
+                    re.I)
+_LEAD = re.compile(r"^\W*(?:(?:it'?s|it\s+is|that'?s|the\s+site\s+is|site\s*(?:is|=|:)?|use)\s+)*"
+                   r"(?P<prep>for|at|in|from|on\s+behalf\s+of)?\s*(?:the\s+)?", re.I)
+
+
+def _fill_site(answer: str, vocab: Vocabulary) -> dict[str, Any]:
+    """ "Leeds Plant", "site 18", "it's for liam", "emma.hart@example.com": where the new ticket belongs,
+    as a site or as the requester whose own site Halo uses. A bare name is a person unless it names a
+    place; the tools resolve either against the directory and offer choices when it matches none."""
+    found = find_entities(answer, vocab)
+    if found.emails:
+        return {"user_email": found.emails[0]}
+    if found.site_id is not None:
+        return {"site_id": found.site_id}
+    if found.site_name:
+        return {"site_name": found.site_name}
+    lead = _LEAD.match(answer)
+    rest = answer[lead.end() if lead else 0 :].strip(" .!?")
+    rest = re.sub(r"\s+(?:site|please|pls|thanks)$", "", rest, flags=re.I).strip()
+    if not rest or len(rest.split()) > 4:
+        return {}
+    at_place = _PLACE.search(answer) or (lead and (lead.group("prep") or "").lower() in ("at", "in", "from"))
+    return {"site_name": rest} if at_place else {"user_email": rest}
+
+
 _FILLERS: dict[str, Callable[[str, Vocabulary], dict[str, Any]]] = {
+    "site": _fill_site,
     "details": _fill_details,
     "ticket_id": _fill_ticket,
     "note": lambda answer, vocab: {"note": slots.sentence(answer)} if answer.strip() else {},

@@ -104,7 +104,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|\bset\s+priority\s+\w+\s+(?:on|for)\s+(?:ticket\s+)?#?\d+"),
         ("update", r"\b(?:set|change|move|put|mark)\s+(?:the\s+status\s+of\s+)?(?:ticket\s+)?#?\d+\s+"
                    r"(?:to|as|in|into)\b"),
-        ("update", r"^\W*(?:ticket\s+)?#?\d+\s*[:,-]\s*(?:priority|team|status|agent)\b"),
+        ("update", r"^\W*(?:ticket\s+)?#?\d+\s*[:,-]\s*(?:priority|team|status|agent)\b"
+                   r"|^\W*(?:please\s+)?(?:update|change|edit|amend)\s+(?:ticket\s+)?#?\d+\W*$"),
         ("update", r"\b(?:set|change|update|move|put)\b(?:\s+[\w#'-]+){0,4}?\s+(?:status|state)\s+"
                    r"(?:to|as)\b"),
         ("update", r"\b(?:make|set|bump|raise|lower|drop|move|put)\s+(?:it|this|that)(?:\s+one)?\s+(?:to\s+)?"

@@ -35,8 +35,8 @@ class Intent:
 
 
 def parse(text: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Intent:
-    """`asks_priority`: the caller sets priorities on what they raise (desk staff), so a create without
-    one is asked about rather than left to the desk's default."""
+    """`asks_priority`: the caller raises tickets for others and sets their priorities (desk staff), so a
+    create without a priority, or without a site or requester, is asked about rather than guessed."""
     text = normalise_request(text)
     kind = choose(text, find_entities(text, vocab))
     if kind == "offer":
@@ -45,6 +45,8 @@ def parse(text: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Inten
     if extractor is None:
         return Intent(kind, text)
     found = extractor(text, vocab)
+    if kind == "note":
+        kind, found = _closing_too(found)
     command = note_text(text)[1] if kind in ("note", "resolve") and found.get("note") else text
     found = with_entities(kind, found, find_entities(command, vocab))
     found = with_placed_names(kind, found, command, vocab)
@@ -121,7 +123,12 @@ def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority
     if kind == "create":
         if not found.get("details") or is_vague(found["details"]):
             return "details"
-        return "priority" if asks_priority and not found.get("priority") else None
+        if asks_priority and not found.get("priority"):
+            return "priority"
+        # Halo needs a site: the requester's own, or one named. Staff raise tickets for others, so
+        # without either we ask rather than send Halo a ticket it refuses ("Site was required").
+        placed = any(found.get(key) not in (None, "") for key in ("site_id", "site_name", "user_email"))
+        return "site" if asks_priority and not placed else None
     if kind == "note" and found.get("ticket_id") is None and _MY_TICKET.search(text):
         found["my_ticket"] = True  # the planner lists the person's open tickets and asks which
         return None if found.get("note") else "note"
@@ -136,6 +143,22 @@ def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority
     if kind == "kb":
         return None if found.get("query") else "question"
     return None
+
+
+_AND_CLOSE = re.compile(r"[\s,;]*(?:\b(?:and|then|&)\s+)+(?:please\s+)?(?:close|resolve)"
+                        r"(?:\s+(?:it|this|that|the\s+ticket|ticket))?(?:\s+(?:off|out))?(?:\s+(?:please|pls))?"
+                        r"\W*$", _I)
+
+
+def _closing_too(found: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """ "add a note to 797 saying the client was reinstalled and close it": a close with that note, not a
+    note whose text ends "and close it" (the ticket would be left open, the request done in part)."""
+    note = str(found.get("note") or "")
+    close = _AND_CLOSE.search(note)
+    if not close or not note[: close.start()].strip():
+        return "note", found
+    kept = {k: v for k, v in found.items() if k not in ("note", "topic")}
+    return "resolve", {**kept, "note": slots.sentence(note[: close.start()])}
 
 
 def _create(text: str, vocab: Vocabulary) -> dict[str, Any]:

@@ -19,11 +19,17 @@ _LOWER_NAME = r"[a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?"
 _FULL_LOWER = r"[a-z][a-z'-]+\s+[a-z][a-z'-]+"  # first and last name
 _ROLE_WORD = r"(?:(?:agent|engineer|tech|technician|analyst)\s+)?"
 _ASSIGN = r"(?:re-?assign|assign|give|hand|pass|transfer|send|route|move|escalate|allocate)"
+# A lower-case name only where the wording leaves no other reading: right after its anchor, and ending the
+# clause ("assign to grace lin", "for liam: …"), so "move it to waiting on user" is no person.
+_CLAUSE_END = r"(?=\s*(?:$|\.(?![\w@])|[,;:!?]|-\s|and\b|please\b|pls\b|now\b|instead\b|thanks\b|then\b))"
+_NEW_TICKET = r"(?:ticket|incident|service\s+request|request|call|case|sr|p[1-4])"
 # (role, pattern), matched case-sensitively: "assignee" works on the ticket, "requester" is who it is for,
 # "for" may be either (the intent decides: a list's "for Tom" is his queue, a create's is the requester).
 _PATTERNS: tuple[tuple[str, str], ...] = (
     ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\bto\s+{_ROLE_WORD}({_NAME})\b"),
-    ("assignee", rf"\b{_ASSIGN}\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+(?:over\s+)?to\s+({_LOWER_NAME})\b"),
+    ("assignee", rf"\b{_ASSIGN}\s+(?:(?:ticket\s+)?#?\d+\s+|it\s+|this\s+|that\s+)?(?:over\s+)?to\s+"
+                 rf"{_ROLE_WORD}({_LOWER_NAME}){_CLAUSE_END}"),
+    ("assignee", rf"\b(?:should\s+be|be|go|goes)\s+(?:with|to)\s+({_LOWER_NAME}){_CLAUSE_END}"),
     ("assignee", rf"\b(?:can|could|will|would)\s+({_NAME})\s+(?:take|have|pick\s+up|look\s+at|handle)\b"),
     ("assignee", rf"\bfor\s+({_NAME})\s+to\s+(?:pick\s+up|take|look\s+at|handle|work\s+on|deal\s+with)\b"),
     ("assignee", rf"\b(?:assigned|allocated)\s+to\s+({_NAME})\b"),
@@ -33,6 +39,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("assignee", rf"\b(?:with|to)\s+({_NAME})(?:\s+(?:please|pls|thanks|now|instead))*\s*[.!?]*$"),
     ("requester", rf"\b(?:on\s+behalf\s+of|raised\s+by|logged\s+by|reported\s+by|opened\s+by|requester)\s+"
                   rf"({_NAME})\b"),
+    ("requester", rf"\b{_NEW_TICKET}\s+(?:for|on\s+behalf\s+of)\s+({_LOWER_NAME}){_CLAUSE_END}"),
+    ("requester", rf"^\W*({_LOWER_NAME})\s+(?:needs|wants)\s+(?:a|an)\s+(?:new\s+)?"
+                  r"(?:ticket|incident|request)\b"),
     ("requester", rf"^\W*({_NAME})\s+(?:needs|wants|has|is\s+asking\s+for)\s+(?:a|an)\s+(?:new\s+)?"
                   r"(?:ticket|incident|request)\b"),
     ("for", rf"\b(?:for|of)\s+({_NAME})\b"),
@@ -64,13 +73,27 @@ _NOT_NAMES = frozenset({
     "ticket's", "another", "different", "other", "what", "who", "where", "when", "how", "why", "which",
     "there", "here", "let", "today's",
     "everything", "nothing", "something", "anything", "yesterday", "week", "month", "monday", "tuesday",
-    "wednesday", "thursday", "friday", "saturday", "sunday", "everyone",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "everyone", "i", "we", "they", "he", "she",
+    "everybody", "nobody", "no", "one", "someone's",
 })  # fmt: skip
 
 
 _PLACE_WORDS = frozenset({
     "office", "lab", "store", "plant", "depot", "warehouse", "centre", "center", "workshop", "site", "team",
     "wharf", "research", "retail", "manufacturing", "floor", "building", "room"})  # fmt: skip
+
+
+# Things a lower-case "ticket for …" is often about, never a person: "a ticket for vpn issues: …".
+_THINGS = frozenset({
+    "vpn", "wifi", "wi-fi", "email", "emails", "outlook", "teams", "printer", "printers", "laptop",
+    "laptops", "monitor", "monitors", "screen", "phone", "phones", "mobile", "access", "password",
+    "passwords", "account", "accounts", "network", "server", "servers", "issue", "issues", "problem",
+    "problems", "error", "errors", "fault", "faults", "software", "hardware", "licence", "license",
+    "install", "new", "broken", "slow", "login", "mfa", "headset", "keyboard", "mouse", "dock", "docking",
+    "scanner", "projector", "internet", "drive", "share", "folder", "files", "file", "app", "apps",
+    "application", "system", "it", "desk", "starter", "leaver", "upgrade", "update", "repair",
+    "replacement", "order", "request", "requests",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,5 +138,7 @@ def _trimmed(name: str, vocab: Vocabulary) -> str | None:
         return None
     if words[-1].lower() in _PLACE_WORDS:
         return None  # "for Head Office": a site, not a person
+    if name.islower() and any(word in _THINGS for word in words):
+        return None  # "a ticket for vpn issues": what it is about, not who
     kept = " ".join(words)
     return None if find_phrases(kept, known) or len(kept) < 3 else kept

@@ -14,7 +14,9 @@ def ask_for(intent: Intent, vocab: Vocabulary) -> str:
         "details": "I'll open it for you. What's the problem, in a sentence or two (for example \"my laptop "
                    "won't charge\")?",
         "ticket_id": "Which ticket number do you mean (for example 789)?",
-        "note": f"What should the note on ticket #{ticket} say?",
+        "note": f"What should the note on ticket #{ticket} say?" if ticket is not None
+                else "What should the note say?",
+        "site": "Which site is the new ticket for, or who is it for (a name or an email)?",
         "priority": (f"Which priority should ticket #{ticket} get: {_or_list(vocab.priorities)}?" if ticket
                      else f"What priority should the new ticket have: {_or_list(vocab.priorities)}?"),
         "change": f"What should I change on ticket #{ticket}: the priority ({_or_list(vocab.priorities)}), "
