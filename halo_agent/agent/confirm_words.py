@@ -25,7 +25,7 @@ NO_PHRASES = (
     "don't do it", "abort", "never mind", "nevermind", "forget it", "scrap that", "not now", "no thanks",
     "no thank you", "decline", "declined", "hold off", "wait no", "negative", "leave it",
 )
-FILLERS = ("please", "thanks", "thank you", "cheers", "then", "now", "just")
+FILLERS = ("please", "pls", "plz", "thanks", "thank you", "thx", "cheers", "ta", "then", "now", "just")
 HESITANT = frozenset({"maybe", "hmm", "hm", "perhaps", "unsure", "idk", "wait", "possibly", "dunno", "um",
                       "erm", "not sure", "i don't know", "i'm not sure", "let me think", "hold on"})
 

@@ -8,7 +8,9 @@ from halo_agent.agent.confirm_words import classify_answer
 
 
 @pytest.mark.parametrize(
-    "message", ["yes", "Y", "confirm", "Go ahead!", "do it.", "ok", "yes please", " YES "]
+    "message",
+    ["yes", "Y", "confirm", "Go ahead!", "do it.", "ok", "yes please", " YES ", "yes pls", "ok thx",
+     "yep ta"],
 )
 def test_yes_words_confirm(message: str) -> None:
     assert classify_answer(message) == "yes"
