@@ -42,7 +42,7 @@ class Unused:
 
 def constraint_text(intent: Intent) -> str:
     """The part of the request that carries constraints: a note's own words are the note, not orders."""
-    if intent.kind in ("note", "resolve") and intent.slots.get("note"):
+    if intent.kind in ("note", "resolve", "update") and intent.slots.get("note"):
         _, command = note_text(intent.text)
         return command
     return intent.text

@@ -158,7 +158,11 @@ def describe_problem(text: str, vocab: Vocabulary | None = None) -> str:
 
 
 def _without_field_clauses(part: str, vocab: Vocabulary | None) -> str:
-    """ "Card reader offline -, high": the clauses left holding only a field (or nothing) dropped."""
+    """ "Card reader offline -, high": the clauses left holding only a field (or nothing) dropped, and a
+    field said before a colon ("high: outlook keeps crashing")."""
+    head, colon, rest = part.partition(":")
+    if colon and rest.strip() and _only_fields(head, vocab):
+        part = rest
     clauses = re.split(r"\s*(?:,|\s[-–—]\s|\s[-–—](?=,)|^[-–—:]\s)\s*", part)
     kept = [c for c in clauses if re.search(r"[A-Za-z0-9]", c) and not _only_fields(c, vocab)]
     return ", ".join(c.strip(" -–—:") for c in kept)

@@ -13,6 +13,7 @@ from typing import Any
 
 from halo_agent.models.offline import slots
 from halo_agent.models.offline.closing import resolve_slots
+from halo_agent.models.offline.compound import combined
 from halo_agent.models.offline.create_slots import create_slots, is_vague, summarise
 from halo_agent.models.offline.entities import Entities, find_entities
 from halo_agent.models.offline.intent import choose
@@ -44,10 +45,7 @@ def parse(text: str, vocab: Vocabulary, *, asks_priority: bool = False) -> Inten
     extractor = _EXTRACTORS.get(kind)
     if extractor is None:
         return Intent(kind, text)
-    found = extractor(text, vocab)
-    if kind == "note":
-        kind, found = _closing_too(found)
-    command = note_text(text)[1] if kind in ("note", "resolve") and found.get("note") else text
+    kind, found, command = combined(kind, text, extractor(text, vocab), vocab)
     found = with_entities(kind, found, find_entities(command, vocab))
     found = with_placed_names(kind, found, command, vocab)
     return Intent(kind, text, found, missing_detail(kind, found, text, asks_priority=asks_priority))
@@ -143,22 +141,6 @@ def missing_detail(kind: str, found: dict[str, Any], text: str, *, asks_priority
     if kind == "kb":
         return None if found.get("query") else "question"
     return None
-
-
-_AND_CLOSE = re.compile(r"[\s,;]*(?:\b(?:and|then|&)\s+)+(?:please\s+)?(?:close|resolve)"
-                        r"(?:\s+(?:it|this|that|the\s+ticket|ticket))?(?:\s+(?:off|out))?(?:\s+(?:please|pls))?"
-                        r"\W*$", _I)
-
-
-def _closing_too(found: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """ "add a note to 797 saying the client was reinstalled and close it": a close with that note, not a
-    note whose text ends "and close it" (the ticket would be left open, the request done in part)."""
-    note = str(found.get("note") or "")
-    close = _AND_CLOSE.search(note)
-    if not close or not note[: close.start()].strip():
-        return "note", found
-    kept = {k: v for k, v in found.items() if k not in ("note", "topic")}
-    return "resolve", {**kept, "note": slots.sentence(note[: close.start()])}
 
 
 def _create(text: str, vocab: Vocabulary) -> dict[str, Any]:

@@ -22,13 +22,15 @@ _ASSIGN = r"(?:re-?assign|assign|give|hand|pass|transfer|send|route|move|escalat
 # A lower-case name only where the wording leaves no other reading: right after its anchor, and ending the
 # clause ("assign to grace lin", "for liam: …"), so "move it to waiting on user" is no person.
 _CLAUSE_END = r"(?=\s*(?:$|\.(?![\w@])|[,;:!?]|-\s|and\b|please\b|pls\b|now\b|instead\b|thanks\b|then\b))"
-_NEW_TICKET = r"(?:ticket|incident|service\s+request|request|call|case|sr|p[1-4])"
+_NEW_TICKET = r"(?i:ticket|incident|service\s+request|request|call|case|sr|p[1-4])"
 # (role, pattern), matched case-sensitively: "assignee" works on the ticket, "requester" is who it is for,
 # "for" may be either (the intent decides: a list's "for Tom" is his queue, a create's is the requester).
 _PATTERNS: tuple[tuple[str, str], ...] = (
-    ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\bto\s+{_ROLE_WORD}({_NAME})\b"),
-    ("assignee", rf"\b{_ASSIGN}\s+(?:(?:ticket\s+)?#?\d+\s+|it\s+|this\s+|that\s+)?(?:over\s+)?to\s+"
+    ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\b(?:to|onto)\s+{_ROLE_WORD}({_NAME})\b"),
+    ("assignee", rf"\b{_ASSIGN}\s+(?:(?:ticket\s+)?#?\d+\s+|it\s+|this\s+|that\s+)?(?:over\s+)?(?:to|onto)\s+"
                  rf"{_ROLE_WORD}({_LOWER_NAME}){_CLAUSE_END}"),
+    ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\b(?:off|from)\s+[\w' -]+?\s+(?:and\s+)?(?:on)?to\s+{_ROLE_WORD}"
+                 rf"({_LOWER_NAME}){_CLAUSE_END}"),
     ("assignee", rf"\b(?:should\s+be|be|go|goes)\s+(?:with|to)\s+({_LOWER_NAME}){_CLAUSE_END}"),
     ("assignee", rf"\b(?:can|could|will|would)\s+({_NAME})\s+(?:take|have|pick\s+up|look\s+at|handle)\b"),
     ("assignee", rf"\bfor\s+({_NAME})\s+to\s+(?:pick\s+up|take|look\s+at|handle|work\s+on|deal\s+with)\b"),

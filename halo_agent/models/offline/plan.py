@@ -54,8 +54,9 @@ def plan(ctx: Context) -> Plan:
     retried = _list_for_requester(ctx) if failed and ctx.intent.kind == "list" else None
     if retried is not None:
         return retried
-    if failed:
-        return answers.compose(failed, staff=ctx.staff)  # refused, paused or to correct: explain, no loop
+    if failed:  # refused, paused or to correct: explain, no loop; a write that did land is never left unsaid
+        shown = [step for step in ctx.steps if not step.ok or step.name in _WRITES]
+        return answers.compose(shown, staff=ctx.staff)
     planner = _PLANNERS.get(ctx.intent.kind)
     if planner is None:
         return small_talk(ctx.intent.kind, ctx.tools)
@@ -74,6 +75,14 @@ def _single(ctx: Context, tool: str, args: dict[str, Any]) -> Plan:
     if tool not in ctx.tools:
         return not_offered(tool, mentioned(ctx))
     return [Call(tool, args)]
+
+
+def _single_or_answer(ctx: Context, calls: list[Call]) -> Plan:
+    """The calls of a request made in one round trip, then the answer from all their results."""
+    return answers.compose(ctx.steps, staff=ctx.staff) if ctx.steps else calls
+
+
+_WRITES = frozenset({CREATE, UPDATE, NOTE, RESOLVE})
 
 
 def _pick(slots: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -243,11 +252,16 @@ def plan_update(ctx: Context) -> Plan:
     status = ctx.slots.get("status")
     if UPDATE not in ctx.tools:
         return not_offered(UPDATE, mentioned(ctx))
+    noted = [Call(NOTE, call_args(NOTE, ctx.slots))] if ctx.slots.get("note") and NOTE in ctx.tools else []
     if _closes(status):  # the update tool refuses closing statuses: closing is a resolve
-        closing = {"ticket_id": ctx.slots["ticket_id"], "status": status}
-        return _single(ctx, RESOLVE, call_args(RESOLVE, closing))
+        closing = call_args(RESOLVE, {"ticket_id": ctx.slots["ticket_id"], "status": status})
+        if not noted or RESOLVE not in ctx.tools:
+            return _single(ctx, RESOLVE, closing)
+        return _single_or_answer(ctx, [*noted, Call(RESOLVE, closing)])  # the note keeps its visibility
     if needs_lookup(ctx.slots) and LOOKUP not in ctx.tools:
         return CANT_LOOK_UP_AGENTS
+    if noted:  # a change and a note: both calls at once
+        return _single_or_answer(ctx, [Call(UPDATE, call_args(UPDATE, ctx.slots)), *noted])
     if ctx.steps and ctx.steps[-1].name != LOOKUP:
         return answers.compose(ctx.steps[-1:], staff=ctx.staff)  # the update; a lookup before it was a means
     return _with_names_resolved(ctx, UPDATE, lambda slots: call_args(UPDATE, slots))

@@ -20,7 +20,8 @@ def update_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
                        r"(?:\s+(?:status|state|please|for\s+now))?\s*[.!]*$", text, _I)
     if status and "priority" not in found:
         put(found, "status", match_name(status.group(1), vocab.statuses))
-    put(found, "agent_id", number(AGENT, text))
+    put(found, "agent_id", number(AGENT, text) or (vocab.me if _TO_ME.search(text) else None))
+    put(found, "from_agent", _previous_agent(text))  # "from Chloe to Ben": understood, not sent
     if "agent_id" not in found:
         team = assigned_team(text, vocab) or find_name(text, vocab.teams)
         put(found, "team", team)
@@ -28,6 +29,21 @@ def update_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
         if team is None and person and not match_name(person, vocab.statuses):
             found["agent_name"] = person
     return found
+
+
+# The caller themselves: "assign 784 to me", "I'll take 784", "give it to myself".
+_TO_ME = re.compile(r"\b(?:re-?assign|assign|give|hand|pass|transfer|move|send|put)\b[^.;:]*?"
+                    r"\bto\s+(?:me|myself)\b"
+                    r"|\bi(?:'ll|\s+will|'m\s+going\s+to|\s+can)\s+(?:take|pick\s+up|grab|handle)\b"
+                    r"|\b(?:put|assign)\s+me\s+on\b", _I)
+_FROM = re.compile(r"\b(?:from|off)\s+([A-Za-z][\w'-]+(?:\s+(?!(?:and|to|onto)\b)[A-Za-z][\w'-]+)?)"
+                   r"\s+(?:and\s+)?(?:on)?to\b", _I)
+
+
+def _previous_agent(text: str) -> str | None:
+    """ "reassign 781 from Chloe to Ben": who has it now, said to be replaced."""
+    match = _FROM.search(text)
+    return match.group(1) if match else None
 
 
 def _assigned_person(text: str) -> str | None:

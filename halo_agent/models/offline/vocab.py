@@ -37,6 +37,7 @@ class Vocabulary:
     teams: tuple[str, ...] = DEFAULT_TEAMS
     types: tuple[str, ...] = DEFAULT_TYPES
     statuses: tuple[str, ...] = DEFAULT_STATUSES
+    me: int | None = None  # the caller's own agent id, when the system prompt gives it ("assign it to me")
 
 
 def normalise(text: str) -> str:
@@ -52,7 +53,8 @@ def build_vocabulary(messages: list[Message], tools: list[ToolSchema]) -> Vocabu
         names = _from_tools(tools, arg) or _from_prompt(system, _HEADINGS[kind])
         if names:
             found[kind] = names
-    return Vocabulary(**found)
+    me = re.search(r"\bHalo agent id (\d+)\b", system)
+    return Vocabulary(**found, me=int(me.group(1)) if me else None)
 
 
 def _from_tools(tools: list[ToolSchema], arg: str) -> tuple[str, ...]:

@@ -32,6 +32,8 @@ VOCAB = Vocabulary(
         ("790: high prio, assign to grace lin", "grace lin", "assignee"),
         ("797 should go to omar haddad", "omar haddad", "assignee"),
         ("hand 790 over to sam and make it high", "sam", "assignee"),
+        ("raise a P2 for emma - outlook keeps crashing", "emma", "requester"),
+        ("move 781 off chloe and onto ben carter", "ben carter", "assignee"),
     ],
 )
 def test_a_lower_case_name_is_a_person_where_its_anchor_leaves_no_other_reading(
@@ -111,6 +113,8 @@ def test_an_employee_s_new_ticket_is_placed_by_the_tool_so_nothing_is_asked() ->
          "Badge reader at reception not working."),
         ("open a ticket with priority high please: the printer is jammed", "The printer is jammed."),
         ("create an incident, priority Urgent. Printer jammed on floor 2", "Printer jammed on floor 2."),
+        ("new incident for emma, high: outlook keeps crashing", "Outlook keeps crashing."),
+        ("create incident: error: 0x8007 access denied", "Error: 0x8007 access denied."),
     ],
 )
 def test_a_priority_phrase_never_takes_the_first_word_of_the_problem(said: str, details: str) -> None:
