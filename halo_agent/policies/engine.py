@@ -180,7 +180,7 @@ class PolicyEngine:
         if confirm:
             return Decision(kind="confirm", rule_id=confirm[0], reason=confirm[1], **extra)
         own = " (own tickets only)" if rule.scope == "own" else ""
-        reason = rule.reason or f"role {role!r} may use {label(call.action)}{own}"
+        reason = rule.reason or f"{_as_role(role)} you may use {label(call.action)}{own}"
         return Decision(kind="allow", rule_id=rule.id, reason=reason, **extra)
 
     def _untrusted(

@@ -260,3 +260,9 @@ def test_an_unknown_role_is_refused_without_quoting_an_identifier() -> None:
     decision = ENGINE.decide(Principal(role="contractor", halo_user_id=9), call, OWN)
     assert (decision.kind, decision.rule_id) == ("deny", "unknown-role")
     assert decision.reason == "your role (contractor) is not in the policy, so nothing is allowed"
+
+
+def test_an_allow_names_the_role_in_words_too() -> None:
+    call = ProposedCall(action="haloitsm_list_tickets", args={"mine": True}, risk="read")
+    decision = ENGINE.decide(EMPLOYEE, call, Facts())
+    assert decision.reason == "as an employee you may use list tickets (own tickets only)"
