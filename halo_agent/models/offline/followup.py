@@ -15,6 +15,7 @@ from halo_agent.models.offline.intent import classify
 from halo_agent.models.offline.list_slots import kb_query
 from halo_agent.models.offline.normalise import normalise_request
 from halo_agent.models.offline.parse import Intent, missing_detail, parse, with_entities
+from halo_agent.models.offline.people import is_name
 from halo_agent.models.offline.update_slots import update_slots
 from halo_agent.models.offline.vocab import Vocabulary, find_phrases, priority_in
 
@@ -30,7 +31,7 @@ def follow_up(
         return None
     if wanted is None or (wanted == "ticket_id" and previous.slots.get("ticket_id") is not None):
         return None
-    value = _FILLERS[wanted](answer, vocab)
+    value = _FILLERS[wanted](answer, vocab) or _by_topic(wanted, previous, answer)
     if not value:
         return None
     fresh_slots = fresh.slots if fresh.kind == previous.kind else {}
@@ -41,6 +42,23 @@ def follow_up(
 
 
 _ASKS_FOR_TICKET = {"resolve", "status", "note", "update"}
+_ONE_ABOUT = re.compile(
+    r"\W*(?:(?:it'?s|its|it\s+is|that'?s|the|that|my|on)\s+)*(?:one\s+(?:about|for|with)\s+(?:the\s+|my\s+)?)?"
+    r"(?P<words>[A-Za-z][\w' -]*?)(?:\s+(?:one|ticket|request|incident|issue|please|pls|thanks))*\W*", re.I)
+_NOT_TOPICS = frozenset({"first", "second", "third", "last", "other", "same", "new", "old", "latest", "yes",
+                         "no", "ok", "okay", "all", "both", "none", "any"})
+
+
+def _by_topic(wanted: str, previous: Intent, answer: str) -> dict[str, Any]:
+    """ "the docking station one", "the finance one": which of the person's own tickets, by what it is
+    about. The planner searches their open tickets for the words and acts only on a single match (a
+    target found that way waits for the person's confirmation)."""
+    mine = previous.slots.get("my_ticket") or previous.kind == "resolve"
+    about = _ONE_ABOUT.fullmatch(answer) if wanted == "ticket_id" and mine else None
+    words = about.group("words").split() if about else []
+    if not words or len(words) > 4 or words[0].lower() in _NOT_TOPICS:
+        return {}
+    return {"topic": " ".join(words)}
 
 
 def _answers(kind: str, fresh: Intent, previous: Intent, wanted: str | None) -> bool:
@@ -70,7 +88,7 @@ def _fill_priority(answer: str, vocab: Vocabulary) -> dict[str, Any]:
     return {"priority": level} if level else {}
 
 
-_BARE_NAME = re.compile(r"^\W*(?:to\s+)?([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)\W*$")
+_BARE_NAME = re.compile(r"^\W*(?:to\s+)?([A-Za-z][a-z'-]+(?:\s+[A-Za-z][a-z'-]+)?)\W*$")
 
 
 def _fill_change(answer: str, vocab: Vocabulary) -> dict[str, Any]:
@@ -78,7 +96,7 @@ def _fill_change(answer: str, vocab: Vocabulary) -> dict[str, Any]:
     found = with_entities("update", update_slots(answer, vocab), find_entities(answer, vocab))
     name = _BARE_NAME.match(answer)
     known = vocab.teams + vocab.statuses + vocab.priorities
-    if not found and name and not find_phrases(name.group(1), known):
+    if not found and name and not find_phrases(name.group(1), known) and is_name(name.group(1), vocab):
         found["agent_name"] = name.group(1)  # a name alone, in answer to "the team or the agent?"
     return found
 

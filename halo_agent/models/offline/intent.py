@@ -56,7 +56,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                     rf"{_TICKET_WORD}|{_TICKET_WORD}|it\b|this\b|that\b|#?\d+)"),
         ("resolve", r"\b(?:please\s+)?close(?:\s+(?:it|this|that|please))?\s*[.!?]*$"
                     r"|\b(?:cancel|withdraw)\s+(?:my\s+)?(?:(?:ticket|request|incident)\s+)?#?\d+"),
-        ("resolve", r"\bmark\s+(?:ticket\s+)?#?\d+\s+(?:as\s+)?(?:resolved|closed|done|fixed|complete)"),
+        ("resolve", r"\bmark\s+(?:ticket\s+)?#?\d+\s+(?:as\s+)?(?:resolved|closed|done|fixed|complete)"
+                    r"|\b(?:close|resolve)\s+(?:one|any)\s+of\s+(?:my|our)\s+(?:[\w-]+\s+)?"
+                    r"(?:tickets|requests|incidents|calls)\b"),
         ("resolve", rf"\b(?:{_TICKET_WORD}\s+)?#?\d+\s+(?:can|could|should)\s+"
                     r"(?:now\s+)?be\s+(?:closed|resolved)"),
         ("note", r"\b(?:add|put|leave|post|write|append|attach|log|record)\s+(?:an?\s+|the\s+)?"
@@ -75,6 +77,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"|\b(?:tell|let)\s+the\s+(?:user|requester|customer)(?:\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+)?"
                  r"\s+(?:know\b|that\b|to\b)"),
         ("note", r"^\W*update\s+(?:ticket\s+)?#?\d+\s*[:-]\s*(?!(?:priority|prio|team|status|agent)\b)"
+                 r"|\bupdate\s+my\s+(?:[\w-]+\s+){0,3}?(?:ticket|request|incident|case)\s*(?:[:-]|with\b)\s*"
+                 r"(?!(?:priority|prio|team|status|agent)\b)"
+                 r"|\b(?:reply|respond|comment)\s+(?:on|to)\s+(?:ticket\s+)?#?\d+\b"
                  r"|\badd\s+(?:to|on(?:to)?)\s+(?:my\s+)?(?:ticket\s+)?#?\d+\s+(?:that|saying)\b"
                  r"|\b(?:tell|let)\s+the\s+(?:engineer|agent|tech|technician|desk|team)\b"
                  r"|\b(?:tell|let)\s+\w+(?:\s+\w+)?\s+(?:on|of|for)\s+(?:ticket\s+)?#?\d+\s+(?:that|know)\b"
@@ -93,6 +98,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("update", r"\bwho\s+should\s+(?:ticket\s+)?#?\d+\s+go\s+to\b"
                    r"|\bwho\s+should\s+(?:take|get|have|handle)\s+(?:ticket\s+)?#?\d+"),
         ("update", r"\b(?:re-?assign|assign|transfer|route|escalate|hand\s+over|pass)\b"
+                   r"|\b(?:needs?|wants?|get|find)\s+(?:it\s+)?(?:a\s+)?(?:new|different|another)\s+"
+                   r"(?:owner|agent|assignee|engineer)\b"
                    r"|\bmove\s+(?:it|this|that|the\s+ticket|ticket)\b"
                    r"|\b(?:give|hand)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+(?:over\s+)?to\b"
                    r"|\bi(?:'ll|\s+will|\s+can)\s+(?:take|pick\s+up|grab)\s+(?:ticket\s+)?#?\d+"
@@ -180,7 +187,8 @@ _PLURAL_TICKETS = re.compile(r"\b(?:tickets|incidents|service\s+requests|problem
 PROBLEM = re.compile(
     r"\b(?:broken|broke|not\s+working|isn't\s+working|doesn't\s+work|does\s+not\s+work|won't|can't|cannot|"
     r"keeps?\s+\w+ing|stopped|failing|fails|failed|flicker\w*|jamm\w*|dead|down|crash\w*|frozen|freez\w*|slow|"
-    r"cracked|smashed|leaking|faulty|stuck|no\s+longer|(?:issue|problem|trouble)s?\s+with|missing|lost|expired|"
+    r"cracked|smashed|leaking|faulty|stuck|no\s+longer|noise|noisy|grinding|beeping|buzzing|rattl\w*|overheat\w*|"
+    r"(?:issue|problem|trouble)s?\s+with|missing|lost|expired|"
     r"locked\s+out|blocked|unable|out\s+of\s+(?:toner|paper|ink|order|space|memory|battery)|"
     r"no\s+(?:signal|power|internet|network|sound|audio|wi-?fi|connection|access|picture|display)|"
     r"^\W*(?:i\s+|we\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?:a|an|some|access|new|to\s+(?:get|have))|"
@@ -212,6 +220,8 @@ def choose(text: str, entities: Entities) -> str:
     kind = classify(text)
     if kind in ("status", "unknown") and names_a_change(text, entities):
         return "update"
+    if kind in ("status", "unknown") and _said_on_ticket(text):
+        return "note"  # "789: tried the new password, still rejected": news for the ticket
     listing = not entities.tickets and _filters(entities) and not _MY_TICKET.search(text)
     if kind in ("status", "unknown") and listing:
         return "list"  # "1st Line Support, status in progress": the tickets with that status
@@ -224,6 +234,17 @@ def choose(text: str, entities: Entities) -> str:
     if PROBLEM.search(text):
         return "offer"
     return "unknown"
+
+
+_ON_TICKET = re.compile(r"^\W*(?:ticket\s+)?#?\d{2,9}\s*:\s*(\S.*)$", _I | re.S)
+
+
+def _said_on_ticket(text: str) -> bool:
+    """A ticket number, a colon, then a statement (not a question) of a few words."""
+    said = _ON_TICKET.match(text)
+    if said is None or said.group(1).rstrip().endswith("?") or _QUESTION.search(said.group(1)):
+        return False
+    return len(re.findall(r"[A-Za-z']{2,}", said.group(1))) >= 3
 
 
 def _filters(entities: Entities) -> bool:

@@ -39,6 +39,7 @@ from halo_agent.models.offline.coverage import (
 )
 from halo_agent.models.offline.entities import find_entities
 from halo_agent.models.offline.followup import follow_up
+from halo_agent.models.offline.intent import PROBLEM, classify
 from halo_agent.models.offline.lists import page_request, previous_list_args
 from halo_agent.models.offline.narrowing import narrowed_list
 from halo_agent.models.offline.offered_args import Arguments, tool_arguments, unoffered, without_unoffered
@@ -46,6 +47,7 @@ from halo_agent.models.offline.parse import Intent, missing_detail, parse, with_
 from halo_agent.models.offline.plan import Context, plan
 from halo_agent.models.offline.replies import capabilities
 from halo_agent.models.offline.results import Step, json_object, parse_tool_message
+from halo_agent.models.offline.slots import ticket_id
 from halo_agent.models.offline.tool_names import UPDATE
 from halo_agent.models.offline.vocab import Vocabulary, build_vocabulary
 
@@ -157,10 +159,16 @@ def _accepted_offer(
     if offered is None or not extra:
         return offered
     details = with_entities(offered.kind, {}, find_entities(extra, vocab))
+    if not details and _restates(extra, offered.kind):
+        return offered  # "yes, log it please": the offered act said again, nothing added
     if not details:
         return None  # "yes, but …" saying something we can't fold into the offer: read it as a request
     slots = {**offered.slots, **details}
     return Intent(offered.kind, offered.text, slots, missing_detail(offered.kind, slots, offered.text))
+
+
+def _restates(extra: str, kind: str) -> bool:
+    return classify(extra) == kind and ticket_id(extra) is None and PROBLEM.search(extra) is None
 
 
 def _offered_intent(

@@ -128,6 +128,11 @@ _COMMON = frozenset((*LEXICON, "any", "all", "every", "some", "new", "old", "rec
                      "several", "many", "few", "multiple", "users", "people", "staff", "days", "weeks"))
 
 
+def is_name(text: str, vocab: Vocabulary) -> bool:
+    """A reply that is only a person's name ("grace", "Omar Haddad"), not a word that stands in for one."""
+    return _trimmed(text, vocab) == text and not (text.islower() and text in _THINGS)
+
+
 def _trimmed(name: str, vocab: Vocabulary) -> str | None:
     """The name without trailing words that are not part of it; None when it is no name at all."""
     known = vocab.teams + vocab.statuses + vocab.priorities + vocab.types
