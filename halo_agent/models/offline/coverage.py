@@ -56,7 +56,8 @@ def unused(intent: Intent, found: Entities, vocab: Vocabulary | None = None) -> 
     described = str(slots.get("details") or "").lower() if intent.kind == "create" else ""
     # "open a ticket: please remove my old access" asks for a ticket, not for something no tool can do
     actions = [action for action in found.impossible if action not in described]
-    problems = [Unused(action, cannot(action, found.tickets)) for action in actions]
+    text = constraint_text(intent)
+    problems = [Unused(action, cannot(action, acted_on(action, text, found.tickets))) for action in actions]
     for check in _CHECKS:
         problems += check(intent.kind, slots, found)
     if not problems and intent.kind in ("list", "update"):
@@ -110,6 +111,25 @@ _DELETING = re.compile(r"^(?:delet|remov|eras|get\s+rid|purg)", re.I)
 _MESSAGING = re.compile(r"\b(?:sms|text|e-?mail|phone|call|ring)\b", re.I)
 
 
+# where one clause ends: "and 880" joins two tickets of one clause, "and delete 797" starts another
+_NOT_A_TICKET = r"(?!\s*(?:ticket\s+)?#?\d)"
+_CLAUSE = re.compile(rf"\s*(?:[;.]|,{_NOT_A_TICKET}|\b(?:and|then|also)\b{_NOT_A_TICKET})\s*", re.I)
+
+
+def acted_on(action: str, text: str, tickets: tuple[int, ...]) -> tuple[int, ...]:
+    """The tickets an action is about: those in its own clause ("set 788 to low and delete 797": 797
+    only), else all the request names (also when the clause points back: "and merge it into 789")."""
+    at = text.lower().find(action.lower())
+    if at < 0 or len(tickets) < 2:
+        return tickets
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+    start = max((end for begin, end in clauses if end <= at), default=0)
+    stop = min((begin for begin, end in clauses if begin > at), default=len(text))
+    clause = text[start:stop]
+    own = tuple(t for t in tickets if re.search(rf"(?<!\d){t}(?!\d)", clause))
+    return tickets if not own or re.search(r"\b(?:it|this|that|them|both)\b", clause, re.I) else own
+
+
 def cannot(action: str, tickets: tuple[int, ...]) -> str:
     """ "I can't get rid of tickets (ticket 796)": the person's own verb, and the tickets it was about."""
     about = f" (ticket {' and '.join(str(t) for t in tickets)})" if tickets else ""
@@ -134,11 +154,19 @@ def _people(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
     named = (found.person or "").lower() in given or slots.get("agent_id") is not None
     if found.person and not named and kind in ("update", "list", "create", "status"):
         out.append(Unused(found.person))
-    out += [Unused(email) for email in found.emails if slots.get("user_email") != email]
+    if not _changes_a_fixed(kind, found, "requester"):
+        out += [Unused(email) for email in found.emails if slots.get("user_email") != email]
     return out
 
 
+def _changes_a_fixed(kind: str, found: Entities, field: str) -> bool:
+    """A ticket's site or requester asked to change: named once, by `_fixed`, as not possible."""
+    return kind not in ("create", "list") and any(f.startswith(field) for f in found.fixed)
+
+
 def _places(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
+    if _changes_a_fixed(kind, found, "site"):
+        return []
     out: list[Unused] = []
     if found.site_id is not None and slots.get("site_id") != found.site_id:
         out.append(Unused(f"site {found.site_id}"))

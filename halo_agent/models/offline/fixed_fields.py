@@ -11,23 +11,28 @@ import re
 
 _I = re.IGNORECASE
 _CHANGE = r"\b(?:change|changing|set|update|switch|move|put|alter|amend|edit|make|give)\b"
-_FIELDS = (  # (pattern, the field in words)
-    (r"sla|service\s+level(?:\s+agreement)?", "SLA"),
-    (r"categor(?:y|ies|ise|ize)", "category"),
-    (r"impact", "impact"),
-    (r"urgency", "urgency"),
-    (r"due\s+date|deadline|target\s+date|fix\s+by\s+date", "due date"),
-    (r"summary|title|subject(?:\s+line)?", "summary"),
-    (r"ticket\s+type|type", "type"),
+_FIELDS = (  # (pattern, the field in words, whether "<field> … to" alone asks for a change)
+    (r"sla|service\s+level(?:\s+agreement)?", "SLA", True),
+    (r"categor(?:y|ies|ise|ize)", "category", True),
+    (r"impact", "impact", True),
+    (r"urgency", "urgency", True),
+    (r"due\s+date|deadline|target\s+date|fix\s+by\s+date", "due date", True),
+    (r"summary|title|subject(?:\s+line)?", "summary", True),
+    (r"ticket\s+type|type", "type", True),
+    # the requester and the site are fields of a new ticket only; "what site is 790 at" is a question
+    (r"requester|reporter|end\s+user|raised\s+by|logged\s+by", "requester", False),
+    (r"site|location", "site", False),
 )
+_MOVE = r"\b(?:change|changing|set|update|switch|move|alter|amend|edit)\b"  # not "give it to …"
 _FIXED = tuple(
-    (re.compile(rf"{_CHANGE}[^.;!?]{{0,40}}?\b(?:{pattern})\b|\b(?:{pattern})\b[^.;!?]{{0,20}}?\b(?:to|should\s+be)\b",
-                _I), field)
-    for pattern, field in _FIELDS
+    (re.compile(rf"{_CHANGE}[^.;!?]{{0,40}}?\b(?:{pattern})\b|\b(?:{pattern})\b[^.;!?]{{0,20}}?\b(?:to|should\s+be)\b"
+                if alone else rf"{_MOVE}[^.;!?]{{0,40}}?\b(?:{pattern})\b", _I), field)
+    for pattern, field, alone in _FIELDS
 )
 
 
-_VALUE = re.compile(r"\b(?:to|should\s+be)\s+(?:an?\s+|the\s+)?([^.,;!?]{1,40}?)\s*(?:$|[.,;!?]|\band\b)", _I)
+_VALUE = re.compile(r"\b(?:to|should\s+be)\s+(?:an?\s+|the\s+)?((?:[^.,;!?]|\.(?=\w)){1,40}?)\s*"
+                    r"(?:$|[.,;!?](?!\w)|\band\b)", _I)
 
 
 def find_fixed_fields(text: str) -> tuple[str, ...]:

@@ -103,6 +103,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|\bmove\s+(?:it|this|that|the\s+ticket|ticket)\b"
                    r"|\b(?:give|hand)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+(?:over\s+)?to\b"
                    r"|\bi(?:'ll|\s+will|\s+can)\s+(?:take|pick\s+up|grab)\s+(?:ticket\s+)?#?\d+"
+                   r"|\b(?:take|get|bring)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+off\s+hold\b"
+                   r"|(?:^|\bticket\s+|#)\d+\W+(?:is\s+)?off\s+hold\b"
                    r"|(?:^|\bticket\s+|#)\d+\s+(?:needs\s+to\s+go|should\s+(?:go|be\s+with))\s+(?:to|with)\b"),
         ("update", r"\b(?:put|set|move|mark|place|park)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+"
                    r"(?:on|in|to|as)\s+(?:on\s+)?hold\b|(?:^|\bticket\s+|#)\d+\W+(?:status\s+)?on\s+hold\b"),

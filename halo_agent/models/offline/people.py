@@ -32,6 +32,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\b(?:off|from)\s+[\w' -]+?\s+(?:and\s+)?(?:on)?to\s+{_ROLE_WORD}"
                  rf"({_LOWER_NAME}){_CLAUSE_END}"),
     ("assignee", rf"\b(?:should\s+be|be|go|goes)\s+(?:with|to)\s+({_LOWER_NAME}){_CLAUSE_END}"),
+    ("assignee", rf"\b(?:re-?assign|assign|allocate)\s+(?:it\s+)?({_LOWER_NAME}){_CLAUSE_END}"),
+    ("assignee", rf"\b(?:can|could)\s+({_LOWER_NAME})\s+(?:take|pick\s+up|handle|look\s+at)\s+"
+                 r"(?:ticket\s+)?#?\d+"),
     ("assignee", rf"\b(?:can|could|will|would)\s+({_NAME})\s+(?:take|have|pick\s+up|look\s+at|handle)\b"),
     ("assignee", rf"\bfor\s+({_NAME})\s+to\s+(?:pick\s+up|take|look\s+at|handle|work\s+on|deal\s+with)\b"),
     ("assignee", rf"\b(?:assigned|allocated)\s+to\s+({_NAME})\b"),

@@ -20,6 +20,8 @@ def update_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
                        r"(?:\s+(?:status|state|please|for\s+now))?\s*[.!]*$", text, _I)
     if status and "priority" not in found:
         put(found, "status", match_name(status.group(1), vocab.statuses))
+    if _OFF_HOLD.search(text) and "status" not in found:  # back to being worked on
+        put(found, "status", match_name("In Progress", vocab.statuses))
     put(found, "agent_id", number(AGENT, text) or (vocab.me if _TO_ME.search(text) else None))
     put(found, "from_agent", _previous_agent(text))  # "from Chloe to Ben": understood, not sent
     if "agent_id" not in found:
@@ -38,6 +40,10 @@ _TO_ME = re.compile(r"\b(?:re-?assign|assign|give|hand|pass|transfer|move|send|p
                     r"|\b(?:put|assign)\s+me\s+on\b", _I)
 _FROM = re.compile(r"\b(?:from|off)\s+([A-Za-z][\w'-]+(?:\s+(?!(?:and|to|onto)\b)[A-Za-z][\w'-]+)?)"
                    r"\s+(?:and\s+)?(?:on)?to\b", _I)
+
+
+_OFF_HOLD = re.compile(r"\b(?:take|get|bring|move)\s+(?:ticket\s+)?(?:#?\d+|it|this|that)\s+off\s+hold\b"
+                       r"|\bun-?hold\b|\boff\s+hold\b", _I)
 
 
 def _previous_agent(text: str) -> str | None:

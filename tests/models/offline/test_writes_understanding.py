@@ -34,6 +34,8 @@ VOCAB = Vocabulary(
         ("hand 790 over to sam and make it high", "sam", "assignee"),
         ("raise a P2 for emma - outlook keeps crashing", "emma", "requester"),
         ("move 781 off chloe and onto ben carter", "ben carter", "assignee"),
+        ("797: assign ben, prio low", "ben", "assignee"),
+        ("can ben take 797?", "ben", "assignee"),
     ],
 )
 def test_a_lower_case_name_is_a_person_where_its_anchor_leaves_no_other_reading(
@@ -133,6 +135,10 @@ def test_a_priority_phrase_never_takes_the_first_word_of_the_problem(said: str, 
         ("set 790 to high and give it to grace", ()),
         ("set 781 to waiting on the customer", ()),
         ("put 790 on hold", ()),
+        ("change the requester on 790 to emma.hart@example.com", ("requester to 'emma.hart@example.com'",)),
+        ("move 790 to the Leeds Plant site", ("site to 'Leeds Plant site'",)),
+        ("what site is 790 at", ()),  # a question
+        ("give 790 to grace at the Leeds site", ()),  # an assignment
     ],
 )
 def test_fields_no_tool_can_set_are_found_with_the_value_asked_for(
@@ -164,3 +170,30 @@ def test_the_question_for_a_note_s_text_never_names_a_ticket_it_does_not_have() 
 
 def test_the_question_for_a_site_ends_in_a_question_mark_so_a_short_answer_completes_it() -> None:
     assert ask_for(Intent("create", "", {}, "site"), VOCAB).endswith("?")
+
+
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        ("set 788 to low and delete 797", "I can't delete tickets (ticket 797)"),
+        ("can you merge tickets 792 and 880", "I can't merge tickets (ticket 792 and 880)"),
+        ("delete 797, and set 788 to low", "I can't delete tickets (ticket 797)"),
+    ],
+)
+def test_an_impossible_action_names_only_the_tickets_of_its_own_clause(said: str, named: str) -> None:
+    intent = parse(said, VOCAB)
+    problems = unused(intent, find_entities(intent.text, VOCAB))
+    assert named + "." in partial_answer(intent, problems)
+
+
+def test_a_site_asked_for_an_existing_ticket_is_named_once_as_a_field_no_tool_sets() -> None:
+    intent = parse("move 790 to the Leeds Plant site", VOCAB)
+    answer = partial_answer(intent, unused(intent, find_entities(intent.text, VOCAB)))
+    assert answer == ("I can't change a ticket's site to 'Leeds Plant site' (ticket 790). "
+                      "Nothing has been changed.")
+
+
+@pytest.mark.parametrize("said", ["take 794 off hold, the vendor is back", "794 off hold please"])
+def test_off_hold_is_back_to_in_progress(said: str) -> None:
+    intent = parse(said, VOCAB)
+    assert (intent.kind, intent.slots.get("status")) == ("update", "In Progress")
