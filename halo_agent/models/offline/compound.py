@@ -70,3 +70,25 @@ def _change_and_note(text: str, found: dict[str, Any], vocab: Vocabulary) -> dic
         return found
     command = text[: split.start()]
     return {"ticket_id": found["ticket_id"], **update_slots(command, vocab), **noted}
+
+
+def change_words(text: str, *, noted: bool) -> str:
+    """What a change request says to change, for the check for words nothing understood: without the
+    note of a change-and-note request (its words are the note, "add an internal note" its command),
+    without the reason given beside it (", the vendor is back") and with the ways of asking for a change
+    this module and `update_slots` read ("I'll take 784", "needs a new owner", "off hold") taken out."""
+    if noted:
+        split = _AND_NOTE.search(text)
+        change = _AND_CHANGE.search(note_text(text)[0])
+        text = text[: split.start()] if split is not None and split.start() > 0 else (
+            change.group("change") if change else text)
+    return _IDIOMS.sub(" ", _COMMA_REASON.sub("", text))
+
+
+# A statement after a comma or dash is why, not what: "reopen 796, the user says it's slow again".
+_COMMA_REASON = re.compile(
+    r"[,-]\s*(?:the|our|my|it|its|it's|they|we|he|she|user|vendor|customer|supplier)\b[^,;]*?"
+    r"\b(?:is|are|was|were|has|have|had|says|said|reports?|replied|confirmed|back|again|only)\b[^,;]*$", _I)
+_IDIOMS = re.compile(
+    r"\bi(?:'ll|\s+will|\s+can)\s+(?:take|pick\s+up|grab)\b|\b(?:new|different|another)\s+"
+    r"(?:owner|assignee|engineer)\b|\bre-?open\b|\boff\s+hold\b|\bun-?hold\b", _I)

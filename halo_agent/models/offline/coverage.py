@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from halo_agent.models.offline.compound import change_words
 from halo_agent.models.offline.entities import Entities, find_impossible
 from halo_agent.models.offline.fixed_fields import CANNOT_CHANGE, cannot_change
 from halo_agent.models.offline.leftovers import leftover_phrases
@@ -75,7 +76,8 @@ _CHANGE_VERB = re.compile(
 def _leftovers(intent: Intent, vocab: Vocabulary) -> list[str]:
     """Words no slot used: every list and change, and a question about a ticket asked as a change ("put
     797 back to new" read as showing 797 is a change not understood, never a silent read)."""
-    text = constraint_text(intent)
+    noted = bool(intent.slots.get("note"))
+    text = change_words(intent.text, noted=noted) if intent.kind == "update" else constraint_text(intent)
     if intent.kind == "status" and not _CHANGE_VERB.search(text):
         return []
     if intent.kind not in ("list", "update", "status"):

@@ -94,3 +94,23 @@ def test_the_agent_a_ticket_moves_from_is_understood_and_only_the_new_one_is_sen
     reply = Chat("admin").say(said)
     assert [(c.name, c.arguments) for c in reply.tool_calls] == [
         (UPDATE, f'{{"ticket_id": 781, "agent": "{agent}"}}')]
+
+
+@pytest.mark.parametrize(
+    ("said", "calls"),
+    [
+        ("reopen 796, the user says it's slow again",
+         [(UPDATE, '{"ticket_id": 796, "status": "Re-opened"}')]),
+        ("take 794 off hold, the vendor is back", [(UPDATE, '{"ticket_id": 794, "status": "In Progress"}')]),
+    ],
+)
+def test_a_reason_given_beside_a_change_is_not_a_constraint_left_unused(
+    said: str, calls: list[tuple[str, str]]
+) -> None:
+    reply = Chat("admin").say(said)
+    assert [(c.name, c.arguments) for c in reply.tool_calls] == calls
+
+
+def test_words_nothing_understood_beside_a_change_are_still_named() -> None:
+    reply = Chat("admin").say("set 790 to high, kestrel research")
+    assert not reply.tool_calls and "'kestrel research'" in reply.text
