@@ -14,7 +14,7 @@ from typing import Any
 
 from halo_agent.models.offline.compound import change_words
 from halo_agent.models.offline.entities import Entities, find_impossible
-from halo_agent.models.offline.fixed_fields import CANNOT_CHANGE, cannot_change
+from halo_agent.models.offline.fixed_fields import CANNOT_CHANGE, UNASSIGNED, cannot_change
 from halo_agent.models.offline.leftovers import leftover_phrases
 from halo_agent.models.offline.list_slots import topic
 from halo_agent.models.offline.note_slots import note_text
@@ -56,7 +56,8 @@ def unused(intent: Intent, found: Entities, vocab: Vocabulary | None = None) -> 
     slots = intent.slots
     described = str(slots.get("details") or "").lower() if intent.kind == "create" else ""
     # "open a ticket: please remove my old access" asks for a ticket, not for something no tool can do
-    actions = [action for action in found.impossible if action not in described]
+    actions = [action for action in found.impossible if action not in described
+               and not (UNASSIGNED in found.fixed and _DELETING.match(action))]  # "remove the agent"
     text = constraint_text(intent)
     problems = [Unused(action, cannot(action, acted_on(action, text, found.tickets))) for action in actions]
     for check in _CHECKS:

@@ -38,6 +38,10 @@ _SITE_NAME = re.compile(
     r"\b(?:(?:for|at|on|from)\s+)?(?:the\s+)?(?:site\s*(?:is|=|:)?\s*(?:[A-Z][\w&'-]*\s*)+"
     r"|(?:[A-Z][\w&'-]*\s+)+site\b"
     r"|(?:[A-Z][\w&'-]*\s+)+(?:Office|Lab|Store|Plant|Depot|Warehouse|Centre|Workshop)\b)")
+# A site typed in lower case, in the command before the colon ("a ticket for liam at hull depot: …"); in the
+# description "the printer in the back office" is where in a site, not which site.
+_LOWER_PLACE = re.compile(r"\b(?:at|from)\s+(?:the\s+)?((?:[a-z][\w'-]*\s+){1,2}"
+                          r"(?:office|lab|store|plant|depot|warehouse|centre|workshop))\b")
 _SLOT_PHRASES = (
     re.compile(r"\b(?:for|at|on)\s+site\s*(?:id\s*)?#?\s*\d+\b", _I),
     SITE,
@@ -70,6 +74,9 @@ def create_slots(text: str, vocab: Vocabulary) -> dict[str, Any]:
     if priority:
         found["priority"] = priority
     put(found, "site_id", number(SITE, text))
+    head, colon, _ = text.partition(":")
+    place = _LOWER_PLACE.search(head) if colon and "site_id" not in found else None
+    put(found, "site_name", place.group(1) if place else None)
     put(found, "agent_id", number(AGENT, text))
     team = assigned_team(text, vocab) or named_team(text, vocab)
     if team:
@@ -142,6 +149,8 @@ _REQUESTER = re.compile(
 def describe_problem(text: str, vocab: Vocabulary | None = None) -> str:
     """The person's description with the command, the people and the slot phrases taken out."""
     rest = _without_people(text, vocab) if vocab else text
+    head, colon, body = rest.partition(":")
+    rest = f"{_LOWER_PLACE.sub(' ', head)}{colon}{body}" if colon else rest
     rest = _CREATE_COMMAND.sub(" ", rest)
     rest = _REQUESTER.sub(" ", rest)  # the requester is a field, not part of the problem
     rest = rest.replace('"', " ")

@@ -35,10 +35,16 @@ _VALUE = re.compile(r"\b(?:to|should\s+be)\s+(?:an?\s+|the\s+)?((?:[^.,;!?]|\.(?
                     r"(?:$|[.,;!?](?!\w)|\band\b)", _I)
 
 
+# Taking the agent off a ticket: the update tool gives a ticket to someone, it never leaves it with no one.
+_UNASSIGN = re.compile(r"\bun-?assign\w*\b|\bremove\s+(?:the\s+)?(?:agent|assignee|owner|engineer)\b"
+                       r"|\b(?:to|with)\s+(?:nobody|no\s*-?\s*one)\b", _I)
+UNASSIGNED = "agent to no one"
+
+
 def find_fixed_fields(text: str) -> tuple[str, ...]:
     """The fields the request asks to change that no tool can set, in words with the value asked for when
     one follows ("SLA", "category to Network Hardware")."""
-    found: list[str] = []
+    found: list[str] = [UNASSIGNED] if _UNASSIGN.search(text) else []
     for pattern, field in _FIXED:
         match = pattern.search(text)
         if match:
@@ -49,7 +55,8 @@ def find_fixed_fields(text: str) -> tuple[str, ...]:
 
 def cannot_change(field: str, tickets: tuple[int, ...]) -> str:
     about = f" (ticket {' and '.join(str(t) for t in tickets)})" if tickets else ""
-    return f"{CANNOT_CHANGE}{field}{about}"
+    instead = ": I can give it to another agent or a team instead" if field == UNASSIGNED else ""
+    return f"{CANNOT_CHANGE}{field}{about}{instead}"
 
 
 CANNOT_CHANGE = "I can't change a ticket's "

@@ -21,7 +21,8 @@ _ROLE_WORD = r"(?:(?:agent|engineer|tech|technician|analyst)\s+)?"
 _ASSIGN = r"(?:re-?assign|assign|give|hand|pass|transfer|send|route|move|escalate|allocate)"
 # A lower-case name only where the wording leaves no other reading: right after its anchor, and ending the
 # clause ("assign to grace lin", "for liam: …"), so "move it to waiting on user" is no person.
-_CLAUSE_END = r"(?=\s*(?:$|\.(?![\w@])|[,;:!?]|-\s|and\b|please\b|pls\b|now\b|instead\b|thanks\b|then\b))"
+_CLAUSE_END = (r"(?=\s*(?:$|\.(?![\w@])|[,;:!?]|-\s|and\b|please\b|pls\b|now\b|instead\b|thanks\b|then\b"
+               r"|at\b))")
 _NEW_TICKET = r"(?i:ticket|incident|service\s+request|request|call|case|sr|p[1-4])"
 # (role, pattern), matched case-sensitively: "assignee" works on the ticket, "requester" is who it is for,
 # "for" may be either (the intent decides: a list's "for Tom" is his queue, a create's is the requester).

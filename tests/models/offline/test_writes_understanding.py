@@ -197,3 +197,24 @@ def test_a_site_asked_for_an_existing_ticket_is_named_once_as_a_field_no_tool_se
 def test_off_hold_is_back_to_in_progress(said: str) -> None:
     intent = parse(said, VOCAB)
     assert (intent.kind, intent.slots.get("status")) == ("update", "In Progress")
+
+
+def test_a_site_typed_in_lower_case_in_the_command_goes_with_the_requester() -> None:
+    said = "raise a ticket for liam at hull depot: his phone is cracked, low"
+    intent = parse(said, VOCAB, asks_priority=True)
+    assert {k: intent.slots.get(k) for k in ("user_email", "site_name", "details")} == {
+        "user_email": "liam", "site_name": "hull depot", "details": "His phone is cracked."}
+
+
+def test_a_place_inside_the_description_is_where_in_a_site_not_which_site() -> None:
+    said = "open a ticket: the printer in the back office is jammed, low"
+    intent = parse(said, VOCAB, asks_priority=True)
+    assert intent.slots.get("site_name") is None and intent.missing == "site"
+
+
+@pytest.mark.parametrize("said", ["unassign 790", "give 790 to nobody", "remove the agent from 790"])
+def test_taking_the_agent_off_a_ticket_is_named_and_never_offered_as_closing_it(said: str) -> None:
+    intent = parse(said, VOCAB)
+    answer = partial_answer(intent, unused(intent, find_entities(intent.text, VOCAB)))
+    assert answer.startswith("I can't change a ticket's agent to no one (ticket 790)")
+    assert "close" not in answer
