@@ -1,4 +1,5 @@
-"""Two acts on one ticket in one request: a note with a close, or a note with a change.
+"""Two acts on one ticket in one request (a note with a close, or a note with a change), and one act on
+several tickets ("set 781 and 784 to low").
 
 "add a note to 797 saying the client was reinstalled and close it" is a close carrying that note;
 "put 784 on hold and add an internal note: waiting on the part" and "internal note on 784: waiting on the
@@ -13,6 +14,7 @@ from typing import Any
 
 from halo_agent.models.offline import slots
 from halo_agent.models.offline.note_slots import note_slots, note_text
+from halo_agent.models.offline.slots import listed_tickets
 from halo_agent.models.offline.update_slots import update_slots
 from halo_agent.models.offline.vocab import Vocabulary
 
@@ -38,6 +40,9 @@ def combined(
         kind, found = _note_and_more(found, vocab)
     elif kind == "update" and found.get("ticket_id") is not None:
         found = _change_and_note(text, found, vocab)
+    several = listed_tickets(text) if kind in ("update", "note") else ()
+    if len(several) > 1:  # the planner makes the same call for each
+        found = {**found, "ticket_id": several[0], "tickets": list(several)}
     if kind in ("note", "resolve") or found.get("note"):
         return kind, found, note_text(text)[1] if found.get("note") else text
     return kind, found, text
@@ -92,3 +97,4 @@ _COMMA_REASON = re.compile(
 _IDIOMS = re.compile(
     r"\bi(?:'ll|\s+will|\s+can)\s+(?:take|pick\s+up|grab)\b|\b(?:new|different|another)\s+"
     r"(?:owner|assignee|engineer)\b|\bre-?open\b|\boff\s+hold\b|\bun-?hold\b", _I)
+

@@ -146,7 +146,8 @@ def cannot(action: str, tickets: tuple[int, ...]) -> str:
 def _tickets(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:
     if kind in ("create", "list") or found.impossible:
         return []  # numbers in a description or a search are text; an impossible action names its own
-    return [Unused(f"ticket {t}") for t in found.tickets if t != slots.get("ticket_id")]
+    acted = {slots.get("ticket_id"), *(slots.get("tickets") or ())}
+    return [Unused(f"ticket {t}") for t in found.tickets if t not in acted]
 
 
 def _people(kind: str, slots: dict[str, Any], found: Entities) -> list[Unused]:

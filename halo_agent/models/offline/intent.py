@@ -13,7 +13,7 @@ import re
 
 from halo_agent.models.offline.entities import Entities
 from halo_agent.models.offline.normalise import normalise_request
-from halo_agent.models.offline.slots import ticket_id
+from halo_agent.models.offline.slots import listed_tickets, ticket_id
 
 _I = re.IGNORECASE
 _TICKET_WORD = r"(?:ticket|incident|request|call|case|issue)"
@@ -261,7 +261,8 @@ _MY_TICKET = re.compile(r"\bmy\s+(?:[\w-]+\s+){0,3}(?:ticket|incident|request|ca
 
 def names_a_change(text: str, entities: Entities) -> bool:
     """One ticket and a new value for it ("792 prio low", "can Grace take 791"), not asked as a question."""
-    if len(entities.tickets) != 1 or _QUESTION.search(text) or entities.impossible:
+    several = len(listed_tickets(text)) == len(entities.tickets) > 1  # "set 781 and 784 to low"
+    if (len(entities.tickets) != 1 and not several) or _QUESTION.search(text) or entities.impossible:
         return False
     person = entities.person is not None and entities.person_role == "assignee"
     return bool(entities.priority or entities.statuses or entities.teams or person or entities.agent_id)

@@ -23,12 +23,13 @@ _ASSIGN = r"(?:re-?assign|assign|give|hand|pass|transfer|send|route|move|escalat
 # clause ("assign to grace lin", "for liam: …"), so "move it to waiting on user" is no person.
 _CLAUSE_END = (r"(?=\s*(?:$|\.(?![\w@])|[,;:!?]|-\s|and\b|please\b|pls\b|now\b|instead\b|thanks\b|then\b"
                r"|at\b))")
+_TICKETS = r"(?:ticket\s+)?#?\d+(?:\s*(?:,|&|\+|and)\s*#?\d+)*"  # "790", "781 & 788"
 _NEW_TICKET = r"(?i:ticket|incident|service\s+request|request|call|case|sr|p[1-4])"
 # (role, pattern), matched case-sensitively: "assignee" works on the ticket, "requester" is who it is for,
 # "for" may be either (the intent decides: a list's "for Tom" is his queue, a create's is the requester).
 _PATTERNS: tuple[tuple[str, str], ...] = (
     ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\b(?:to|onto)\s+{_ROLE_WORD}({_NAME})\b"),
-    ("assignee", rf"\b{_ASSIGN}\s+(?:(?:ticket\s+)?#?\d+\s+|it\s+|this\s+|that\s+)?(?:over\s+)?(?:to|onto)\s+"
+    ("assignee", rf"\b{_ASSIGN}\s+(?:{_TICKETS}\s+|it\s+|this\s+|that\s+)?(?:over\s+)?(?:to|onto)\s+"
                  rf"{_ROLE_WORD}({_LOWER_NAME}){_CLAUSE_END}"),
     ("assignee", rf"\b{_ASSIGN}\b[^.;:]*?\b(?:off|from)\s+[\w' -]+?\s+(?:and\s+)?(?:on)?to\s+{_ROLE_WORD}"
                  rf"({_LOWER_NAME}){_CLAUSE_END}"),

@@ -82,6 +82,12 @@ def _single_or_answer(ctx: Context, calls: list[Call]) -> Plan:
     return answers.compose(ctx.steps, staff=ctx.staff) if ctx.steps else calls
 
 
+def _for_each(ctx: Context, tool: str) -> list[Call]:
+    """The same call for each ticket the request lists ("set 781 and 784 to low")."""
+    tickets = ctx.slots["tickets"]
+    return [Call(tool, call_args(tool, {**ctx.slots, "ticket_id": ticket})) for ticket in tickets]
+
+
 _WRITES = frozenset({CREATE, UPDATE, NOTE, RESOLVE})
 
 
@@ -143,6 +149,8 @@ def _with_names_resolved(ctx: Context, tool: str, build: Callable[[dict[str, Any
 def plan_note(ctx: Context) -> Plan:
     if ctx.slots.get("ticket_id") is None and ctx.slots.get("my_ticket"):
         return _note_on_my_ticket(ctx)
+    if ctx.slots.get("tickets") and NOTE in ctx.tools:
+        return _single_or_answer(ctx, _for_each(ctx, NOTE))
     return _single(ctx, NOTE, call_args(NOTE, ctx.slots))
 
 
@@ -260,6 +268,8 @@ def plan_update(ctx: Context) -> Plan:
         return _single_or_answer(ctx, [*noted, Call(RESOLVE, closing)])  # the note keeps its visibility
     if needs_lookup(ctx.slots) and LOOKUP not in ctx.tools:
         return CANT_LOOK_UP_AGENTS
+    if ctx.slots.get("tickets"):
+        return _single_or_answer(ctx, _for_each(ctx, UPDATE) + (_for_each(ctx, NOTE) if noted else []))
     if noted:  # a change and a note: both calls at once
         return _single_or_answer(ctx, [Call(UPDATE, call_args(UPDATE, ctx.slots)), *noted])
     if ctx.steps and ctx.steps[-1].name != LOOKUP:

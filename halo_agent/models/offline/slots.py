@@ -52,3 +52,14 @@ def sentence(text: str) -> str:
 def put(found: dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
         found[key] = value
+
+
+_LISTED = re.compile(r"(?:#|\b)(\d{2,9})((?:\s*(?:,|&|\+|\band\b)\s*(?:ticket\s+|#)?\d{2,9}\b)+)", _I)
+
+
+def listed_tickets(text: str) -> tuple[int, ...]:
+    """The tickets of a list written together ("781 and 784", "781, 784", "#781 & #788") in the command,
+    before any colon (numbers in a note's text are the note's); () when there is no such list."""
+    command = re.sub(r"\"[^\"]*\"", " ", text).partition(":")[0]
+    match = _LISTED.search(command)
+    return tuple(dict.fromkeys(int(n) for n in re.findall(r"\d{2,9}", match.group(0)))) if match else ()

@@ -10,6 +10,7 @@ import pytest
 from halo_agent.models.offline.parse import parse
 from halo_agent.models.offline.plan import Context, plan
 from halo_agent.models.offline.results import Step
+from halo_agent.models.offline.slots import listed_tickets
 from halo_agent.models.offline.tool_names import NOTE, UPDATE
 from halo_agent.models.offline.vocab import build_vocabulary
 from tests.models.offline.test_writes_understanding import VOCAB
@@ -114,3 +115,31 @@ def test_a_reason_given_beside_a_change_is_not_a_constraint_left_unused(
 def test_words_nothing_understood_beside_a_change_are_still_named() -> None:
     reply = Chat("admin").say("set 790 to high, kestrel research")
     assert not reply.tool_calls and "'kestrel research'" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("said", "tickets"),
+    [("set 781 and 784 to low", (781, 784)), ("781, 784 -> low priority", (781, 784)),
+     ("give #781 & #788 to grace", (781, 788)), ("set 788 to low and delete 797", ()),
+     ("add a note to 790: rooms 101 and 102 are affected", ())],
+)
+def test_tickets_written_as_a_list_are_found_only_in_the_command(said: str, tickets: tuple[int, ...]) -> None:
+    assert listed_tickets(said) == tickets
+
+
+def test_one_change_for_several_tickets_is_one_call_each() -> None:
+    reply = Chat("admin").say("give 781 & 788 to grace")
+    assert [(c.name, c.arguments) for c in reply.tool_calls] == [
+        (UPDATE, '{"ticket_id": 781, "agent": "grace"}'), (UPDATE, '{"ticket_id": 788, "agent": "grace"}')]
+
+
+def test_one_note_for_several_tickets_is_one_call_each() -> None:
+    reply = Chat("admin").say("add an internal note to 774 and 790: network maintenance tonight")
+    note = '"note": "Network maintenance tonight.", "hidden_from_user": true}'
+    assert [(c.name, c.arguments) for c in reply.tool_calls] == [
+        (NOTE, '{"ticket_id": 774, ' + note), (NOTE, '{"ticket_id": 790, ' + note)]
+
+
+def test_merging_two_tickets_is_still_named_as_not_possible() -> None:
+    reply = Chat("admin").say("merge 781 and 790")
+    assert not reply.tool_calls and "I can't merge tickets (ticket 781 and 790)" in reply.text
