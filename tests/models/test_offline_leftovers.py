@@ -97,3 +97,4 @@ def test_the_words_that_find_a_ticket_are_used_not_left_over() -> None:
 def test_contractions_typed_without_an_apostrophe_are_read() -> None:
     assert parse("my laptop wont turn on", VOCAB).kind == "offer"
     assert parse("i cant log in to teams", VOCAB).kind == "offer"
+

@@ -34,7 +34,8 @@ everything anything one ones stuff thing things number count many total how what
 anything priority priorities prio status statuses state type types team teams agent agents site sites
 user users level levels assigned assignee logged raised reported page pages next previous first second
 third last one two three four five six seven eight nine ten moment time got going right away both belong
-belongs line lines actually fine same again working work mentioning containing matching regarding related
+belongs line lines actually fine same again working work worked being
+mentioning containing matching regarding related
 go jump skip
 """.split())  # noqa: SIM905 -- a word list reads best as words
 _CHANGING = frozenset("""
