@@ -38,7 +38,8 @@ CASES = {
                           "renewed, all working.", "yes"]),
     "lookup": ("admin", ["look up the agent Sam Turner", "How do I reset my password?"]),
     "refused": ("employee", ["Open a critical ticket: the whole office network is down"]),
-    "approval": ("admin", ["Create a Critical incident: payroll server is down for everyone"]),
+    "approval": ("admin", ["Create a Critical incident: payroll server is down for everyone",
+                          "site is Head Office"]),  # staff are asked where a ticket with no place goes
     "errors": ("admin", ["Reassign ticket 789 to the Catering team", "show ticket 99999"]),
 }
 # A sentence ended twice: "..", ". .", "?." or a quote's own full stop followed by another.
