@@ -121,7 +121,9 @@ async def run_ours(
 ) -> FinalAnswer:
     service.model = model or BenchModel()
     final: FinalAnswer | None = None
-    async for event in service.handle(MESSAGE, admin, session_id):
+    # live_text=False: the peers run their non-streaming API (`Runner.run`, `agent.run`), so ours does not
+    # ask to stream either (with live_text the loop runs each model request as a task feeding a queue)
+    async for event in service.handle(MESSAGE, admin, session_id, live_text=False):
         if isinstance(event, ErrorEvent):
             raise RuntimeError(f"our run failed: {event.message}")
         final = event if isinstance(event, FinalAnswer) else final

@@ -19,13 +19,14 @@ import json
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
 from halo_agent.agent.confirm_words import classify_answer
 from halo_agent.agent.events import AgentEvent, ErrorEvent, FinalAnswer, Paused, TextDelta, TurnUsage
 from halo_agent.agent.history import fit_history, holds_halo_text
-from halo_agent.agent.model import ChatModel, Message, ModelResponse, ToolCallRequest, new_call_id
+from halo_agent.agent.model import ChatModel, Message, ModelResponse, ToolCallRequest, ToolSchema, new_call_id
 from halo_agent.agent.tool_calls import HaloCallCounter, Resumed, execute_all, resume_one
 from halo_agent.config import AgentSettings
 from halo_agent.errors import ModelError
@@ -192,24 +193,39 @@ async def _run_steps(turn: _Turn) -> AsyncIterator[AgentEvent]:
 
 
 async def _ask_model(turn: _Turn, out: list[ModelResponse]) -> AsyncIterator[AgentEvent]:
-    """One round trip, streaming text deltas as they arrive. Appends the response to `out` on success."""
-    deltas: asyncio.Queue[str | None] = asyncio.Queue()
+    """One round trip, streaming text deltas as they arrive when someone reads them. Appends the
+    response to `out` on success."""
     tools = turn.executor.tool_schemas(turn.session.principal)
-    sink = deltas.put_nowait if turn.live_text else None  # streaming costs time when no one watches
-    task = asyncio.create_task(turn.model.complete(turn.messages(), tools, on_text=sink))
-    task.add_done_callback(lambda _: deltas.put_nowait(None))
+    got: list[ModelResponse] = []
     try:
-        while (delta := await deltas.get()) is not None:
-            yield TextDelta(text=delta)
-        response = await task
+        if turn.live_text:
+            async with aclosing(_streamed(turn.model, turn.messages(), tools, got)) as deltas:
+                async for delta in deltas:
+                    yield TextDelta(text=delta)
+        else:  # streaming costs time when no one watches, and so would a task and queue for it
+            got.append(await turn.model.complete(turn.messages(), tools, on_text=None))
     except ModelError as exc:
         yield ErrorEvent(kind="model", message=f"The chat model failed: {exc}. Nothing more was done.")
         return
-    finally:
-        task.cancel()  # a no-op when done; stops the request if the consumer went away
+    response = got[0]
     turn.usage.model_round_trips += 1
     turn.usage.usage = turn.usage.usage + response.usage
     out.append(response)
+
+
+async def _streamed(
+    model: ChatModel, messages: list[Message], tools: list[ToolSchema], got: list[ModelResponse]
+) -> AsyncGenerator[str, None]:
+    """The model's text as it arrives (the request runs as a task meanwhile); its response in `got`."""
+    deltas: asyncio.Queue[str | None] = asyncio.Queue()
+    task = asyncio.create_task(model.complete(messages, tools, on_text=deltas.put_nowait))
+    task.add_done_callback(lambda _: deltas.put_nowait(None))
+    try:
+        while (delta := await deltas.get()) is not None:
+            yield delta
+        got.append(await task)
+    finally:
+        task.cancel()  # a no-op when done; stops the request if the consumer went away
 
 
 async def _run_calls(turn: _Turn, response: ModelResponse) -> AsyncIterator[AgentEvent]:

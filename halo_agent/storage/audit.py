@@ -73,7 +73,8 @@ _SENSITIVE_SUFFIXES = ("_password", "_secret", "_token", "_api_key", "_apikey", 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 MAX_DEPTH = 16
 TOO_DEEP = "[nested too deeply]"
-_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}")
+_BEARER_ANYCASE = r"(?i:\bbearer\s+[A-Za-z0-9._~+/=-]{8,})"
+_BEARER = re.compile(_BEARER_ANYCASE)
 Durability = Literal["record", "turn", "off"]
 
 
@@ -310,7 +311,7 @@ def _durability(fsync: bool | Durability) -> Durability:
 
 
 # redaction --------------------------------------------------------------------------------------------
-def redact_with(value: Any, secrets: tuple[str, ...]) -> Any:
+def redact_with(value: Any, secrets: Secrets) -> Any:
     """`redact` with the secrets already prepared by `usable_secrets` (once per log, not per record)."""
     return _redact(value, secrets)
 
@@ -320,16 +321,25 @@ def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     return _redact(value, usable_secrets(secrets))
 
 
-def usable_secrets(secrets: Iterable[str]) -> tuple[str, ...]:
-    # Longest first, so a secret containing another is replaced whole.
-    return tuple(sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True))
+@dataclass(frozen=True)
+class Secrets:
+    """The secrets to redact, longest first (a secret containing another is replaced whole), and one
+    pattern finding any of them or a bearer token: most text has none, and costs one search."""
+
+    values: tuple[str, ...]
+    screen: re.Pattern[str]
+
+
+def usable_secrets(secrets: Iterable[str]) -> Secrets:
+    values = tuple(sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True))
+    return Secrets(values, re.compile("|".join([_BEARER_ANYCASE, *map(re.escape, values)])))
 
 
 _SAFE_SCALARS = (int, float, bool, type(None))
 _SAFE_TYPES = frozenset(_SAFE_SCALARS)
 
 
-def _redact(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
+def _redact(value: Any, secrets: Secrets, depth: int = 0) -> Any:
     kind = type(value)
     if kind is str:  # the common cases first, by exact type: records are mostly short strings and ids
         return _cut(_scrub(value, secrets))
@@ -342,7 +352,7 @@ def _redact(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
     return _redact_other(value, secrets, depth)
 
 
-def _redact_dict(value: dict[Any, Any], secrets: tuple[str, ...], depth: int) -> dict[str, Any]:
+def _redact_dict(value: dict[Any, Any], secrets: Secrets, depth: int) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for k, v in value.items():
         key = k if type(k) is str and k.isascii() else _key(k)
@@ -360,7 +370,7 @@ def _key(key: object) -> str:
     return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
 
 
-def _redact_other(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
+def _redact_other(value: Any, secrets: Secrets, depth: int) -> Any:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
     if isinstance(value, dict):
@@ -383,10 +393,12 @@ def _sensitive(key: str) -> bool:  # records repeat the same few keys
     return normal in _SENSITIVE_KEYS or normal.endswith(_SENSITIVE_SUFFIXES)
 
 
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+def _scrub(text: str, secrets: Secrets) -> str:
     if not text.isascii():  # a lone surrogate cannot be written as UTF-8: replaced, not a crash
         text = _SURROGATES.sub("\ufffd", text)
-    for secret in secrets:
+    if secrets.screen.search(text) is None:
+        return text
+    for secret in secrets.values:
         text = text.replace(secret, REDACTED)
     return _BEARER.sub(f"Bearer {REDACTED}", text)
 

@@ -47,10 +47,12 @@ def executor(tmp_path: Path) -> FakeExecutor:
 
 
 async def _turn(
-    session: Session, message: str, model: Any, executor: FakeExecutor, settings: AgentSettings = SETTINGS
+    session: Session, message: str, model: Any, executor: FakeExecutor, settings: AgentSettings = SETTINGS,
+    *, live_text: bool = True,
 ) -> list[AgentEvent]:
     events = run_turn(
-        session, message, model=model, executor=_real(executor), settings=settings, system_prompt="SYS"
+        session, message, model=model, executor=_real(executor), settings=settings, system_prompt="SYS",
+        live_text=live_text,
     )
     return [event async for event in events]
 
@@ -153,13 +155,24 @@ async def test_text_is_streamed_as_deltas_before_the_answer(executor: FakeExecut
     assert len(deltas) > 1 and "".join(deltas) == _final(events).text
 
 
-async def test_a_model_failure_is_an_error_event_and_the_session_stays_usable(executor: FakeExecutor) -> None:
+async def test_without_live_text_the_answer_comes_whole(executor: FakeExecutor) -> None:
+    session = Session(id="s", principal=ADMIN)
+    model = ScriptedModel([[call("get", ticket_id=1)], "Ticket 789 is open."])
+    events = await _turn(session, "hi", model, executor, live_text=False)
+    assert not [e for e in events if isinstance(e, TextDelta)]
+    assert _final(events).text == "Ticket 789 is open." and _final(events).usage.model_round_trips == 2
+
+
+@pytest.mark.parametrize("live_text", [True, False])
+async def test_a_model_failure_is_an_error_event_and_the_session_stays_usable(
+    executor: FakeExecutor, live_text: bool
+) -> None:
     session = Session(id="s", principal=ADMIN)
 
     def failing(messages: list[Message], tools: list[ToolSchema]) -> ModelResponse:
         raise ModelError("endpoint answered 503")
 
-    events = await _turn(session, "hi", FunctionModel(failing), executor)
+    events = await _turn(session, "hi", FunctionModel(failing), executor, live_text=live_text)
     assert len(events) == 1 and isinstance(events[0], ErrorEvent) and events[0].kind == "model"
     assert "503" in events[0].message
     events = await _turn(session, "hi again", ScriptedModel(["Back."]), executor)

@@ -169,6 +169,19 @@ def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
     assert log.verify().ok
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Alex Morgan", "Alex Morgan"),  # nothing to find: kept as it is, after one search
+    ("a(b)c* is not a pattern here", "a(b)c* is not a pattern here"),
+    ("key a(b)c*d!", "key [redacted]!"),  # a secret with regex characters is found literally
+    ("BEARER abcdefgh12345678 then bearer short", "Bearer [redacted] then bearer short"),
+    ("s3cr3t-value inside s3cr3t-value-longer", "[redacted] inside [redacted]"),  # longest first
+])
+def test_each_string_is_redacted_as_replacing_every_secret_then_every_token_would(
+    text: str, expected: str
+) -> None:
+    assert redact({"note": text}, ["a(b)c*d", "s3cr3t-value", "s3cr3t-value-longer"]) == {"note": expected}
+
+
 def test_usage_counters_are_not_mistaken_for_tokens() -> None:
     usage = {"prompt_tokens": 120, "completion_tokens": 30, "principal_key": "admin:agent:1", "token": None}
     assert redact(usage) == usage
