@@ -73,6 +73,21 @@ def _store(service: AgentService) -> Any:
 # --- identity ---------------------------------------------------------------------------------------
 
 
+async def test_an_answer_is_shown_once_its_session_is_saved_and_its_records_are_on_disk(
+    make_service: Any,
+) -> None:
+    service = await make_service([[call("haloitsm_get_ticket", ticket_id=789)], text("Ticket 789 is open.")])
+    admin = await _admin(service)
+    answers = 0
+    async for event in service.handle("Show ticket 789", admin, "s1", live_text=False):
+        if isinstance(event, FinalAnswer):
+            answers += 1
+            stored = service.sessions.get("s1")
+            assert stored is not None and stored.history[-1]["content"] == "Ticket 789 is open."
+            assert not service.audit.needs_sync and _audited(service, "haloitsm_get_ticket")
+    assert answers == 1
+
+
 async def test_the_service_runs_on_the_sandbox_and_says_so(make_service: Any) -> None:
     service = await make_service([])
     assert service.sandbox is not None and service.sandbox_notice and "sandbox" in service.sandbox_notice
