@@ -11,10 +11,11 @@ on another. Then, for each session count, that many conversations of `--turns` t
 (employees asking about their tickets, searching the KB, listing their tickets). Reported per row:
 turns/s, p50/p95 latency, errors (any non-200 or error answer) and lost turns (turns answered 200 whose
 user message is missing from the stored session afterwards): the target is 0 and 0. The per-user rate
-limit is raised out of the way (it is not what is measured). Beside them: the CPU the serve processes
-and the sandbox used per turn (what the machine's other work does not change much) and the 1-minute
-load average as the row ended (what it does). `--embedded` uses the embedded backend (SQLite + JSONL in
-one data directory) instead of PostgreSQL. Bounded by `--deadline` per row.
+limit is raised out of the way (it is not what is measured). Beside them: the CPU the serve processes,
+the PostgreSQL backends serving them and the sandbox used per turn (what the machine's other work does
+not change much), the connections open to the database as the row ended, and the 1-minute load average
+as the row ended (what the machine's other work does change). `--embedded` uses the embedded backend
+(SQLite + JSONL in one data directory) instead of PostgreSQL. Bounded by `--deadline` per row.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Row:
     lost: int = 0
     agent_cpu: float = 0.0  # CPU seconds of the serve processes (parent and workers) during the row
     sandbox_cpu: float = 0.0
+    db_cpu: float = 0.0  # CPU seconds of the PostgreSQL backends serving the bench's database
+    connections: int = 0  # PostgreSQL connections to the bench's database as the row ended
     load: float = 0.0  # the machine's 1-minute load average as the row ended (others' work included)
 
 
@@ -123,6 +126,19 @@ class Database:
             with psycopg.connect(self.server, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(self.url).path[1:]}" WITH (FORCE)')
 
+    def backends(self) -> list[int]:
+        """The server processes connected to this database (not this query's own)."""
+        if not self.url:
+            return []
+        with psycopg.connect(self.url) as conn:
+            rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND pid <> pg_backend_pid()").fetchall()  # fmt: skip
+        return [int(row[0]) for row in rows]
+
+    def cpu(self) -> dict[int, float]:
+        """CPU seconds so far of each backend on this database (a backend's own, from /proc)."""
+        return {pid: cpu_seconds(pid) for pid in self.backends()}
+
     def user_turns(self, home: Path) -> dict[str, int]:
         """Stored user messages per session (what survived)."""
         if self.url:
@@ -189,9 +205,13 @@ async def run_workers(args: argparse.Namespace, workers: int, server: str | None
                 row = Row(workers, sessions)
                 assert serve is not None
                 agent, halo_cpu = cpu_seconds(serve.pid, with_children=True), cpu_seconds(sandbox.pid)
+                db_before = database.cpu()
                 await load(port, row, args.turns, time.monotonic() + args.deadline)
                 row.agent_cpu = cpu_seconds(serve.pid, with_children=True) - agent
                 row.sandbox_cpu, row.load = cpu_seconds(sandbox.pid) - halo_cpu, os.getloadavg()[0]
+                db_after = database.cpu()  # a backend that closed during the row is missed
+                row.db_cpu = sum(cpu - db_before.get(pid, 0.0) for pid, cpu in db_after.items())
+                row.connections = len(db_after)
                 stored = database.user_turns(home)
                 row.lost = sum(max(0, done - stored.get(sid, 0)) for sid, done in row.answered.items())
                 rows.append(row)
@@ -213,9 +233,11 @@ def line(row: Row) -> str:
     turns = len(row.latencies)
     rate = turns / row.elapsed if row.elapsed else 0.0
     p50, p95 = pct(row.latencies, 0.5), pct(row.latencies, 0.95)
-    agent_ms, sandbox_ms = (1000 * cpu / max(turns, 1) for cpu in (row.agent_cpu, row.sandbox_cpu))
+    agent_ms, sandbox_ms, db_ms = (1000 * cpu / max(turns, 1) for cpu in (row.agent_cpu, row.sandbox_cpu,
+                                                                         row.db_cpu))
     return (f"| {row.workers} | {row.sessions} | {turns} | {rate:.1f} | {p50:.0f} | {p95:.0f} | "
-            f"{len(row.errors)} | {row.lost} | {agent_ms:.1f} | {sandbox_ms:.1f} | {row.load:.1f} |")
+            f"{len(row.errors)} | {row.lost} | {agent_ms:.1f} | {db_ms:.1f} | {sandbox_ms:.1f} | "
+            f"{row.connections} | {row.load:.1f} |")
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -224,8 +246,8 @@ async def run(args: argparse.Namespace) -> int:
     print(f"backend: {backend}; sandbox in its own process ({args.tickets} tickets); offline model; "
           f"{args.turns} turns per session; {os.cpu_count()} CPUs")
     print("| workers | sessions | turns | turns/s | p50 ms | p95 ms | errors | lost turns "
-          "| agent CPU ms/turn | sandbox CPU ms/turn | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| agent CPU ms/turn | PG CPU ms/turn | sandbox CPU ms/turn | PG connections | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = [row for workers in args.workers for row in await run_workers(args, workers, server)]
     for row in rows:
         for error in row.errors[:3]:

@@ -9,13 +9,15 @@ being restarted in a loop.
 Everything the workers share lives in the storage (PostgreSQL, or the embedded files with their
 cross-process locks), so a request may land on any worker: turns of one session queue on the session
 lock, a confirmation or approval is claimed once, rate limits count across workers, and a person signed
-in to the chat page on one worker is signed in on all (the first worker prints the sign-in link).
+in to the chat page on one worker is signed in on all. One worker prints the sign-in link: the first,
+or, if it dies before it was ready (it prints the link first), the one started in its place.
 Several hosts are the same thing with a load balancer in front: run `halo-agent serve` on each against
 one database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import FrameType
 
 _POLL_SECONDS = 0.2
@@ -56,12 +59,28 @@ def worker_argv(argv: Sequence[str], fd: int) -> list[str]:
     return [sys.executable, "-m", "halo_agent", *out, "--listen-fd", str(fd)]
 
 
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    ready_read: int  # its ready pipe, read without blocking
+    prints_link: bool
+    ready: bool = False
+
+    def said_ready(self) -> bool:
+        """Whether it wrote its ready byte; asked while it runs and once it exited (never blocking)."""
+        if not self.ready:
+            with contextlib.suppress(BlockingIOError):  # running, not ready yet
+                self.ready = os.read(self.ready_read, 1) == _READY
+        return self.ready
+
+
 class Supervisor:
     def __init__(self, argv: Sequence[str], workers: int, sock: socket.socket) -> None:
         self.command = worker_argv(argv, sock.fileno())
         self.sock = sock
         self.size = workers
-        self.children: dict[int, tuple[subprocess.Popen[bytes], int]] = {}  # slot: the child, its ready pipe
+        self.children: dict[int, _Worker] = {}  # by slot
+        self.link_owed = True  # until a worker that prints the sign-in link says it is ready
         self.stopping = False
 
     def run(self, grace_seconds: float) -> int:
@@ -74,30 +93,37 @@ class Supervisor:
         return code
 
     def _spawn(self, slot: int) -> None:
-        first = not self.children  # the first worker prints the sign-in link (once, not on a respawn)
-        command = [*self.command, "--signin-link"] if first else self.command
+        # One worker at a time is charged with the link: the first, or the one replacing it if it died
+        # before it could print it (it prints before it says it is ready).
+        prints_link = self.link_owed and not any(w.prints_link for w in self.children.values())
+        command = [*self.command, "--signin-link"] if prints_link else self.command
         ready_read, ready_write = os.pipe()
+        os.set_blocking(ready_read, False)
         try:
             child = subprocess.Popen([*command, "--ready-fd", str(ready_write)],
                                      pass_fds=(self.sock.fileno(), ready_write))  # fmt: skip
         finally:
             os.close(ready_write)
-        self.children[slot] = (child, ready_read)
+        self.children[slot] = _Worker(child, ready_read, prints_link)
 
     def _watch(self) -> int:
         while not self.stopping:
             time.sleep(_POLL_SECONDS)
-            for slot, (child, ready_read) in list(self.children.items()):
-                code = child.poll()
+            for slot, worker in list(self.children.items()):
+                code = worker.process.poll()
+                if worker.prints_link and worker.said_ready():
+                    self.link_owed = False
                 if code is None or self.stopping:
                     continue
-                was_ready = _said_ready(ready_read)
+                was_ready = worker.said_ready()
+                os.close(worker.ready_read)
+                del self.children[slot]
                 if code > 0 and not was_ready:  # its own error before it could serve, however slow
-                    del self.children[slot]  # its pipe is closed; the others are stopped by the caller
-                    print(f"halo-agent: worker {child.pid} failed to start (exit {code}); stopping",
+                    print(f"halo-agent: worker {worker.process.pid} failed to start (exit {code}); stopping",
                           file=sys.stderr)  # fmt: skip
                     return code
-                print(f"halo-agent: worker {child.pid} exited ({code}); starting another", file=sys.stderr)
+                print(f"halo-agent: worker {worker.process.pid} exited ({code}); starting another",
+                      file=sys.stderr)  # fmt: skip
                 self._spawn(slot)
         return 0
 
@@ -105,17 +131,17 @@ class Supervisor:
         self.stopping = True
 
     def _terminate(self, grace_seconds: float) -> None:
-        for child, _ in self.children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+        for worker in self.children.values():
+            if worker.process.poll() is None:
+                worker.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
-        for child, ready_read in self.children.values():
-            os.close(ready_read)
+        for worker in self.children.values():
+            os.close(worker.ready_read)
             try:
-                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+                worker.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+                worker.process.kill()
+                worker.process.wait()
 
 
 def run_workers(argv: Sequence[str], host: str, port: int, workers: int, grace_seconds: float) -> int:
@@ -126,12 +152,3 @@ def run_workers(argv: Sequence[str], host: str, port: int, workers: int, grace_s
         return Supervisor(argv, workers, sock).run(grace_seconds)
     finally:
         sock.close()
-
-
-def _said_ready(ready_read: int) -> bool:
-    """Read once its worker has exited (so never blocking): the worker's byte, or end of file if it
-    never got as far as serving. The descriptor is closed either way."""
-    try:
-        return os.read(ready_read, 1) == _READY
-    finally:
-        os.close(ready_read)

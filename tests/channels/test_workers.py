@@ -239,6 +239,26 @@ def test_serve_workers_share_the_port_and_a_killed_worker_is_replaced(pg_url: st
     assert parent.returncode == 0
 
 
+def test_a_sign_in_link_is_printed_when_the_worker_charged_with_it_dies_first(
+    pg_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    parent = _serve_workers(pg_url, tmp_path / "home", port)
+    try:
+        deadline = time.monotonic() + 30
+        while len(started := _children(parent.pid)) < 2:  # both started, neither ready (a start takes seconds)
+            assert time.monotonic() < deadline and parent.poll() is None
+            time.sleep(0.01)
+        for pid in started:  # whichever was charged with the link dies before printing it
+            os.kill(pid, signal.SIGKILL)
+        token = _signin_token(parent)  # printed by the worker that replaced it
+        wait_until_up(port, "/readyz", parent)
+        _page_works_on_every_worker(f"http://127.0.0.1:{port}", token)
+        assert started.isdisjoint(_children(parent.pid))
+    finally:
+        stop(parent)
+
+
 def _page_works_on_every_worker(base: str, token: str) -> None:
     """The link `serve --workers` printed signs in on whichever worker takes each new connection."""
     with httpx2.Client(base_url=base, timeout=60) as browser:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +31,19 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opene
     yield opener
     for storage in opened:
         storage.close()
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every statement sent to PostgreSQL from now on, in order (what the tests count and look for)."""
+    import psycopg
+
+    statements: list[str] = []
+    real_execute = psycopg.Cursor.execute
+
+    def spy(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        statements.append(str(query))
+        return real_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", spy)
+    yield statements

@@ -4,6 +4,8 @@ turn by default, waited for off the event loop), and the hot path's writes witho
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -12,18 +14,26 @@ import psycopg
 from halo_agent.config import Settings
 from halo_agent.principal import Principal
 from halo_agent.storage.factory import open_storage
+from halo_agent.storage.intents import Intent, new_intent_id, this_process
 from halo_agent.storage.interface import Storage
 from halo_agent.storage.postgres import PostgresStorage
-from halo_agent.storage.postgres.db import Pool
-from halo_agent.storage.postgres.intents import PostgresIntentJournal
-from halo_agent.storage.postgres.pending import PostgresPending
-from halo_agent.storage.postgres.sessions import PostgresSessions
+from halo_agent.storage.postgres.db import durable, flush_wal
 
 EMMA = Principal(role="employee", email="emma.hart@example.com", halo_user_id=12)
+ADMIN = Principal(role="admin", email="alex.morgan@example.com", halo_agent_id=1)
+WAIT = "SET LOCAL synchronous_commit TO on"
 
 
 def _storage(url: str, home: Path, fsync: Literal["record", "turn", "off"] = "turn") -> Storage:
     return open_storage(Settings(home=home, database_url=url, audit_fsync=fsync))
+
+
+def _intent() -> Intent:
+    return Intent(
+        id=new_intent_id(), call_id="c1", session_id="s1", request_id="r1", principal={"role": "admin"},
+        principal_key="admin:1", tool="haloitsm_add_note", args={"ticket_id": 789}, fingerprint="f1",
+        attempt={"kind": "note", "ticket_id": 789, "floor": 41}, owner=this_process(), created_at=time.time(),
+    )  # fmt: skip
 
 
 def _lsn(url: str, what: str) -> int:
@@ -93,20 +103,76 @@ def test_hot_path_writes_are_visible_to_another_worker_at_once(pg_url: str, tmp_
         two.close()
 
 
-def test_claims_and_intents_wait_for_the_disk_and_the_hot_path_does_not(pg_url: str, tmp_path: Path) -> None:
+def test_claims_and_intents_wait_for_the_disk_and_the_hot_path_does_not(
+    pg_url: str, tmp_path: Path, sent: list[str]
+) -> None:
     storage = _storage(pg_url, tmp_path)
+
+    def waits(action: Callable[[], object]) -> bool:
+        """Whether the action returned only once its changes were on disk: its last commit waited (which
+        puts every commit before it on disk too)."""
+        sent.clear()
+        action()
+        assert sent, "the action sent nothing"
+        if sent[-1] != "COMMIT" or "BEGIN" not in sent:
+            return False
+        last_transaction = sent[len(sent) - 1 - sent[::-1].index("BEGIN") :]
+        return WAIT in last_transaction
+
     try:
-        assert isinstance(storage, PostgresStorage)
-        assert _setting(storage.pool) == "on" and _setting(storage.quick_pool) == "off"
-        pending, intents = storage.pending, storage.intents
-        assert isinstance(pending, PostgresPending) and isinstance(intents, PostgresIntentJournal)
-        assert pending.pool is storage.pool and intents.pool is storage.pool  # claims, intents
-        assert isinstance(storage.sessions, PostgresSessions) and storage.sessions.pool is storage.quick_pool
+        intents = storage.intents
+        assert intents is not None
+        created = storage.pending.create(
+            kind="approval", requester=EMMA, session_id="s1", action="haloitsm_update_ticket",
+            args={"ticket_id": 789}, preview="Set #789 to P1", rule_id="r1", approver_roles=["admin"],
+            ttl_seconds=600,
+        )  # fmt: skip
+        assert waits(lambda: storage.pending.create(
+            kind="confirmation", requester=EMMA, session_id="s1", action="haloitsm_add_note",
+            args={"ticket_id": 789}, preview="Add a note", rule_id="r2", approver_roles=[], ttl_seconds=600,
+        ))  # fmt: skip
+        assert waits(lambda: storage.pending.decide(created.id, by=ADMIN, approve=True))
+        assert waits(lambda: storage.pending.claim(created.id))
+        assert waits(lambda: storage.pending.finish(created.id, result={"ok": True}, error=None))
+        intent = _intent()
+        assert waits(lambda: intents.begin(intent))
+        assert waits(lambda: intents.settle(intent.id, "applied", halo_id=5, detail=None, notice="made"))
+        assert waits(lambda: intents.take_notices("s1"))  # one was taken: handed out once, even after a crash
+        assert not waits(lambda: intents.take_notices("s1"))  # asked every turn, mostly for nothing
+        assert waits(lambda: intents.own_pending(created.id))
+        assert waits(lambda: flush_wal(storage.pool))
+
+        session = storage.sessions.load("s1", EMMA)
+        session.history.append({"role": "user", "content": "hello"})
+        assert not waits(lambda: storage.sessions.save(session))
+        assert not waits(lambda: storage.pending.record_call(EMMA.key, "haloitsm_add_note"))
+        assert not waits(lambda: storage.buckets.take("emma", rate=1.0, capacity=5.0))
+        assert not waits(lambda: storage.audit.append({"event": "tool_call"}))  # the turn's sync does
     finally:
         storage.close()
 
 
-def _setting(pool: Pool) -> str:
-    with pool.connection() as conn:
-        row = conn.execute("SHOW synchronous_commit").fetchone()
-    return str(row[0]) if row else ""
+def test_the_server_sees_what_the_client_asks(pg_url: str, tmp_path: Path) -> None:
+    storage = _storage(pg_url, tmp_path)
+    try:
+        assert isinstance(storage, PostgresStorage)
+        with storage.pool.connection() as conn:
+            plain = conn.execute("SHOW synchronous_commit").fetchone()
+        with durable(storage.pool) as conn:
+            inside = conn.execute("SHOW synchronous_commit")
+        assert plain == ("off",) and inside.fetchone() == ("on",)
+    finally:
+        storage.close()
+
+
+def test_per_record_audit_durability_waits_at_every_append(
+    pg_url: str, tmp_path: Path, sent: list[str]
+) -> None:
+    storage = _storage(pg_url, tmp_path, fsync="record")
+    try:
+        for _ in range(2):  # the first reads the head under its lock, the next chains to the head it knows
+            sent.clear()
+            storage.audit.append({"event": "tool_call"})
+            assert sent[:2] == ["BEGIN", WAIT] and sent[-1] == "COMMIT"
+    finally:
+        storage.close()

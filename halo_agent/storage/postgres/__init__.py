@@ -3,7 +3,8 @@
     HALO_AGENT_DATABASE_URL=postgresql://halo@db.example.com/halo halo-agent db upgrade
     HALO_AGENT_DATABASE_URL=... halo-agent serve --workers 4
 
-psycopg 3 with psycopg_pool: one small pool per process, short statements, the schema checked at start.
+psycopg 3 with psycopg_pool: one small pool per process (two connections), one round trip per store
+method where it can be (db.py), the schema checked at start.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from halo_agent.storage.postgres.web_signins import PostgresWebSignIns
 @dataclass
 class PostgresStorage(Storage):
     pool: Pool
-    quick_pool: Pool  # commits that do not wait for the disk (db.open_pool)
 
     def ping(self) -> str:
         try:
@@ -41,7 +41,6 @@ class PostgresStorage(Storage):
 
     def close(self) -> None:
         super().close()
-        self.quick_pool.close()
         self.pool.close()
 
 
@@ -55,12 +54,11 @@ class _OwnedAudit(PostgresAudit):
 
 def open_postgres(url: str, *, secrets: Iterable[str] = (), audit_durability: Durability = "turn") -> Storage:
     pool = open_pool(url)
-    quick = open_pool(url, check=False, waits_for_disk=False)
-    audit = PostgresAudit(pool, safe_url(url), secrets=secrets, durability=audit_durability, quick=quick)
+    audit = PostgresAudit(pool, safe_url(url), secrets=secrets, durability=audit_durability)
     storage = PostgresStorage(
-        sessions=PostgresSessions(quick), pending=PostgresPending(pool, quick=quick),
-        audit=audit, buckets=PostgresBuckets(quick), pool=pool, quick_pool=quick,
-        bots=PostgresBotState(pool), intents=PostgresIntentJournal(pool), signins=PostgresWebSignIns(quick),
+        sessions=PostgresSessions(pool), pending=PostgresPending(pool), audit=audit,
+        buckets=PostgresBuckets(pool), pool=pool, bots=PostgresBotState(pool),
+        intents=PostgresIntentJournal(pool), signins=PostgresWebSignIns(pool),
     )  # fmt: skip
     return storage
 

@@ -1,14 +1,21 @@
 """The audit log in PostgreSQL: one chain however many workers and hosts append to it.
 
-An append locks the single `audit_head` row (`SELECT ... FOR UPDATE`), chains the record to the head's
-hash, inserts it and moves the head, all in one transaction: concurrent writers queue on the row lock, and
-a crashed writer's transaction rolls back whole. Records are stored as the same JSON text the embedded log
-writes, so `verify` recomputes every hash from what is stored, and `export` hands a SIEM the same lines.
+The single `audit_head` row holds the chain's last seq and hash. An append chains the record to the head
+this process last saw and, in one statement, moves the head only if it is still that one and inserts the
+record only if the head moved: one round trip, no lock held between two. If another writer moved the head
+first, nothing is written, the statement returns the head it saw, and the record is chained again to it
+(a few times at most; then, or with no head seen yet, the head is read under its row lock, `SELECT ...
+FOR UPDATE`, and the record written in the same transaction: two round trips). Either way the record and
+the head's move commit together, so a crashed writer's append rolls back whole and concurrent writers make
+one chain. Records are stored as the same JSON text the embedded log writes, so `verify` recomputes every
+hash from what is stored, and `export` hands a SIEM the same lines.
 
 Durability follows `audit_fsync`, as for the file: "turn" (default) commits each record without waiting
 for the disk, so the chain's row lock is never held across a disk flush (every worker on every host
-queues on it), and `sync()`, once per turn, waits on a small thread pool for one flush that covers every
-record before it; "record" waits for the flush at every commit; "off" never waits.
+queues on it), and `sync()`, once per turn, waits on a thread for one flush that covers every record
+before it: a flush already under way that started after them, or the next one (one at a time per
+process, so concurrent turns share flushes instead of queueing one each); "record" waits for the flush
+at every commit; "off" never waits.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -33,26 +40,33 @@ from halo_agent.storage.audit import (
     usable_secrets,
 )
 from halo_agent.storage.audit_tail import GENESIS
-from halo_agent.storage.postgres.db import Pool, flush_wal
+from halo_agent.storage.postgres.db import Pool, flush_wal, transaction
 
 _BATCH = 1000
-_FLUSH_THREADS = 2  # flushes in flight per process; the server merges concurrent ones into one write
+_TRIES = 3  # appends chained to a head another writer moved first, before the locked path
+_APPEND = """
+WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1),
+moved AS (UPDATE audit_head SET seq = %(seq)s, hash = %(hash)s
+          WHERE id = 1 AND seq = %(prev_seq)s AND hash = %(prev_hash)s RETURNING seq),
+added AS (INSERT INTO audit_log (seq, record, hash) SELECT %(seq)s, %(record)s, %(hash)s FROM moved
+          RETURNING seq)
+SELECT (SELECT count(*) FROM added), head.seq, head.hash FROM head"""
 
 
 class PostgresAudit:
     def __init__(
-        self, pool: Pool, where: str, *, secrets: Iterable[str] = (), durability: Durability = "turn",
-        quick: Pool | None = None,
+        self, pool: Pool, where: str, *, secrets: Iterable[str] = (), durability: Durability = "turn"
     ) -> None:
-        self.pool = pool  # commits wait for the disk
-        self._quick = quick or pool  # commits do not (db.open_pool); appends between two syncs use it
+        self.pool = pool
         self.durability: Durability = durability
         self._where = where
         self._secrets = usable_secrets(secrets)
         self._count_lock = threading.Lock()
         self._appended = 0  # records this process committed
         self._flushed = 0  # of those, known to be on disk
-        self._flusher = ThreadPoolExecutor(_FLUSH_THREADS, thread_name_prefix="halo-audit-flush")
+        self._flusher = ThreadPoolExecutor(1, thread_name_prefix="halo-audit-flush")
+        self._in_flight: Future[None] | None = None  # the flush under way
+        self._head: tuple[int, str] | None = None  # the chain's head as this process last saw it
 
     @property
     def location(self) -> str:
@@ -64,7 +78,37 @@ class PostgresAudit:
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         clean = redact_with(record, self._secrets)
-        with self._pool().connection() as conn, conn.transaction():
+        full, head = None, self._head
+        for _ in range(_TRIES):
+            if head is None:
+                break
+            full, head = self._append_at(clean, head)
+            if full is not None:
+                break
+        if full is None:
+            full = self._append_locked(clean)
+        self._head = (full["seq"], full["hash"])
+        with self._count_lock:
+            self._appended += 1
+        return full
+
+    def _append_at(
+        self, clean: dict[str, Any], head: tuple[int, str]
+    ) -> tuple[dict[str, Any] | None, tuple[int, str] | None]:
+        """The record if it was chained to `head` and written, else None and the head seen instead."""
+        full = chain_record(clean, *head)
+        params = {"seq": full["seq"], "hash": full["hash"], "record": record_line(full),
+                  "prev_seq": head[0], "prev_hash": head[1]}  # fmt: skip
+        waits = self.durability == "record"
+        with transaction(self.pool, waits_for_disk=True) if waits else self.pool.connection() as conn:
+            cursor = conn.execute(_APPEND, params)
+        row = cursor.fetchone()
+        if row is None:  # no head row at all: the locked path writes and says what is wrong
+            return None, None
+        return (full if row[0] else None), (int(row[1]), str(row[2]))
+
+    def _append_locked(self, clean: dict[str, Any]) -> dict[str, Any]:
+        with transaction(self.pool, waits_for_disk=self.durability == "record") as conn:
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").fetchone()
             seq, prev_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS)
             full = chain_record(clean, seq, prev_hash)
@@ -72,22 +116,28 @@ class PostgresAudit:
                          (full["seq"], record_line(full), full["hash"]))
             conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1",
                          (full["seq"], full["hash"]))
-        with self._count_lock:
-            self._appended += 1
         return full
 
     async def sync(self) -> None:
         """Every record this process committed so far is on disk once this returns; the event loop
         serves other turns meanwhile."""
-        if not self.needs_sync:
-            return
         covered = self._appended
-        await asyncio.get_running_loop().run_in_executor(self._flusher, flush_wal, self.pool)
-        with self._count_lock:
-            self._flushed = max(self._flushed, covered)
+        while self._flushed < covered and self.durability == "turn":
+            await asyncio.wrap_future(self._flight())
 
-    def _pool(self) -> Pool:
-        return self.pool if self.durability == "record" else self._quick
+    def _flight(self) -> Future[None]:
+        """The flush to wait for: the one under way (which may have started before the caller's records:
+        then it waits and asks again), else a new one covering every record committed so far."""
+        with self._count_lock:
+            if self._in_flight is not None and not self._in_flight.done():
+                return self._in_flight
+            self._in_flight = self._flusher.submit(self._flush, self._appended)
+            return self._in_flight
+
+    def _flush(self, covers: int) -> None:
+        flush_wal(self.pool)
+        with self._count_lock:
+            self._flushed = max(self._flushed, covers)
 
     def verify(self) -> VerifyReport:
         """Every record's hash, seq and link, and the head, read in one snapshot."""

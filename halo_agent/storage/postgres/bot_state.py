@@ -1,5 +1,5 @@
 """The chat bots' shared state in PostgreSQL (see storage/bot_state.py): a delivery claimed by the one
-INSERT that wins, across every host behind the platform's endpoint."""
+INSERT that wins, across every host behind the platform's endpoint. Every change waits for the disk."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from halo_agent.storage.bot_state import DELIVERY_MEMORY_SECONDS, ApprovalPlaces
-from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.db import Pool, durable
 
 
 class PostgresBotState:
@@ -18,16 +18,16 @@ class PostgresBotState:
 
     def first_delivery(self, platform: str, delivery_id: str) -> bool:
         now = self._clock()
-        with self.pool.connection() as conn:
+        with durable(self.pool) as conn:
             conn.execute("DELETE FROM bot_deliveries WHERE seen_at < %s", (now - DELIVERY_MEMORY_SECONDS,))
             cursor = conn.execute(
                 "INSERT INTO bot_deliveries (platform, delivery_id, seen_at) VALUES (%s, %s, %s) "
                 "ON CONFLICT DO NOTHING", (platform, delivery_id, now),
             )  # fmt: skip
-            return cursor.rowcount == 1
+        return cursor.rowcount == 1
 
     def remember_approval(self, pending_id: str, platform: str, places: ApprovalPlaces) -> None:
-        with self.pool.connection() as conn:
+        with durable(self.pool) as conn:
             conn.execute(
                 "INSERT INTO bot_approvals (pending_id, platform, requester_place, approvers_place) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT (pending_id) DO UPDATE SET platform = EXCLUDED.platform,"

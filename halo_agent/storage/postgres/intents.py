@@ -1,6 +1,6 @@
 """The write-intent journal in PostgreSQL (`storage/intents.py` describes it): the same rows and states as
 the SQLite journal, so a worker on another host can reconcile the writes a dead one left in flight. An
-intent is committed (durable) before its write is sent."""
+intent is committed (durable) before its write is sent; every change here waits for the disk."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from psycopg.rows import dict_row
 
 from halo_agent.storage.intents import LANDED_OR_UNSURE, OPEN_STATES, Intent, IntentState, this_process
-from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.db import Pool, durable, flush_wal
 
 _JSON_FIELDS = ("principal", "args", "attempt")
 
@@ -55,10 +55,14 @@ class PostgresIntentJournal:
         )
 
     def take_notices(self, session_id: str) -> list[str]:
-        """The session's untold notices, each handed to exactly one taker (however many workers ask)."""
+        """The session's untold notices, each handed to exactly one taker (however many workers ask).
+        Asked every turn and mostly empty: a plain statement, and a wait for the disk only when it took
+        some (a commit that waits also puts every earlier one on disk)."""
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute("UPDATE intents SET told = true WHERE session_id = %s AND NOT told "
                                "RETURNING notice, created_at", (session_id,)).fetchall()  # fmt: skip
+        if rows:
+            flush_wal(self.pool)
         return [str(row["notice"]) for row in sorted(rows, key=lambda r: r["created_at"]) if row["notice"]]
 
     def own_pending(self, pending_id: str) -> None:
@@ -88,7 +92,7 @@ class PostgresIntentJournal:
         return [_intent(row) for row in rows]
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
-        with self.pool.connection() as conn:
+        with durable(self.pool) as conn:
             conn.execute(sql, params)
 
 

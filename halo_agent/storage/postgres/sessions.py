@@ -5,9 +5,12 @@ ours. Its holder renews it while the turn runs; a worker killed mid-turn stops r
 lapses after `LEASE_SECONDS` so the session continues elsewhere. The database's clock decides expiry,
 so hosts with skewed clocks agree. No connection is held while a turn runs.
 
-Saves and leases go through the pool whose commits do not wait for the disk (`db.open_pool`): visible to
-every worker at once and safe from a killed worker; only a database crash in the next moment may undo
-the last ones, as a power cut may the embedded store's last saves.
+Taking the lease also reads the session, in the same round trip: the turn's `load` comes next, and a row
+read once the lease is ours is the row as the last holder left it (every save is made under the lease).
+
+Saves and leases commit without waiting for the disk (db.py): visible to every worker at once and safe
+from a killed worker; only a database crash in the next moment may undo the last ones, as a power cut
+may the embedded store's last saves.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import time
 import uuid
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from halo_agent.principal import Principal
 from halo_agent.storage.interface import SESSION_WAIT_SECONDS
-from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.db import Pool, batch
 from halo_agent.storage.session_locks import SessionLocks
 from halo_agent.storage.sessions import (
     SESSION_COLUMNS,
@@ -41,6 +45,11 @@ VALUES (%(id)s, %(holder)s, now() + make_interval(secs => %(ttl)s))
 ON CONFLICT (session_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
 WHERE session_leases.expires_at < now() OR session_leases.holder = EXCLUDED.holder
 RETURNING holder"""
+# After _TAKE in one batch, so it sees the lease as taken (or not): the row only for the lease's holder.
+_READ_HELD = f"""
+SELECT {SESSION_COLUMNS} FROM agent_sessions WHERE id = %(id)s
+AND EXISTS (SELECT 1 FROM session_leases WHERE session_id = %(id)s AND holder = %(holder)s)"""
+_NOT_READ = object()
 
 
 
@@ -51,13 +60,18 @@ class LeaseLocks:
         self.pool = pool
         self.lease_seconds = lease_seconds
         self.renew_seconds = lease_seconds / 3
+        self.read: dict[str, Any] = {}  # session id -> its row (None: no such session) read with the lease
 
     def try_acquire(self, session_id: str) -> object | None:
         holder = uuid.uuid4().hex
-        with self.pool.connection() as conn:
-            params = {"id": session_id, "holder": holder, "ttl": self.lease_seconds}
-            row = conn.execute(_TAKE, params).fetchone()
-        return (session_id, holder) if row else None
+        params = {"id": session_id, "holder": holder, "ttl": self.lease_seconds}
+        with batch(self.pool) as conn:
+            taken = conn.execute(_TAKE, params)
+            row = conn.execute(_READ_HELD, params)
+        if taken.fetchone() is None:
+            return None
+        self.read[session_id] = row.fetchone()
+        return (session_id, holder)
 
     def renew(self, handle: object) -> None:
         session_id, holder = _parts(handle)
@@ -69,6 +83,7 @@ class LeaseLocks:
 
     def release(self, handle: object) -> None:
         session_id, holder = _parts(handle)
+        self.read.pop(session_id, None)
         with self.pool.connection() as conn:
             conn.execute("DELETE FROM session_leases WHERE session_id = %s AND holder = %s",
                          (session_id, holder))
@@ -82,7 +97,8 @@ def _parts(handle: object) -> tuple[str, str]:
 class PostgresSessions:
     def __init__(self, pool: Pool, *, lease_seconds: float = LEASE_SECONDS) -> None:
         self.pool = pool
-        self._locks = SessionLocks(LeaseLocks(pool, lease_seconds=lease_seconds))
+        self._leases = LeaseLocks(pool, lease_seconds=lease_seconds)
+        self._locks = SessionLocks(self._leases)
 
     def lock(
         self, session_id: str, *, wait_seconds: float = SESSION_WAIT_SECONDS
@@ -93,10 +109,12 @@ class PostgresSessions:
         return owned_session(session_id, principal, self.get(session_id))
 
     def get(self, session_id: str) -> Session | None:
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                f"SELECT {SESSION_COLUMNS} FROM agent_sessions WHERE id = %s", (session_id,)
-            ).fetchone()
+        row = self._leases.read.pop(session_id, _NOT_READ)  # read as the lease was taken: once
+        if row is _NOT_READ:
+            with self.pool.connection() as conn:
+                row = conn.execute(
+                    f"SELECT {SESSION_COLUMNS} FROM agent_sessions WHERE id = %s", (session_id,)
+                ).fetchone()
         return session_from_row(tuple(row)) if row else None
 
     def save(self, session: Session) -> None:
@@ -104,11 +122,13 @@ class PostgresSessions:
         if row == session._stored:
             return
         session.updated_at = time.time()
+        self._leases.read.pop(session.id, None)
         with self.pool.connection() as conn:
             conn.execute(_UPSERT, (*row, session.updated_at))
         session._stored = row
 
     def delete(self, session_id: str) -> None:
+        self._leases.read.pop(session_id, None)
         with self.pool.connection() as conn:
             conn.execute("DELETE FROM agent_sessions WHERE id = %s", (session_id,))
 

@@ -1,12 +1,12 @@
 """The web page's sign-ins in PostgreSQL (see storage/web_signins.py): a person signed in on one worker
-or host is signed in on all of them, and a one-time link opens one session however many open it. On
-the pool whose commits do not wait for the disk: a database crash in the next moment may sign someone
-out, nothing worse."""
+or host is signed in on all of them, and a one-time link opens one session however many open it. Commits
+do not wait for the disk (db.py): a database crash in the next moment may sign someone out, nothing
+worse."""
 
 from __future__ import annotations
 
 from halo_agent.principal import Principal
-from halo_agent.storage.postgres.db import Pool
+from halo_agent.storage.postgres.db import Pool, batch
 from halo_agent.storage.web_signins import SignInKind, alive_principal
 
 
@@ -16,7 +16,7 @@ class PostgresWebSignIns:
 
     def put(self, kind: SignInKind, digest: str, principal: Principal, *, expires_at: float, now: float
             ) -> None:  # fmt: skip
-        with self.pool.connection() as conn, conn.transaction():
+        with batch(self.pool) as conn:
             conn.execute("DELETE FROM web_signins WHERE expires_at < %s", (now,))
             conn.execute(
                 "INSERT INTO web_signins (digest, kind, principal, expires_at) VALUES (%s, %s, %s, %s) "
