@@ -246,7 +246,7 @@ def test_a_sign_in_link_is_printed_when_the_worker_charged_with_it_dies_first(
     parent = _serve_workers(pg_url, tmp_path / "home", port)
     try:
         deadline = time.monotonic() + 30
-        while len(started := _children(parent.pid)) < 2:  # both started, neither ready (a start takes seconds)
+        while len(started := _children(parent.pid)) < 2:  # both started, neither ready: a start takes seconds
             assert time.monotonic() < deadline and parent.poll() is None
             time.sleep(0.01)
         for pid in started:  # whichever was charged with the link dies before printing it
