@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import psycopg
+import pytest
 
 from halo_agent.config import Settings
 from halo_agent.principal import Principal
@@ -75,6 +76,41 @@ async def test_sync_waits_off_the_event_loop(pg_url: str, tmp_path: Path) -> Non
     finally:
         ticker.cancel()
         storage.close()
+
+
+async def test_turns_syncing_at_once_share_one_flush(pg_url: str, tmp_path: Path, sent: list[str]) -> None:
+    storage = _storage(pg_url, tmp_path)
+    try:
+        for _ in range(10):
+            storage.audit.append({"event": "tool_call"})
+        written = _lsn(pg_url, "insert")
+        sent.clear()
+        await asyncio.gather(*(storage.audit.sync() for _ in range(10)))
+        assert sum("pg_logical_emit_message" in statement for statement in sent) == 1
+        assert _lsn(pg_url, "flush") >= written and not storage.audit.needs_sync
+    finally:
+        storage.close()
+
+
+async def test_a_failed_flush_is_not_waited_for_again(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = _storage(pg_url, tmp_path)
+    try:
+        storage.audit.append({"event": "tool_call"})
+        with monkeypatch.context() as patched:
+            patched.setattr("halo_agent.storage.postgres.audit.flush_wal", _refuse)
+            with pytest.raises(psycopg.OperationalError):
+                await storage.audit.sync()
+        assert storage.audit.needs_sync
+        await storage.audit.sync()  # a new flush, not the failed one's error again
+        assert not storage.audit.needs_sync
+    finally:
+        storage.close()
+
+
+def _refuse(pool: object) -> None:
+    raise psycopg.OperationalError("the server closed the connection")
 
 
 def test_per_record_durability_leaves_nothing_to_sync(pg_url: str, tmp_path: Path) -> None:

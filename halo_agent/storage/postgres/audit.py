@@ -13,9 +13,9 @@ hash from what is stored, and `export` hands a SIEM the same lines.
 Durability follows `audit_fsync`, as for the file: "turn" (default) commits each record without waiting
 for the disk, so the chain's row lock is never held across a disk flush (every worker on every host
 queues on it), and `sync()`, once per turn, waits on a thread for one flush that covers every record
-before it: a flush already under way that started after them, or the next one (one at a time per
-process, so concurrent turns share flushes instead of queueing one each); "record" waits for the flush
-at every commit; "off" never waits.
+before it: the newest flush if it started after them (concurrent turns share it instead of queueing one
+each), else a new one at once (two threads: a turn does not wait for a flush that misses its records to
+end before its own begins); "record" waits for the flush at every commit; "off" never waits.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from halo_agent.storage.audit_tail import GENESIS
 from halo_agent.storage.postgres.db import Pool, flush_wal, transaction
 
 _BATCH = 1000
+_FLUSH_THREADS = 2
 _TRIES = 3  # appends chained to a head another writer moved first, before the locked path
 _APPEND = """
 WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1),
@@ -64,8 +65,9 @@ class PostgresAudit:
         self._count_lock = threading.Lock()
         self._appended = 0  # records this process committed
         self._flushed = 0  # of those, known to be on disk
-        self._flusher = ThreadPoolExecutor(1, thread_name_prefix="halo-audit-flush")
-        self._in_flight: Future[None] | None = None  # the flush under way
+        self._flusher = ThreadPoolExecutor(_FLUSH_THREADS, thread_name_prefix="halo-audit-flush")
+        self._newest: Future[None] | None = None  # the flush started last, and what it covers
+        self._newest_covers = 0
         self._head: tuple[int, str] | None = None  # the chain's head as this process last saw it
 
     @property
@@ -123,16 +125,18 @@ class PostgresAudit:
         serves other turns meanwhile."""
         covered = self._appended
         while self._flushed < covered and self.durability == "turn":
-            await asyncio.wrap_future(self._flight())
+            await asyncio.wrap_future(self._flight(covered))
 
-    def _flight(self) -> Future[None]:
-        """The flush to wait for: the one under way (which may have started before the caller's records:
-        then it waits and asks again), else a new one covering every record committed so far."""
+    def _flight(self, covered: int) -> Future[None]:
+        """A flush covering the first `covered` records: the newest one if it does and did not fail (its
+        waiters heard the error; the next caller starts another), else a new one."""
         with self._count_lock:
-            if self._in_flight is not None and not self._in_flight.done():
-                return self._in_flight
-            self._in_flight = self._flusher.submit(self._flush, self._appended)
-            return self._in_flight
+            newest = self._newest
+            failed = newest is not None and newest.done() and newest.exception() is not None
+            if newest is None or failed or self._newest_covers < covered:
+                self._newest_covers = self._appended
+                newest = self._newest = self._flusher.submit(self._flush, self._newest_covers)
+            return newest
 
     def _flush(self, covers: int) -> None:
         flush_wal(self.pool)
