@@ -84,7 +84,7 @@ def open_pool(url: str, *, check: bool = True) -> Pool:
 @contextmanager
 def batch(pool: Pool) -> Iterator[Connection]:
     """Statements sent together, in one round trip when the block ends: keep their cursors and read
-    them after it. Each sees the ones before it, and together they commit or fail as one."""
+    them after it. Each sees the ones before it; they are not one transaction (`transaction` is)."""
     with pool.connection() as conn, conn.pipeline():
         yield conn
 
